@@ -1,0 +1,45 @@
+/** Layer boundaries (see docs/ARCHITECTURE.md). Who may import whom is enforced here, in CI. */
+module.exports = {
+  forbidden: [
+    {
+      name: "prompt-is-a-leaf",
+      comment: "runtime/src/prompt is shared by generator, runtime and extension: it imports nothing else of the project.",
+      severity: "error",
+      from: { path: "^runtime/src/prompt/" },
+      to: { path: "^(generator|runtime|extension)/", pathNot: "^runtime/src/prompt/" },
+    },
+    {
+      name: "runtime-not-generator",
+      comment: "The runtime serves completions; it must not depend on the dataset generator or the editor.",
+      severity: "error",
+      from: { path: "^runtime/" },
+      to: { path: "^(generator|extension)/" },
+    },
+    {
+      name: "generator-not-extension",
+      comment: "The generator runs from the CLI and as a child process; it never imports editor code.",
+      severity: "error",
+      from: { path: "^generator/" },
+      to: { path: "^extension/" },
+    },
+    {
+      name: "extension-through-protocol",
+      comment: "The extension talks to runtime and generator only through their protocol and prompt modules.",
+      severity: "error",
+      from: { path: "^extension/" },
+      to: { path: "^(generator|runtime)/", pathNot: "^runtime/src/(prompt|protocol)/" },
+    },
+    {
+      name: "no-circular",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    exclude: { path: "(node_modules|\\.venv)" },
+  },
+};

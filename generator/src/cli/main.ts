@@ -1,0 +1,48 @@
+import { isRepoLoraError } from "../util/errors.ts";
+import type { Command } from "./command.ts";
+import { datasetCommand } from "./commands/dataset.ts";
+
+/** Every subcommand, in the order `--help` lists them. Each lives in its own file under commands/. */
+const commands: Command[] = [datasetCommand];
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    "repolora — train a LoRA adapter that knows your repository, and serve completions from it.",
+    "",
+    "Usage: repolora <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Run `repolora <command> --help` for a command's options.",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 1;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`repolora: unknown command '${name}'.\n\n${usage()}\n`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(`${command.help}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (isRepoLoraError(error)) {
+      process.stderr.write(`repolora ${name}: ${error.message}\n`);
+      if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
+      return error.code === "CANCELLED" ? 130 : 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,468 @@
+/**
+ * repo → dataset: mine (HEAD, cutoff, new lines), read and scrub files, parse (cached by blob), choose spans,
+ * render prompts with the shared prompt builder, split by time, drop near-duplicates of evaluation code,
+ * and write train.jsonl / eval.jsonl / dataset.json atomically.
+ */
+import { readFileSync } from "node:fs";
+import { createWriteStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { finished } from "node:stream/promises";
+import {
+  buildPrompt,
+  DEFAULT_BUDGET,
+  estimateTokens,
+  getTemplate,
+  type PromptBudget,
+  type SymbolIndex,
+  selectContext,
+  type TemplateId,
+  type TokenCounter,
+} from "../../../runtime/src/prompt/index.ts";
+import type { Progress } from "../cli/progress.ts";
+import { BlobReader } from "../mine/blobs.ts";
+import { analyseWindow, type Cutoff, defaultCutoff, explicitCutoff } from "../mine/cutoff.ts";
+import { addedLinesSince, type LineRange } from "../mine/diff.ts";
+import { openRepo, type RepoInfo } from "../mine/repo.ts";
+import { listTree } from "../mine/tree.ts";
+import { parseSource } from "../parse/parse.ts";
+import type { ParsedFile } from "../parse/types.ts";
+import { assertWritableTarget, stageDir } from "../util/atomic.ts";
+import { throwIfCancelled } from "../util/cancel.ts";
+import { RepoLoraError } from "../util/errors.ts";
+import { NearDuplicateIndex } from "./dedup.ts";
+import { DEFAULT_SAMPLING, lineOf, lineStarts, type SamplingOptions, sampleSpans } from "./examples.ts";
+import { defaultCacheDir, ParseCache } from "./parse-cache.ts";
+import { seededRandom, stableId } from "./random.ts";
+import { DATASET_SCHEMA_VERSION, type DatasetManifest, type DatasetRecord } from "./record.ts";
+import { makeSnapshotOptions, readSnapshot, type SnapshotFile, type SnapshotStats } from "./snapshot.ts";
+import { buildSymbolIndex } from "./symbols.ts";
+
+export const GENERATOR_VERSION = "0.1.0";
+
+export interface BuildOptions {
+  repo: string;
+  out: string;
+  subdir?: string;
+  force?: boolean;
+  /** Commit-ish or date; default: the newest `evalShare` of changed lines. */
+  cutoff?: string;
+  evalShare?: number;
+  languages?: string[] | null;
+  template?: TemplateId;
+  budget?: PromptBudget;
+  sampling?: Partial<SamplingOptions>;
+  /** A tokenizer.json for exact token counts; otherwise counts are estimated. */
+  tokenizer?: string;
+  /** null disables the on-disk parse cache. */
+  cacheDir?: string | null;
+  maxFileBytes?: number;
+  progress: Progress;
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  manifest: DatasetManifest;
+  out: string;
+}
+
+interface ParsedSnapshotFile extends SnapshotFile {
+  parsed: ParsedFile;
+}
+
+/** Evaluation-eligible lines per path; null when the split is by file because history is too short. */
+type EvalPlan =
+  | { mode: "time"; cutoff: Cutoff; lines: Map<string, LineRange[]>; bulkCommits: number }
+  | { mode: "files"; evalPaths: Set<string> };
+
+export async function buildDataset(options: BuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const timings: Record<string, number> = {};
+  const mark = (name: string, since: number) => {
+    timings[name] = (Date.now() - since) / 1000;
+    return Date.now();
+  };
+  const out = resolve(options.out);
+  assertWritableTarget(out, options.force ?? false);
+  const { progress, signal } = options;
+  const sampling: SamplingOptions = { ...DEFAULT_SAMPLING, ...options.sampling };
+  const template = getTemplate(options.template ?? "qwen2.5-coder");
+  const budget = options.budget ?? DEFAULT_BUDGET;
+  const countTokens = options.tokenizer ? await loadTokenCounter(options.tokenizer) : estimateTokens;
+  const warnings: string[] = [];
+
+  let t = Date.now();
+  const { info } = await openRepo(options.repo, options.subdir);
+  if (info.shallow) {
+    warnings.push("This is a shallow clone: history is cut short, so the time split sees fewer commits and may degrade.");
+  }
+  const headEntries = await listTree(info.root, info.head, info.subdir);
+  const repoloraIgnore = headEntries.find((e) => e.path === ".repoloraignore");
+  const reader = new BlobReader(info.root);
+  const stats: SnapshotStats = { skipped: {}, scrubbed: {} };
+  try {
+    const snapshotOptions = makeSnapshotOptions(
+      repoloraIgnore ? (await reader.read(repoloraIgnore.blob)).toString("utf8") : undefined,
+      options.maxFileBytes ?? 1024 * 1024,
+      options.languages ?? null,
+    );
+    progress.phase("reading files", headEntries.length);
+    const headFiles = await readSnapshot(headEntries, reader, snapshotOptions, stats, () => progress.tick());
+    throwIfCancelled(signal);
+    if (headFiles.length === 0) {
+      throw new RepoLoraError(
+        "NO_SUPPORTED_FILES",
+        `No source files to learn from in ${info.root}${info.subdir ? `/${info.subdir}` : ""} (skipped: ${describe(stats.skipped)}).`,
+        options.languages ? "Check --languages, or run without it." : "Is this the right folder? Binary, generated, vendored and lock files are skipped.",
+      );
+    }
+    t = mark("readHead", t);
+
+    const totalLines = headFiles.reduce((sum, f) => sum + f.lines, 0);
+    const plan = await planEvaluation(info, headFiles, totalLines, options, warnings);
+    t = mark("history", t);
+
+    // Training code is the repo as it was at the cutoff (files kept at HEAD that existed then).
+    let trainFiles: SnapshotFile[];
+    if (plan.mode === "time") {
+      const keptPaths = new Set(headFiles.map((f) => f.path));
+      const byBlob = new Map(headFiles.map((f) => [f.blob, f]));
+      const cutoffEntries = (await listTree(info.root, plan.cutoff.commit, info.subdir)).filter((e) => keptPaths.has(e.path));
+      const unchanged = cutoffEntries.filter((e) => byBlob.get(e.blob)?.path === e.path);
+      const changed = cutoffEntries.filter((e) => byBlob.get(e.blob)?.path !== e.path);
+      const cutoffStats: SnapshotStats = { skipped: {}, scrubbed: {} };
+      const changedFiles = await readSnapshot(changed, reader, snapshotOptions, cutoffStats, () => {});
+      trainFiles = [...unchanged.map((e) => byBlob.get(e.blob)!), ...changedFiles];
+    } else {
+      trainFiles = headFiles.filter((f) => !plan.evalPaths.has(f.path));
+    }
+    const evalFiles =
+      plan.mode === "time" ? headFiles.filter((f) => plan.lines.has(f.path)) : headFiles.filter((f) => plan.evalPaths.has(f.path));
+    t = mark("readCutoff", t);
+
+    const cache = ParseCache.open(options.cacheDir === undefined ? defaultCacheDir(info.root) : options.cacheDir);
+    const unique = new Map<string, SnapshotFile>();
+    for (const file of [...trainFiles, ...evalFiles]) unique.set(`${file.blob}:${file.language}`, file);
+    progress.phase("parsing", unique.size);
+    const parsedByKey = new Map<string, ParsedFile>();
+    let filesWithSyntaxErrors = 0;
+    for (const [key, file] of unique) {
+      throwIfCancelled(signal);
+      const parsed = await cache.get(file.blob, file.language, () => parseSource(file.text, file.language));
+      if (parsed.errorCount > 0) filesWithSyntaxErrors += 1;
+      parsedByKey.set(key, parsed);
+      progress.tick();
+    }
+    await cache.save();
+    const withParse = (file: SnapshotFile): ParsedSnapshotFile => ({
+      ...file,
+      parsed: parsedByKey.get(`${file.blob}:${file.language}`)!,
+    });
+    const trainParsed = trainFiles.map(withParse);
+    const headParsed = headFiles.map(withParse);
+    t = mark("parse", t);
+
+    const trainCommit = plan.mode === "time" ? plan.cutoff.commit : info.head;
+    const recordContext: RecordContext = {
+      repo: info.remote ?? info.name,
+      repoName: info.name,
+      template: options.template ?? "qwen2.5-coder",
+      budget,
+      countTokens,
+    };
+    progress.phase("building examples", evalFiles.length + trainParsed.length);
+    const evalIndex = buildSymbolIndex(headParsed);
+    const evalRecords: DatasetRecord[] = [];
+    const dedup = new NearDuplicateIndex();
+    for (const file of evalFiles.map(withParse)) {
+      throwIfCancelled(signal);
+      const spans = sampleSpans(
+        {
+          key: `${file.path}\0${info.head}`,
+          text: file.text,
+          spans: file.parsed.spans,
+          ...(plan.mode === "time" ? { onlyLines: plan.lines.get(file.path) ?? [] } : {}),
+        },
+        sampling,
+      );
+      for (const span of spans) {
+        const record = makeRecord(recordContext, file, info.head, "eval", span, evalIndex);
+        evalRecords.push(record);
+        dedup.add(record.middle);
+      }
+      progress.tick();
+    }
+    const trainIndex = plan.mode === "time" ? buildSymbolIndex(trainParsed) : evalIndex;
+    const trainRecords: DatasetRecord[] = [];
+    let dedupRemoved = 0;
+    for (const file of trainParsed) {
+      throwIfCancelled(signal);
+      const spans = sampleSpans({ key: `${file.path}\0${trainCommit}`, text: file.text, spans: file.parsed.spans }, sampling);
+      for (const span of spans) {
+        if (dedup.matches(file.text.slice(span.start, span.end))) {
+          dedupRemoved += 1;
+          continue;
+        }
+        trainRecords.push(makeRecord(recordContext, file, trainCommit, "train", span, trainIndex));
+      }
+      progress.tick();
+    }
+    progress.done();
+    mark("examples", t);
+
+    const manifest = makeManifest({
+      info,
+      plan,
+      options,
+      sampling,
+      headFiles,
+      totalLines,
+      trainRecords,
+      evalRecords,
+      stats,
+      dedupRemoved,
+      filesWithSyntaxErrors,
+      warnings,
+      timings,
+    });
+    timings.total = (Date.now() - started) / 1000;
+    timings.parseCacheHits = cache.hits;
+    timings.parseCacheMisses = cache.misses;
+    throwIfCancelled(signal);
+    await writeDataset(out, trainRecords, evalRecords, manifest);
+    return { manifest, out };
+  } finally {
+    reader.close();
+  }
+}
+
+async function planEvaluation(
+  info: RepoInfo,
+  headFiles: readonly SnapshotFile[],
+  totalLines: number,
+  options: BuildOptions,
+  warnings: string[],
+): Promise<EvalPlan> {
+  const evalShare = options.evalShare ?? 0.1;
+  const kept = new Set(headFiles.map((f) => f.path));
+  const cutoff = options.cutoff
+    ? await explicitCutoff(info.root, info.head, options.cutoff)
+    : await defaultCutoff({
+        root: info.root,
+        head: info.head,
+        subdir: info.subdir,
+        counts: (path) => kept.has(path),
+        totalLines,
+        share: evalShare,
+      });
+  if (!cutoff) {
+    warnings.push(
+      "History is too short to hold out code by time; evaluation uses a seeded ~10% of files instead (scores are less honest).",
+    );
+    const random = seededRandom(options.sampling?.seed ?? DEFAULT_SAMPLING.seed, info.head);
+    const paths = headFiles.map((f) => f.path);
+    const evalPaths = new Set(paths.filter(() => random() < evalShare));
+    if (evalPaths.size === 0 && paths.length > 1) evalPaths.add(paths[Math.floor(random() * paths.length)]!);
+    return { mode: "files", evalPaths };
+  }
+  const [added, window] = await Promise.all([
+    addedLinesSince(info.root, cutoff.commit, info.head, info.subdir),
+    analyseWindow(info.root, cutoff.commit, info.head, info.subdir),
+  ]);
+  const lines = new Map<string, LineRange[]>();
+  for (const [path, ranges] of added) {
+    if (kept.has(path) && !window.touchedByBulk.has(path) && ranges.length > 0) lines.set(path, ranges);
+  }
+  if (window.bulkCommits.length > 0) {
+    warnings.push(
+      `Skipped ${window.bulkCommits.length} bulk commit(s) after the cutoff when choosing evaluation code (${window.touchedByBulk.size} files).`,
+    );
+  }
+  return { mode: "time", cutoff, lines, bulkCommits: window.bulkCommits.length };
+}
+
+interface RecordContext {
+  repo: string;
+  repoName: string;
+  template: TemplateId;
+  budget: PromptBudget;
+  countTokens: TokenCounter;
+}
+
+function makeRecord(
+  context: RecordContext,
+  file: ParsedSnapshotFile,
+  commit: string,
+  split: "train" | "eval",
+  span: { kind: DatasetRecord["span"]["kind"]; start: number; end: number },
+  index: SymbolIndex,
+): DatasetRecord {
+  const prefix = file.text.slice(0, span.start);
+  const middle = file.text.slice(span.start, span.end);
+  const suffix = file.text.slice(span.end);
+  const template = getTemplate(context.template);
+  const chosen = selectContext(file.path, prefix, suffix, index);
+  const prompt = buildPrompt({
+    template,
+    repoName: context.repoName,
+    path: file.path,
+    prefix,
+    suffix,
+    context: chosen,
+    budget: context.budget,
+    countTokens: context.countTokens,
+  });
+  const kept = new Set(prompt.context.map((c) => c.path));
+  const startByte = Buffer.byteLength(prefix, "utf8");
+  return {
+    schema: DATASET_SCHEMA_VERSION,
+    id: stableId(file.path, commit, span.kind, span.start, span.end),
+    repo: context.repo,
+    path: file.path,
+    language: file.language,
+    commit,
+    split,
+    prefix: prompt.prefix,
+    middle,
+    suffix: prompt.suffix,
+    context: chosen.filter((c) => kept.has(c.path)),
+    span: {
+      kind: span.kind,
+      startByte,
+      endByte: startByte + Buffer.byteLength(middle, "utf8"),
+      startLine: lineOf(lineStarts(prefix), prefix.length),
+    },
+    prompt: { template: template.id, text: prompt.text, completionEnd: template.completionEnd, tokens: prompt.tokens },
+  };
+}
+
+interface ManifestInput {
+  info: RepoInfo;
+  plan: EvalPlan;
+  options: BuildOptions;
+  sampling: SamplingOptions;
+  headFiles: readonly SnapshotFile[];
+  totalLines: number;
+  trainRecords: readonly DatasetRecord[];
+  evalRecords: readonly DatasetRecord[];
+  stats: SnapshotStats;
+  dedupRemoved: number;
+  filesWithSyntaxErrors: number;
+  warnings: string[];
+  timings: Record<string, number>;
+}
+
+function makeManifest(input: ManifestInput): DatasetManifest {
+  const { info, plan, options } = input;
+  const byLanguage: DatasetManifest["counts"]["byLanguage"] = {};
+  for (const file of input.headFiles) {
+    byLanguage[file.language] ??= { files: 0, train: 0, eval: 0 };
+    byLanguage[file.language]!.files += 1;
+  }
+  const bySpanKind: DatasetManifest["counts"]["bySpanKind"] = {};
+  for (const record of [...input.trainRecords, ...input.evalRecords]) {
+    byLanguage[record.language] ??= { files: 0, train: 0, eval: 0 };
+    byLanguage[record.language]![record.split] += 1;
+    bySpanKind[record.span.kind] ??= { train: 0, eval: 0 };
+    bySpanKind[record.span.kind]![record.split] += 1;
+  }
+  const evalLines = plan.mode === "time" ? [...plan.lines.values()].flat().reduce((s, r) => s + r.end - r.start, 0) : 0;
+  return {
+    schema: DATASET_SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    generator: { version: GENERATOR_VERSION },
+    repo: {
+      root: info.root,
+      subdir: info.subdir,
+      remote: info.remote,
+      head: info.head,
+      headTime: info.headTime.toISOString(),
+      branch: info.branch,
+      shallow: info.shallow,
+    },
+    cutoff:
+      plan.mode === "time"
+        ? {
+            commit: plan.cutoff.commit,
+            time: plan.cutoff.time.toISOString(),
+            source: plan.cutoff.source,
+            evalLineShare: input.totalLines > 0 ? evalLines / input.totalLines : 0,
+          }
+        : { commit: info.head, time: info.headTime.toISOString(), source: "file_holdout", evalLineShare: 0 },
+    options: {
+      seed: input.sampling.seed,
+      template: options.template ?? "qwen2.5-coder",
+      maxPromptTokens: (options.budget ?? DEFAULT_BUDGET).maxTokens,
+      languages: options.languages ?? null,
+      spanMix: input.sampling.spanMix,
+    },
+    tokenizer: options.tokenizer ?? null,
+    counts: {
+      files: input.headFiles.length,
+      lines: input.totalLines,
+      train: input.trainRecords.length,
+      eval: input.evalRecords.length,
+      trainTokens: input.trainRecords.reduce((s, r) => s + r.prompt.tokens, 0),
+      evalTokens: input.evalRecords.reduce((s, r) => s + r.prompt.tokens, 0),
+      byLanguage,
+      bySpanKind,
+      skippedFiles: input.stats.skipped,
+      secretsScrubbed: input.stats.scrubbed,
+      dedupRemoved: input.dedupRemoved,
+      bulkCommitsSkipped: plan.mode === "time" ? plan.bulkCommits : 0,
+      filesWithSyntaxErrors: input.filesWithSyntaxErrors,
+    },
+    warnings: input.warnings,
+    timings: input.timings,
+  };
+}
+
+async function writeJsonl(path: string, records: readonly DatasetRecord[]): Promise<void> {
+  const stream = createWriteStream(path);
+  for (const record of records) {
+    if (!stream.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((r) => stream.once("drain", () => r()));
+  }
+  stream.end();
+  await finished(stream);
+}
+
+async function writeDataset(
+  out: string,
+  train: readonly DatasetRecord[],
+  evaluation: readonly DatasetRecord[],
+  manifest: DatasetManifest,
+): Promise<void> {
+  const staged = await stageDir(out);
+  try {
+    await writeJsonl(join(staged.path, "train.jsonl"), train);
+    await writeJsonl(join(staged.path, "eval.jsonl"), evaluation);
+    await writeFile(join(staged.path, "dataset.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    await staged.commit();
+  } finally {
+    await staged.discard();
+  }
+}
+
+async function loadTokenCounter(path: string): Promise<TokenCounter> {
+  const { Tokenizer } = await import("@huggingface/tokenizers");
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new RepoLoraError("BAD_ARGUMENT", `Cannot read tokenizer ${path}: ${(error as Error).message}`);
+  }
+  const configPath = join(path, "..", "tokenizer_config.json");
+  let config: unknown = {};
+  try {
+    config = JSON.parse(readFileSync(configPath, "utf8"));
+  } catch {
+    config = {};
+  }
+  const tokenizer = new Tokenizer(json as never, config as never);
+  return (text) => tokenizer.encode(text).ids.length;
+}
+
+function describe(counts: Record<string, number>): string {
+  const parts = Object.entries(counts).map(([reason, n]) => `${n} ${reason}`);
+  return parts.length > 0 ? parts.join(", ") : "no files";
+}

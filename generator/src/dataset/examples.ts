@@ -1,0 +1,127 @@
+/**
+ * Chooses which spans of a file become FIM examples: a configurable mix of span kinds, a size cap, and a
+ * count that grows with the file, all deterministic for a seed.
+ */
+import type { LineRange } from "../mine/diff.ts";
+import type { Span } from "../parse/types.ts";
+import { type Random, seededRandom } from "./random.ts";
+import { SPAN_KINDS, type SpanKind } from "./record.ts";
+
+export type SpanMix = Record<SpanKind, number>;
+
+/** Weighted toward what completions are asked for: the rest of the line and the next statement or few. */
+export const DEFAULT_SPAN_MIX: SpanMix = {
+  rest_of_line: 0.3,
+  statement: 0.2,
+  expression: 0.15,
+  call_args: 0.15,
+  block: 0.15,
+  lines: 0.05,
+};
+
+export interface SamplingOptions {
+  seed: number;
+  spanMix: SpanMix;
+  /** One example per this many lines of a file, at least one per file with spans. */
+  linesPerExample: number;
+  maxExamplesPerFile: number;
+  maxMiddleLines: number;
+  maxMiddleChars: number;
+}
+
+export const DEFAULT_SAMPLING: SamplingOptions = {
+  seed: 1,
+  spanMix: DEFAULT_SPAN_MIX,
+  linesPerExample: 25,
+  maxExamplesPerFile: 40,
+  maxMiddleLines: 24,
+  maxMiddleChars: 1200,
+};
+
+/** Parses "rest_of_line=3,block=1" into a mix; unknown kinds are an error naming the kind. */
+export function parseSpanMix(text: string): SpanMix {
+  const mix = Object.fromEntries(SPAN_KINDS.map((k) => [k, 0])) as SpanMix;
+  for (const part of text.split(",").filter(Boolean)) {
+    const [kind, weight] = part.split("=");
+    if (!kind || !(SPAN_KINDS as readonly string[]).includes(kind) || !(Number(weight) >= 0)) {
+      throw new Error(`bad span mix entry '${part}': use kind=weight with kinds ${SPAN_KINDS.join(", ")}`);
+    }
+    mix[kind as SpanKind] = Number(weight);
+  }
+  return mix;
+}
+
+/** Line number (0-based) of each line start, for offset → line lookups. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+export function lineOf(starts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (starts[mid]! <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+function withinRanges(ranges: readonly LineRange[], first: number, last: number): boolean {
+  return ranges.some((r) => r.start <= first && last < r.end);
+}
+
+export interface SampleRequest {
+  key: string;
+  text: string;
+  spans: readonly Span[];
+  /** When given, only spans whose lines all lie inside these ranges are eligible (evaluation code). */
+  onlyLines?: readonly LineRange[];
+  /** When given, spans touching these lines are not eligible (lines that belong to evaluation). */
+  excludeLines?: readonly LineRange[];
+}
+
+export function sampleSpans(request: SampleRequest, options: SamplingOptions): Span[] {
+  const starts = lineStarts(request.text);
+  const byKind = new Map<SpanKind, Span[]>();
+  for (const span of request.spans) {
+    const middle = request.text.slice(span.start, span.end);
+    if (!middle.trim() || middle.length > options.maxMiddleChars) continue;
+    const first = lineOf(starts, span.start);
+    const last = lineOf(starts, Math.max(span.start, span.end - 1));
+    if (last - first + 1 > options.maxMiddleLines) continue;
+    if (request.onlyLines && !withinRanges(request.onlyLines, first, last)) continue;
+    if (request.excludeLines?.some((r) => r.start <= last && first < r.end)) continue;
+    if (!(options.spanMix[span.kind] > 0)) continue;
+    const list = byKind.get(span.kind) ?? [];
+    list.push(span);
+    byKind.set(span.kind, list);
+  }
+  const eligibleLines = request.onlyLines
+    ? request.onlyLines.reduce((sum, r) => sum + r.end - r.start, 0)
+    : starts.length;
+  const wanted = Math.min(options.maxExamplesPerFile, Math.max(1, Math.round(eligibleLines / options.linesPerExample)));
+  const random = seededRandom(options.seed, request.key);
+  const chosen: Span[] = [];
+  while (chosen.length < wanted && byKind.size > 0) {
+    const kind = pickKind(byKind, options.spanMix, random);
+    const list = byKind.get(kind)!;
+    const [span] = list.splice(Math.floor(random() * list.length), 1);
+    if (list.length === 0) byKind.delete(kind);
+    if (span) chosen.push(span);
+  }
+  return chosen.sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+function pickKind(byKind: Map<SpanKind, Span[]>, mix: SpanMix, random: Random): SpanKind {
+  const kinds = [...byKind.keys()];
+  const total = kinds.reduce((sum, k) => sum + mix[k], 0);
+  let roll = random() * total;
+  for (const kind of kinds) {
+    roll -= mix[kind];
+    if (roll < 0) return kind;
+  }
+  return kinds[kinds.length - 1]!;
+}

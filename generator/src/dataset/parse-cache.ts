@@ -1,0 +1,70 @@
+/**
+ * Parse results keyed by blob id and language, so a re-run after a small commit re-parses only the files
+ * that changed. One JSON file per repo, versioned in its name; a broken or old cache is ignored, never fatal.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { ParsedFile } from "../parse/types.ts";
+
+/** Bump when parsing, queries or grammars change what they produce. */
+export const PARSE_CACHE_VERSION = 1;
+
+export function defaultCacheDir(repoRoot: string): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  const key = createHash("sha256").update(repoRoot).digest("hex").slice(0, 16);
+  return join(base, "repolora", "parse", key);
+}
+
+export class ParseCache {
+  private readonly previous: Map<string, ParsedFile>;
+  private readonly used = new Map<string, ParsedFile>();
+  hits = 0;
+  misses = 0;
+
+  private constructor(
+    private readonly file: string | null,
+    previous: Map<string, ParsedFile>,
+  ) {
+    this.previous = previous;
+  }
+
+  /** `dir` null: an in-memory cache for this run only. */
+  static open(dir: string | null): ParseCache {
+    if (!dir) return new ParseCache(null, new Map());
+    const file = join(dir, `parse-v${PARSE_CACHE_VERSION}.json`);
+    let previous = new Map<string, ParsedFile>();
+    try {
+      if (existsSync(file)) previous = new Map(Object.entries(JSON.parse(readFileSync(file, "utf8"))));
+    } catch {
+      previous = new Map();
+    }
+    return new ParseCache(file, previous);
+  }
+
+  async get(blob: string, language: string, parse: () => Promise<ParsedFile>): Promise<ParsedFile> {
+    const key = `${blob}:${language}`;
+    const known = this.used.get(key) ?? this.previous.get(key);
+    if (known) {
+      this.hits += 1;
+      this.used.set(key, known);
+      return known;
+    }
+    this.misses += 1;
+    const parsed = await parse();
+    this.used.set(key, parsed);
+    return parsed;
+  }
+
+  /** Keeps only what this run used, so the cache does not grow with history. */
+  async save(): Promise<void> {
+    if (!this.file || this.misses === 0) return;
+    const dir = join(this.file, "..");
+    await mkdir(dir, { recursive: true });
+    const temp = `${this.file}.tmp-${process.pid}`;
+    await writeFile(temp, JSON.stringify(Object.fromEntries(this.used)));
+    await rename(temp, this.file);
+  }
+}

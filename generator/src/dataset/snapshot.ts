@@ -1,0 +1,97 @@
+/**
+ * Reads the kept files of one commit: classifies paths and contents, scrubs secrets, and records why
+ * anything was skipped. The same code reads HEAD (evaluation) and the cutoff (training).
+ */
+import { detectLanguage } from "../parse/languages.ts";
+import { scrubSecrets } from "../secrets/index.ts";
+import { createFileFilter, type FileFilter } from "../select/index.ts";
+import type { BlobReader } from "../mine/blobs.ts";
+import { MODE_SUBMODULE, MODE_SYMLINK, type TreeEntry } from "../mine/tree.ts";
+
+export interface SnapshotFile {
+  path: string;
+  blob: string;
+  /** Grammar language id, or "text" for the line-based fallback. */
+  language: string;
+  /** Contents after secret scrubbing. */
+  text: string;
+  lines: number;
+}
+
+export interface SnapshotStats {
+  skipped: Record<string, number>;
+  scrubbed: Record<string, number>;
+}
+
+/** File kinds that are data, not code a developer completes: skipped before reading. */
+const DATA_EXTENSIONS = new Set(["json", "csv", "tsv", "xml", "svg", "txt", "log", "ipynb", "lock", "sum"]);
+
+export interface SnapshotOptions {
+  filter: FileFilter;
+  /** Only these languages (grammar ids, or "text"); null for all. */
+  languages: ReadonlySet<string> | null;
+}
+
+export function makeSnapshotOptions(repoloraIgnore: string | undefined, maxFileBytes: number, languages: string[] | null): SnapshotOptions {
+  return {
+    filter: createFileFilter({ repoloraIgnore, maxFileBytes }),
+    languages: languages ? new Set(languages) : null,
+  };
+}
+
+function bump(counts: Record<string, number>, key: string, by = 1): void {
+  counts[key] = (counts[key] ?? 0) + by;
+}
+
+/** Decides from the tree entry alone; returns the language or the reason to skip. */
+export function classifyEntry(entry: TreeEntry, options: SnapshotOptions): { language: string } | { skip: string } {
+  if (entry.mode === MODE_SYMLINK) return { skip: "symlink" };
+  if (entry.mode === MODE_SUBMODULE) return { skip: "submodule" };
+  const byPath = options.filter.classifyPath(entry.path, entry.size);
+  if (byPath) return { skip: byPath.reason };
+  const language = detectLanguage(entry.path) ?? "text";
+  if (language === "text") {
+    const extension = entry.path.slice(entry.path.lastIndexOf(".") + 1).toLowerCase();
+    if (DATA_EXTENSIONS.has(extension)) return { skip: "data" };
+  }
+  if (options.languages && !options.languages.has(language)) return { skip: "language_not_selected" };
+  return { language };
+}
+
+export async function readSnapshot(
+  entries: readonly TreeEntry[],
+  reader: BlobReader,
+  options: SnapshotOptions,
+  stats: SnapshotStats,
+  onFile: () => void,
+): Promise<SnapshotFile[]> {
+  const files: SnapshotFile[] = [];
+  const pending: Array<{ entry: TreeEntry; language: string; bytes: Promise<Buffer> }> = [];
+  for (const entry of entries) {
+    const decision = classifyEntry(entry, options);
+    if ("skip" in decision) {
+      bump(stats.skipped, decision.skip);
+      onFile();
+      continue;
+    }
+    pending.push({ entry, language: decision.language, bytes: reader.read(entry.blob) });
+  }
+  for (const { entry, language, bytes } of pending) {
+    const content = options.filter.classifyContent(entry.path, await bytes);
+    onFile();
+    if ("reason" in content) {
+      bump(stats.skipped, content.reason);
+      continue;
+    }
+    const scrubbed = scrubSecrets(content.text);
+    for (const [kind, count] of Object.entries(scrubbed.counts)) if (count > 0) bump(stats.scrubbed, kind, count);
+    files.push({
+      path: entry.path,
+      blob: entry.blob,
+      language,
+      text: scrubbed.text,
+      lines: scrubbed.text.split("\n").length,
+    });
+  }
+  return files;
+}

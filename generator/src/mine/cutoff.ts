@@ -1,0 +1,117 @@
+/**
+ * The time split's cutoff: evaluation code is what entered the repo after it, training code is the repo
+ * as it was at it. Default: the newest ~10% of changed lines, not counting bulk commits.
+ */
+import { RepoLoraError } from "../util/errors.ts";
+import { type BulkRule, type CommitStat, DEFAULT_BULK_RULE, isBulkCommit, walkHistory } from "./history.ts";
+import { gitText } from "./spawn.ts";
+
+export type CutoffSource = "default" | "date" | "commit";
+
+export interface Cutoff {
+  commit: string;
+  time: Date;
+  source: CutoffSource;
+}
+
+export interface DefaultCutoffRequest {
+  root: string;
+  head: string;
+  subdir: string;
+  /** Which paths count (the files kept for the dataset). */
+  counts: (path: string) => boolean;
+  /** Lines of kept code at HEAD; the window takes `share` of it. */
+  totalLines: number;
+  share: number;
+  bulk?: BulkRule;
+}
+
+/** Null when the history is too short to hold out anything by time (one commit, or a shallow clone). */
+export async function defaultCutoff(request: DefaultCutoffRequest): Promise<Cutoff | null> {
+  const target = Math.max(1, Math.round(request.totalLines * request.share));
+  let windowLines = 0;
+  let cutoffHash: string | null = null;
+  await walkHistory(request.root, request.head, request.subdir, (commit) => {
+    if (!isBulkCommit(commit, request.bulk ?? DEFAULT_BULK_RULE)) {
+      windowLines += commit.files.filter((f) => request.counts(f.path)).reduce((sum, f) => sum + f.added, 0);
+    }
+    if (windowLines < target) return true;
+    cutoffHash = commit.parents[0] ?? null;
+    return false;
+  });
+  if (!cutoffHash) return null;
+  return { commit: cutoffHash, time: await commitTime(request.root, cutoffHash), source: "default" };
+}
+
+/** `--cutoff`: a commit-ish, or a date (the newest commit at or before it). */
+export async function explicitCutoff(root: string, head: string, value: string): Promise<Cutoff> {
+  const commit = await gitText(root, ["rev-parse", "--verify", "--quiet", `${value}^{commit}`]).catch(() => "");
+  let cutoff: Cutoff;
+  if (/^[0-9a-f]{40}$/.test(commit.trim())) {
+    cutoff = { commit: commit.trim(), time: await commitTime(root, commit.trim()), source: "commit" };
+  } else {
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) {
+      throw new RepoLoraError(
+        "BAD_CUTOFF",
+        `--cutoff '${value}' is neither a commit nor a date.`,
+        "Use a commit (abc1234, HEAD~20, v1.2) or an ISO date (2025-06-01).",
+      );
+    }
+    const found = (await gitText(root, ["rev-list", "-1", `--before=${date.toISOString()}`, head])).trim();
+    if (!found) {
+      throw new RepoLoraError("BAD_CUTOFF", `No commit is older than --cutoff ${value}.`, "Choose a later date.");
+    }
+    cutoff = { commit: found, time: await commitTime(root, found), source: "date" };
+  }
+  if (cutoff.commit === head) {
+    throw new RepoLoraError(
+      "BAD_CUTOFF",
+      `--cutoff ${value} is HEAD: nothing entered the repo after it, so there is no evaluation code.`,
+      "Choose an older commit or date.",
+    );
+  }
+  const isAncestor = await gitText(root, ["merge-base", "--is-ancestor", cutoff.commit, head]).then(
+    () => true,
+    () => false,
+  );
+  if (!isAncestor) {
+    throw new RepoLoraError("BAD_CUTOFF", `--cutoff ${value} is not an ancestor of HEAD.`);
+  }
+  return cutoff;
+}
+
+export interface EvalWindow {
+  commits: number;
+  bulkCommits: CommitStat[];
+  /** Paths touched by a bulk commit after the cutoff: their new lines are not used for evaluation. */
+  touchedByBulk: Set<string>;
+  /** Newest change after the cutoff per path. */
+  lastChange: Map<string, { commit: string; time: number }>;
+}
+
+export async function analyseWindow(
+  root: string,
+  cutoff: string,
+  head: string,
+  subdir: string,
+  bulk: BulkRule = DEFAULT_BULK_RULE,
+): Promise<EvalWindow> {
+  const window: EvalWindow = { commits: 0, bulkCommits: [], touchedByBulk: new Set(), lastChange: new Map() };
+  await walkHistory(root, `${cutoff}..${head}`, subdir, (commit) => {
+    window.commits += 1;
+    for (const file of commit.files) {
+      if (!window.lastChange.has(file.path)) window.lastChange.set(file.path, { commit: commit.hash, time: commit.time });
+    }
+    if (isBulkCommit(commit, bulk)) {
+      window.bulkCommits.push(commit);
+      for (const file of commit.files) window.touchedByBulk.add(file.path);
+    }
+    return true;
+  });
+  return window;
+}
+
+async function commitTime(root: string, commit: string): Promise<Date> {
+  return new Date(Number((await gitText(root, ["show", "-s", "--format=%ct", commit])).trim()) * 1000);
+}

@@ -1,0 +1,91 @@
+/**
+ * Assembles a FIM prompt within a token budget: the suffix gets a capped share, context snippets a capped
+ * share, the prefix (nearest the cursor, most useful) the rest; unused room flows to context.
+ * Cuts happen at line boundaries so the model never sees half a line at the edges.
+ */
+import type { ContextFile, FimTemplate } from "./templates.ts";
+import type { TokenCounter } from "./tokens.ts";
+
+export interface PromptBudget {
+  /** Whole prompt, special tokens included. */
+  maxTokens: number;
+  /** Share of maxTokens the suffix may take at most. */
+  suffixShare: number;
+  /** Share of maxTokens context files may take when the prefix needs the room. */
+  contextShare: number;
+}
+
+export const DEFAULT_BUDGET: PromptBudget = { maxTokens: 1024, suffixShare: 0.2, contextShare: 0.3 };
+
+export interface PromptInput {
+  template: FimTemplate;
+  repoName: string;
+  path: string;
+  prefix: string;
+  suffix: string;
+  /** Ranked best first; kept in order while they fit. */
+  context: ContextFile[];
+  budget: PromptBudget;
+  countTokens: TokenCounter;
+}
+
+export interface BuiltPrompt {
+  prefix: string;
+  suffix: string;
+  context: ContextFile[];
+  text: string;
+  tokens: number;
+}
+
+/** Keeps whole lines from the end of `text` within `budget` tokens (the part nearest the cursor). */
+export function keepTail(text: string, budget: number, count: TokenCounter): string {
+  if (count(text) <= budget) return text;
+  const lines = text.split("\n");
+  let used = 0;
+  let first = lines.length;
+  while (first > 0) {
+    const cost = count(`${lines[first - 1]}\n`);
+    if (used + cost > budget) break;
+    used += cost;
+    first -= 1;
+  }
+  return lines.slice(first).join("\n");
+}
+
+/** Keeps whole lines from the start of `text` within `budget` tokens. */
+export function keepHead(text: string, budget: number, count: TokenCounter): string {
+  if (count(text) <= budget) return text;
+  const lines = text.split("\n");
+  let used = 0;
+  let end = 0;
+  while (end < lines.length) {
+    const cost = count(`${lines[end]}\n`);
+    if (used + cost > budget) break;
+    used += cost;
+    end += 1;
+  }
+  return lines.slice(0, end).join("\n");
+}
+
+export function buildPrompt(input: PromptInput): BuiltPrompt {
+  const { template, budget, countTokens: count } = input;
+  const frame = template.render({ repoName: input.repoName, path: input.path, prefix: "", suffix: "", context: [] });
+  const available = Math.max(0, budget.maxTokens - count(frame));
+
+  const suffix = keepHead(input.suffix, Math.floor(budget.maxTokens * budget.suffixShare), count);
+  const suffixTokens = count(suffix);
+  const contextWanted = input.context.reduce((sum, c) => sum + count(c.text) + count(c.path) + 2, 0);
+  const contextReserve = Math.min(contextWanted, Math.floor(budget.maxTokens * budget.contextShare));
+  const prefix = keepTail(input.prefix, Math.max(0, available - suffixTokens - contextReserve), count);
+
+  let room = available - suffixTokens - count(prefix);
+  const context: ContextFile[] = [];
+  for (const file of input.context) {
+    const cost = count(file.text) + count(file.path) + 2;
+    if (cost > room) continue;
+    context.push(file);
+    room -= cost;
+  }
+  const text = template.render({ repoName: input.repoName, path: input.path, prefix, suffix, context });
+  return { prefix, suffix, context, text, tokens: count(text) };
+}
