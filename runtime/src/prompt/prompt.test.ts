@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { buildPrompt, keepHead, keepTail } from "./assemble.ts";
+import { identifiersNear, selectContext, type SymbolIndex } from "./context.ts";
+import { getTemplate, TEMPLATE_IDS } from "./templates.ts";
+
+/** One token per character: makes budgets easy to reason about in tests. */
+const chars = (text: string) => text.length;
+
+describe("FIM templates", () => {
+  const parts = { repoName: "shop", path: "src/a.ts", prefix: "const x = ", suffix: ";\n", context: [{ path: "src/b.ts", text: "export const y = 1;" }] };
+
+  it("renders Qwen2.5-Coder's repo-level format", () => {
+    expect(getTemplate("qwen2.5-coder").render(parts)).toBe(
+      "<|repo_name|>shop\n<|file_sep|>src/b.ts\nexport const y = 1;\n<|file_sep|>src/a.ts\n<|fim_prefix|>const x = <|fim_suffix|>;\n<|fim_middle|>",
+    );
+  });
+
+  it("renders StarCoder2's format", () => {
+    expect(getTemplate("starcoder2").render(parts)).toBe(
+      "<repo_name>shop<file_sep>src/b.ts\nexport const y = 1;\n<file_sep>src/a.ts\n<fim_prefix>const x = <fim_suffix>;\n<fim_middle>",
+    );
+  });
+
+  it("puts context as comment-headed files for families without file separators", () => {
+    expect(getTemplate("codellama").render(parts)).toBe(
+      "<PRE> // src/b.ts\nexport const y = 1;\n// src/a.ts\nconst x =  <SUF>;\n <MID>",
+    );
+    expect(getTemplate("deepseek-coder").render({ ...parts, path: "a.py", context: [] })).toBe(
+      "<｜fim▁begin｜>const x = <｜fim▁hole｜>;\n<｜fim▁end｜>",
+    );
+  });
+
+  it("stops at its own end token", () => {
+    for (const id of TEMPLATE_IDS) expect(getTemplate(id).stop).toContain(getTemplate(id).completionEnd);
+  });
+});
+
+describe("budgeted prompt assembly", () => {
+  it("keeps whole lines nearest the cursor", () => {
+    expect(keepTail("aaaa\nbbbb\ncccc", 10, chars)).toBe("bbbb\ncccc");
+    expect(keepHead("aaaa\nbbbb\ncccc", 10, chars)).toBe("aaaa\nbbbb");
+    expect(keepTail("short", 10, chars)).toBe("short");
+  });
+
+  it("fits prefix, suffix and context in the budget, suffix capped by its share", () => {
+    const template = getTemplate("qwen2.5-coder");
+    const prefix = Array.from({ length: 50 }, (_, i) => `line ${i}`).join("\n");
+    const suffix = Array.from({ length: 50 }, (_, i) => `after ${i}`).join("\n");
+    const built = buildPrompt({
+      template,
+      repoName: "r",
+      path: "a.ts",
+      prefix,
+      suffix,
+      context: [{ path: "b.ts", text: "x".repeat(30) }],
+      budget: { maxTokens: 300, suffixShare: 0.2, contextShare: 0.3 },
+      countTokens: chars,
+    });
+    expect(built.tokens).toBeLessThanOrEqual(300);
+    expect(built.suffix.length).toBeLessThanOrEqual(60);
+    expect(prefix.endsWith(built.prefix)).toBe(true);
+    expect(suffix.startsWith(built.suffix)).toBe(true);
+    expect(built.context).toHaveLength(1);
+    expect(built.text).toBe(template.render({ repoName: "r", path: "a.ts", prefix: built.prefix, suffix: built.suffix, context: built.context }));
+  });
+
+  it("drops context that does not fit rather than the prefix", () => {
+    const built = buildPrompt({
+      template: getTemplate("qwen2.5-coder"),
+      repoName: "r",
+      path: "a.ts",
+      prefix: "p".repeat(150),
+      suffix: "",
+      context: [{ path: "b.ts", text: "c".repeat(500) }],
+      budget: { maxTokens: 250, suffixShare: 0.2, contextShare: 0.3 },
+      countTokens: chars,
+    });
+    expect(built.context).toEqual([]);
+    expect(built.prefix).toBe("p".repeat(150));
+  });
+});
+
+describe("context selection", () => {
+  const index: SymbolIndex = {
+    byName: new Map([
+      ["formatPrice", [{ name: "formatPrice", path: "src/money.ts", snippet: "export function formatPrice(c: number)" }]],
+      ["Order", [{ name: "Order", path: "src/types.ts", snippet: "export interface Order {" }]],
+      ["run", [1, 2, 3].map((i) => ({ name: "run", path: `src/r${i}.ts`, snippet: "function run()" }))],
+      ["local", [{ name: "local", path: "src/a.ts", snippet: "function local()" }]],
+    ]),
+    importsOf: new Map([["src/a.ts", ["src/money.ts"]]]),
+  };
+
+  it("lists identifiers nearest the cursor first", () => {
+    const options = { prefixLines: 5, suffixLines: 2, maxDefinitionsPerName: 2, maxFiles: 4 };
+    expect(identifiersNear("const far = 1;\nconst near = far;\n", "after()", options).slice(0, 3)).toEqual(["after", "const", "near"]);
+  });
+
+  it("prefers definitions from imported files, skips the file itself and ambiguous names", () => {
+    const chosen = selectContext("src/a.ts", "const o: Order = x;\nformatPrice(local(run()))", "", index);
+    expect(chosen.map((c) => [c.path, c.reason])).toEqual([
+      ["src/money.ts", "import"],
+      ["src/types.ts", "definition"],
+    ]);
+  });
+});
