@@ -12,7 +12,8 @@ import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 const build = (repo: string, out: string, extra: Partial<Parameters<typeof buildDataset>[0]> = {}) =>
   buildDataset({ repo, out, progress: silentProgress, cacheDir: null, ...extra });
 
-const manifestOf = (out: string) => DatasetManifest.parse(JSON.parse(readFileSync(join(out, "dataset.json"), "utf8")));
+const manifestOf = (out: string) =>
+  DatasetManifest.parse(JSON.parse(readFileSync(join(out, "dataset.json"), "utf8")));
 
 const PY = "def add(a, b):\n    total = a + b\n    return total\n\n\ndef sub(a, b):\n    return a - b\n";
 
@@ -22,7 +23,9 @@ describe("bad input", () => {
   });
 
   it("refuses a path that does not exist", async () => {
-    await expect(build("/nonexistent/repolora", join(tempDir(), "out"))).rejects.toMatchObject({ code: "NOT_A_GIT_REPO" });
+    await expect(build("/nonexistent/repolora", join(tempDir(), "out"))).rejects.toMatchObject({
+      code: "NOT_A_GIT_REPO",
+    });
   });
 
   it("refuses an empty repository with no commits", async () => {
@@ -32,7 +35,9 @@ describe("bad input", () => {
 
   it("refuses a repository with only binary files, naming what it skipped", async () => {
     const repo = new TestRepo();
-    repo.write("a.bin", new Uint8Array([0, 1, 2, 3, 0, 255])).write("b.png", new Uint8Array([0x89, 0x50, 0, 0]));
+    repo
+      .write("a.bin", new Uint8Array([0, 1, 2, 3, 0, 255]))
+      .write("b.png", new Uint8Array([0x89, 0x50, 0, 0]));
     repo.commit("binaries", OLD_DATE);
     const error = await build(repo.root, join(tempDir(), "out")).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "NO_SUPPORTED_FILES" });
@@ -56,7 +61,9 @@ describe("bad input", () => {
     const parent = tempDir();
     const controller = new AbortController();
     const progress = { ...silentProgress, phase: (name: string) => name === "parsing" && controller.abort() };
-    await expect(build(repo.root, join(parent, "out"), { progress, signal: controller.signal })).rejects.toMatchObject({
+    await expect(
+      build(repo.root, join(parent, "out"), { progress, signal: controller.signal }),
+    ).rejects.toMatchObject({
       code: "CANCELLED",
     });
     expect(readdirSync(parent)).toEqual([]);
@@ -80,7 +87,8 @@ describe("bad input", () => {
     const counts = manifestOf(out).counts;
     expect(counts.skippedFiles).toMatchObject({ too_large: 1, non_utf8: 1, symlink: 1, submodule: 1 });
     expect(counts.files).toBe(1);
-    const all = readFileSync(join(out, "train.jsonl"), "utf8") + readFileSync(join(out, "eval.jsonl"), "utf8");
+    const all =
+      readFileSync(join(out, "train.jsonl"), "utf8") + readFileSync(join(out, "eval.jsonl"), "utf8");
     expect(all).not.toContain("root:x:0:0");
   }, 120_000);
 
@@ -88,7 +96,10 @@ describe("bad input", () => {
     const repo = new TestRepo();
     repo.write("src/my módulo/cálculo útil.py", PY);
     repo.commit("one", OLD_DATE);
-    repo.write("src/my módulo/cálculo útil.py", `${PY}\ndef mul(a, b):\n    product = a * b\n    return product\n`);
+    repo.write(
+      "src/my módulo/cálculo útil.py",
+      `${PY}\ndef mul(a, b):\n    product = a * b\n    return product\n`,
+    );
     repo.commit("two", "2025-01-01T00:00:00Z");
     const out = join(tempDir(), "out");
     await build(repo.root, out);
@@ -98,8 +109,12 @@ describe("bad input", () => {
 
   it("rejects a cutoff that is neither a commit nor a date, and one that is HEAD", async () => {
     const { repo } = buildFixtureRepo();
-    await expect(build(repo.root, join(tempDir(), "a"), { cutoff: "not-a-thing" })).rejects.toMatchObject({ code: "BAD_CUTOFF" });
-    await expect(build(repo.root, join(tempDir(), "b"), { cutoff: "HEAD" })).rejects.toMatchObject({ code: "BAD_CUTOFF" });
+    await expect(build(repo.root, join(tempDir(), "a"), { cutoff: "not-a-thing" })).rejects.toMatchObject({
+      code: "BAD_CUTOFF",
+    });
+    await expect(build(repo.root, join(tempDir(), "b"), { cutoff: "HEAD" })).rejects.toMatchObject({
+      code: "BAD_CUTOFF",
+    });
   });
 });
 

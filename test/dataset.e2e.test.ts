@@ -9,7 +9,12 @@ import { silentProgress } from "../generator/src/cli/progress.ts";
 import { buildDataset } from "../generator/src/dataset/build.ts";
 import { normaliseCode } from "../generator/src/dataset/dedup.ts";
 import { DatasetManifest, DatasetRecord } from "../generator/src/dataset/record.ts";
-import { ADDED_AFTER_CUTOFF, buildFixtureRepo, type FixtureRepo, PLANTED_SECRETS } from "./helpers/fixture-repo.ts";
+import {
+  ADDED_AFTER_CUTOFF,
+  buildFixtureRepo,
+  type FixtureRepo,
+  PLANTED_SECRETS,
+} from "./helpers/fixture-repo.ts";
 import { tempDir } from "./helpers/git-repo.ts";
 
 function readRecords(dir: string, name: string): DatasetRecord[] {
@@ -71,7 +76,9 @@ describe("dataset on the fixture repo", () => {
       const content = readFileSync(join(out, name), "utf8");
       for (const secret of PLANTED_SECRETS) expect(content, `${name} leaks ${secret}`).not.toContain(secret);
     }
-    expect(Object.values(manifest.counts.secretsScrubbed).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
+    expect(Object.values(manifest.counts.secretsScrubbed).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(
+      2,
+    );
     expect(manifest.counts.skippedFiles.secret_file).toBe(2);
   });
 
@@ -87,7 +94,13 @@ describe("dataset on the fixture repo", () => {
 
   it("covers every language of the fixture with the right language id", () => {
     const languages = new Set(train.map((r) => `${r.path}:${r.language}`));
-    for (const expected of ["src/orders.ts:typescript", "py/inventory.py:python", "js/helpers.js:javascript", "go/server.go:go", "rust/lib.rs:rust"]) {
+    for (const expected of [
+      "src/orders.ts:typescript",
+      "py/inventory.py:python",
+      "js/helpers.js:javascript",
+      "go/server.go:go",
+      "rust/lib.rs:rust",
+    ]) {
       expect(languages).toContain(expected);
     }
   });
@@ -95,7 +108,9 @@ describe("dataset on the fixture repo", () => {
   it("renders each record's prompt with the FIM template around its prefix and suffix", () => {
     for (const record of [...train, ...evaluation]) {
       expect(record.prompt.template).toBe("qwen2.5-coder");
-      expect(record.prompt.text).toContain(`<|file_sep|>${record.path}\n<|fim_prefix|>${record.prefix}<|fim_suffix|>${record.suffix}<|fim_middle|>`);
+      expect(record.prompt.text).toContain(
+        `<|file_sep|>${record.path}\n<|fim_prefix|>${record.prefix}<|fim_suffix|>${record.suffix}<|fim_middle|>`,
+      );
       expect(record.prompt.text.startsWith("<|repo_name|>")).toBe(true);
       expect(record.prompt.completionEnd).toBe("<|endoftext|>");
     }
@@ -119,11 +134,18 @@ describe("dataset on the fixture repo", () => {
   it("is deterministic for a seed and matches the golden projection", async () => {
     const again = join(tempDir(), "dataset");
     await buildDataset({ repo: fixture.repo.root, out: again, progress: silentProgress, cacheDir: null });
-    expect(readFileSync(join(again, "train.jsonl"), "utf8")).toBe(readFileSync(join(out, "train.jsonl"), "utf8"));
-    expect(readFileSync(join(again, "eval.jsonl"), "utf8")).toBe(readFileSync(join(out, "eval.jsonl"), "utf8"));
+    expect(readFileSync(join(again, "train.jsonl"), "utf8")).toBe(
+      readFileSync(join(out, "train.jsonl"), "utf8"),
+    );
+    expect(readFileSync(join(again, "eval.jsonl"), "utf8")).toBe(
+      readFileSync(join(out, "eval.jsonl"), "utf8"),
+    );
     // The golden file holds what reviewers care about; ids and hashes vary with the fixture's commit hashes.
     const projection = [...evaluation, ...train]
-      .map((r) => `${r.split}\t${r.path}\t${r.language}\t${r.span.kind}\t${r.span.startLine}\t${JSON.stringify(r.middle)}`)
+      .map(
+        (r) =>
+          `${r.split}\t${r.path}\t${r.language}\t${r.span.kind}\t${r.span.startLine}\t${JSON.stringify(r.middle)}`,
+      )
       .join("\n");
     const golden = join(import.meta.dirname, "golden", "fixture-dataset.tsv");
     if (process.env.UPDATE_GOLDEN === "1") writeFileSync(golden, `${projection}\n`);

@@ -173,7 +173,10 @@ export function buildFixtureRepo(): FixtureRepo {
     .write("rust/lib.rs", LIB_RS)
     .write("vendor/left-pad.js", VENDORED_JS)
     .write(".env", `AWS_SECRET_ACCESS_KEY=${PLANTED_SECRETS[2]}\n`)
-    .write("deploy/id_rsa", `-----BEGIN RSA PRIVATE KEY-----\n${PLANTED_SECRETS[3]}\n-----END RSA PRIVATE KEY-----\n`)
+    .write(
+      "deploy/id_rsa",
+      `-----BEGIN RSA PRIVATE KEY-----\n${PLANTED_SECRETS[3]}\n-----END RSA PRIVATE KEY-----\n`,
+    )
     .write("package-lock.json", '{ "lockfileVersion": 3 }\n')
     .write("assets/logo.png", new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2, 3]))
     .write("docs/notes.md", "# Notes\n\nOrders are totalled in cents.\n");
@@ -187,4 +190,7 @@ export function buildFixtureRepo(): FixtureRepo {
   return { repo, oldHead, head };
 }
 
-export const ADDED_AFTER_CUTOFF = { "src/orders.ts": ORDERS_TS_ADDITION, "py/inventory.py": INVENTORY_PY_ADDITION };
+export const ADDED_AFTER_CUTOFF = {
+  "src/orders.ts": ORDERS_TS_ADDITION,
+  "py/inventory.py": INVENTORY_PY_ADDITION,
+};

@@ -30,17 +30,21 @@ export class TestRepo {
   /** Stages everything and commits with author and committer date `date` (ISO). Returns the commit hash. */
   commit(message: string, date: string): string {
     this.git("add", "-A");
-    execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", message], {
-      cwd: this.root,
-      env: {
-        ...process.env,
-        GIT_AUTHOR_DATE: date,
-        GIT_COMMITTER_DATE: date,
-        GIT_CONFIG_NOSYSTEM: "1",
-        HOME: this.root,
-        GIT_CONFIG_GLOBAL: "/dev/null",
+    execFileSync(
+      "git",
+      ["-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", message],
+      {
+        cwd: this.root,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_DATE: date,
+          GIT_COMMITTER_DATE: date,
+          GIT_CONFIG_NOSYSTEM: "1",
+          HOME: this.root,
+          GIT_CONFIG_GLOBAL: "/dev/null",
+        },
       },
-    });
+    );
     return this.git("rev-parse", "HEAD").trim();
   }
 

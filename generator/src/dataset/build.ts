@@ -3,8 +3,7 @@
  * render prompts with the shared prompt builder, split by time, drop near-duplicates of evaluation code,
  * and write train.jsonl / eval.jsonl / dataset.json atomically.
  */
-import { readFileSync } from "node:fs";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
@@ -86,7 +85,6 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
   assertWritableTarget(out, options.force ?? false);
   const { progress, signal } = options;
   const sampling: SamplingOptions = { ...DEFAULT_SAMPLING, ...options.sampling };
-  const template = getTemplate(options.template ?? "qwen2.5-coder");
   const budget = options.budget ?? DEFAULT_BUDGET;
   const countTokens = options.tokenizer ? await loadTokenCounter(options.tokenizer) : estimateTokens;
   const warnings: string[] = [];
@@ -94,7 +92,9 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
   let t = Date.now();
   const { info } = await openRepo(options.repo, options.subdir);
   if (info.shallow) {
-    warnings.push("This is a shallow clone: history is cut short, so the time split sees fewer commits and may degrade.");
+    warnings.push(
+      "This is a shallow clone: history is cut short, so the time split sees fewer commits and may degrade.",
+    );
   }
   const headEntries = await listTree(info.root, info.head, info.subdir);
   const repoloraIgnore = headEntries.find((e) => e.path === ".repoloraignore");
@@ -113,7 +113,9 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
       throw new RepoLoraError(
         "NO_SUPPORTED_FILES",
         `No source files to learn from in ${info.root}${info.subdir ? `/${info.subdir}` : ""} (skipped: ${describe(stats.skipped)}).`,
-        options.languages ? "Check --languages, or run without it." : "Is this the right folder? Binary, generated, vendored and lock files are skipped.",
+        options.languages
+          ? "Check --languages, or run without it."
+          : "Is this the right folder? Binary, generated, vendored and lock files are skipped.",
       );
     }
     t = mark("readHead", t);
@@ -127,7 +129,9 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     if (plan.mode === "time") {
       const keptPaths = new Set(headFiles.map((f) => f.path));
       const byBlob = new Map(headFiles.map((f) => [f.blob, f]));
-      const cutoffEntries = (await listTree(info.root, plan.cutoff.commit, info.subdir)).filter((e) => keptPaths.has(e.path));
+      const cutoffEntries = (await listTree(info.root, plan.cutoff.commit, info.subdir)).filter((e) =>
+        keptPaths.has(e.path),
+      );
       const unchanged = cutoffEntries.filter((e) => byBlob.get(e.blob)?.path === e.path);
       const changed = cutoffEntries.filter((e) => byBlob.get(e.blob)?.path !== e.path);
       const cutoffStats: SnapshotStats = { skipped: {}, scrubbed: {} };
@@ -137,12 +141,17 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
       trainFiles = headFiles.filter((f) => !plan.evalPaths.has(f.path));
     }
     const evalFiles =
-      plan.mode === "time" ? headFiles.filter((f) => plan.lines.has(f.path)) : headFiles.filter((f) => plan.evalPaths.has(f.path));
+      plan.mode === "time"
+        ? headFiles.filter((f) => plan.lines.has(f.path))
+        : headFiles.filter((f) => plan.evalPaths.has(f.path));
     t = mark("readCutoff", t);
 
-    const cache = ParseCache.open(options.cacheDir === undefined ? defaultCacheDir(info.root) : options.cacheDir);
+    const cache = ParseCache.open(
+      options.cacheDir === undefined ? defaultCacheDir(info.root) : options.cacheDir,
+    );
     const unique = new Map<string, SnapshotFile>();
-    for (const file of [...trainFiles, ...evalFiles]) unique.set(`${file.blob}:${file.language}`, file);
+    // Every HEAD file feeds the evaluation symbol index, every cutoff file the training one.
+    for (const file of [...trainFiles, ...headFiles]) unique.set(`${file.blob}:${file.language}`, file);
     progress.phase("parsing", unique.size);
     const parsedByKey = new Map<string, ParsedFile>();
     let filesWithSyntaxErrors = 0;
@@ -197,7 +206,10 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     let dedupRemoved = 0;
     for (const file of trainParsed) {
       throwIfCancelled(signal);
-      const spans = sampleSpans({ key: `${file.path}\0${trainCommit}`, text: file.text, spans: file.parsed.spans }, sampling);
+      const spans = sampleSpans(
+        { key: `${file.path}\0${trainCommit}`, text: file.text, spans: file.parsed.spans },
+        sampling,
+      );
       for (const span of spans) {
         if (dedup.matches(file.text.slice(span.start, span.end))) {
           dedupRemoved += 1;
@@ -332,7 +344,12 @@ function makeRecord(
       endByte: startByte + Buffer.byteLength(middle, "utf8"),
       startLine: lineOf(lineStarts(prefix), prefix.length),
     },
-    prompt: { template: template.id, text: prompt.text, completionEnd: template.completionEnd, tokens: prompt.tokens },
+    prompt: {
+      template: template.id,
+      text: prompt.text,
+      completionEnd: template.completionEnd,
+      tokens: prompt.tokens,
+    },
   };
 }
 
@@ -366,7 +383,8 @@ function makeManifest(input: ManifestInput): DatasetManifest {
     bySpanKind[record.span.kind] ??= { train: 0, eval: 0 };
     bySpanKind[record.span.kind]![record.split] += 1;
   }
-  const evalLines = plan.mode === "time" ? [...plan.lines.values()].flat().reduce((s, r) => s + r.end - r.start, 0) : 0;
+  const evalLines =
+    plan.mode === "time" ? [...plan.lines.values()].flat().reduce((s, r) => s + r.end - r.start, 0) : 0;
   return {
     schema: DATASET_SCHEMA_VERSION,
     createdAt: new Date().toISOString(),
@@ -420,7 +438,8 @@ function makeManifest(input: ManifestInput): DatasetManifest {
 async function writeJsonl(path: string, records: readonly DatasetRecord[]): Promise<void> {
   const stream = createWriteStream(path);
   for (const record of records) {
-    if (!stream.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((r) => stream.once("drain", () => r()));
+    if (!stream.write(`${JSON.stringify(record)}\n`))
+      await new Promise<void>((r) => stream.once("drain", () => r()));
   }
   stream.end();
   await finished(stream);

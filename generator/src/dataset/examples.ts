@@ -102,7 +102,10 @@ export function sampleSpans(request: SampleRequest, options: SamplingOptions): S
   const eligibleLines = request.onlyLines
     ? request.onlyLines.reduce((sum, r) => sum + r.end - r.start, 0)
     : starts.length;
-  const wanted = Math.min(options.maxExamplesPerFile, Math.max(1, Math.round(eligibleLines / options.linesPerExample)));
+  const wanted = Math.min(
+    options.maxExamplesPerFile,
+    Math.max(1, Math.round(eligibleLines / options.linesPerExample)),
+  );
   const random = seededRandom(options.seed, request.key);
   const chosen: Span[] = [];
   while (chosen.length < wanted && byKind.size > 0) {

@@ -95,7 +95,10 @@ export const DatasetManifest = z.object({
     eval: z.number().int(),
     trainTokens: z.number().int(),
     evalTokens: z.number().int(),
-    byLanguage: z.record(z.string(), z.object({ files: z.number().int(), train: z.number().int(), eval: z.number().int() })),
+    byLanguage: z.record(
+      z.string(),
+      z.object({ files: z.number().int(), train: z.number().int(), eval: z.number().int() }),
+    ),
     bySpanKind: z.record(z.string(), z.object({ train: z.number().int(), eval: z.number().int() })),
     skippedFiles: Counts,
     secretsScrubbed: Counts,

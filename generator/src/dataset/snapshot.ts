@@ -2,11 +2,12 @@
  * Reads the kept files of one commit: classifies paths and contents, scrubs secrets, and records why
  * anything was skipped. The same code reads HEAD (evaluation) and the cutoff (training).
  */
+
+import type { BlobReader } from "../mine/blobs.ts";
+import { MODE_SUBMODULE, MODE_SYMLINK, type TreeEntry } from "../mine/tree.ts";
 import { detectLanguage } from "../parse/languages.ts";
 import { scrubSecrets } from "../secrets/index.ts";
 import { createFileFilter, type FileFilter } from "../select/index.ts";
-import type { BlobReader } from "../mine/blobs.ts";
-import { MODE_SUBMODULE, MODE_SYMLINK, type TreeEntry } from "../mine/tree.ts";
 
 export interface SnapshotFile {
   path: string;
@@ -24,7 +25,19 @@ export interface SnapshotStats {
 }
 
 /** File kinds that are data, not code a developer completes: skipped before reading. */
-const DATA_EXTENSIONS = new Set(["json", "csv", "tsv", "xml", "svg", "txt", "log", "ipynb", "lock", "sum"]);
+const DATA_EXTENSIONS = new Set([
+  ...["json", "csv", "tsv", "xml", "svg", "txt", "log", "ipynb", "lock", "sum"],
+  // git and tool metadata files, whose whole name is the "extension"
+  ...[
+    "gitmodules",
+    "gitattributes",
+    "gitignore",
+    "npmignore",
+    "dockerignore",
+    "prettierignore",
+    "eslintignore",
+  ],
+]);
 
 export interface SnapshotOptions {
   filter: FileFilter;
@@ -32,7 +45,11 @@ export interface SnapshotOptions {
   languages: ReadonlySet<string> | null;
 }
 
-export function makeSnapshotOptions(repoloraIgnore: string | undefined, maxFileBytes: number, languages: string[] | null): SnapshotOptions {
+export function makeSnapshotOptions(
+  repoloraIgnore: string | undefined,
+  maxFileBytes: number,
+  languages: string[] | null,
+): SnapshotOptions {
   return {
     filter: createFileFilter({ repoloraIgnore, maxFileBytes }),
     languages: languages ? new Set(languages) : null,
@@ -44,9 +61,13 @@ function bump(counts: Record<string, number>, key: string, by = 1): void {
 }
 
 /** Decides from the tree entry alone; returns the language or the reason to skip. */
-export function classifyEntry(entry: TreeEntry, options: SnapshotOptions): { language: string } | { skip: string } {
+export function classifyEntry(
+  entry: TreeEntry,
+  options: SnapshotOptions,
+): { language: string } | { skip: string } {
   if (entry.mode === MODE_SYMLINK) return { skip: "symlink" };
   if (entry.mode === MODE_SUBMODULE) return { skip: "submodule" };
+  if (entry.missing) return { skip: "missing_object" };
   const byPath = options.filter.classifyPath(entry.path, entry.size);
   if (byPath) return { skip: byPath.reason };
   const language = detectLanguage(entry.path) ?? "text";
@@ -84,7 +105,8 @@ export async function readSnapshot(
       continue;
     }
     const scrubbed = scrubSecrets(content.text);
-    for (const [kind, count] of Object.entries(scrubbed.counts)) if (count > 0) bump(stats.scrubbed, kind, count);
+    for (const [kind, count] of Object.entries(scrubbed.counts))
+      if (count > 0) bump(stats.scrubbed, kind, count);
     files.push({
       path: entry.path,
       blob: entry.blob,

@@ -2,7 +2,11 @@
  * The symbol index of one snapshot of a repo (definitions by name, imports resolved to files), the data
  * runtime/src/prompt's selectContext reads.
  */
-import { definitionSnippet, type IndexedDefinition, type SymbolIndex } from "../../../runtime/src/prompt/index.ts";
+import {
+  definitionSnippet,
+  type IndexedDefinition,
+  type SymbolIndex,
+} from "../../../runtime/src/prompt/index.ts";
 import type { ParsedFile } from "../parse/types.ts";
 
 export interface IndexedFile {
@@ -40,7 +44,10 @@ export class ImportResolver {
   constructor(paths: readonly string[]) {
     for (const path of paths) {
       const stem = stripExtension(path);
-      for (const key of [stem, stem.endsWith("/index") || stem.endsWith("/__init__") ? dirname(stem) : null]) {
+      for (const key of [
+        stem,
+        stem.endsWith("/index") || stem.endsWith("/__init__") ? dirname(stem) : null,
+      ]) {
         if (!key) continue;
         const list = this.byStem.get(key);
         if (list) list.push(path);
@@ -58,7 +65,8 @@ export class ImportResolver {
     let candidate: string;
     if (cleaned.startsWith(".")) {
       // "./x", "../x" (JS/TS/C) or ".x", "..x" (Python relative imports).
-      const python = !cleaned.startsWith("./") && !cleaned.startsWith("../") && cleaned !== "." && cleaned !== "..";
+      const python =
+        !cleaned.startsWith("./") && !cleaned.startsWith("../") && cleaned !== "." && cleaned !== "..";
       if (python) {
         const dots = cleaned.match(/^\.+/)![0].length;
         const up = "../".repeat(dots - 1);
@@ -69,7 +77,9 @@ export class ImportResolver {
       return this.byStem.get(stripExtension(candidate)) ?? this.byStem.get(candidate) ?? [];
     }
     // Absolute specifiers: "pkg.mod", "crate::a::b", "github.com/x/y/z", "@scope/lib/x": match by path suffix.
-    const segments = cleaned.split(/::|[./\\]/).filter((s) => s && s !== "crate" && s !== "super" && s !== "self");
+    const segments = cleaned
+      .split(/::|[./\\]/)
+      .filter((s) => s && s !== "crate" && s !== "super" && s !== "self");
     const stems = this.byLastSegment.get(segments[segments.length - 1] ?? "") ?? [];
     // Longest matching suffix wins; an ambiguous match (more than 3 files) is no match.
     for (let take = segments.length; take >= 1; take -= 1) {
@@ -98,7 +108,8 @@ export function buildSymbolIndex(files: readonly IndexedFile[]): SymbolIndex {
     }
     const resolved = new Set<string>();
     for (const specifier of file.parsed.imports) {
-      for (const target of resolver.resolve(file.path, specifier)) if (target !== file.path) resolved.add(target);
+      for (const target of resolver.resolve(file.path, specifier))
+        if (target !== file.path) resolved.add(target);
     }
     importsOf.set(file.path, [...resolved]);
   }

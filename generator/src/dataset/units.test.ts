@@ -10,13 +10,17 @@ describe("near-duplicate index", () => {
   index.add("x");
 
   it("matches exact copies up to whitespace", () => {
-    expect(index.matches("for (const item of order.items) { total += item.quantity * item.unitPrice; }")).toBe(true);
+    expect(
+      index.matches("for (const item of order.items) { total += item.quantity * item.unitPrice; }"),
+    ).toBe(true);
     expect(index.matches(" x ")).toBe(true);
     expect(normaliseCode("  a\n\tb  ")).toBe("a b");
   });
 
   it("matches near copies and not unrelated code", () => {
-    expect(index.matches("for (const item of order.items) {\n  total += item.quantity * item.price;\n}")).toBe(true);
+    expect(
+      index.matches("for (const item of order.items) {\n  total += item.quantity * item.price;\n}"),
+    ).toBe(true);
     expect(index.matches("return users.filter((u) => u.active).map((u) => u.name);")).toBe(false);
     expect(index.matches("y")).toBe(false);
   });
@@ -39,9 +43,15 @@ describe("span sampling", () => {
   });
 
   it("honours the span mix and the allowed lines", () => {
-    const onlyStatements = sampleSpans({ key: "f", text, spans }, { ...DEFAULT_SAMPLING, spanMix: parseSpanMix("statement=1") });
+    const onlyStatements = sampleSpans(
+      { key: "f", text, spans },
+      { ...DEFAULT_SAMPLING, spanMix: parseSpanMix("statement=1") },
+    );
     expect(onlyStatements.every((s) => s.kind === "statement")).toBe(true);
-    const late = sampleSpans({ key: "f", text, spans, onlyLines: [{ start: 90, end: 100 }] }, DEFAULT_SAMPLING);
+    const late = sampleSpans(
+      { key: "f", text, spans, onlyLines: [{ start: 90, end: 100 }] },
+      DEFAULT_SAMPLING,
+    );
     expect(late.length).toBeGreaterThan(0);
     expect(late.every((s) => lineOf(starts, s.start) >= 90)).toBe(true);
   });
@@ -52,7 +62,13 @@ describe("span sampling", () => {
 });
 
 describe("import resolution", () => {
-  const resolver = new ImportResolver(["src/money.ts", "src/util/index.ts", "pkg/inventory/models.py", "pkg/__init__.py", "cmd/server/main.go"]);
+  const resolver = new ImportResolver([
+    "src/money.ts",
+    "src/util/index.ts",
+    "pkg/inventory/models.py",
+    "pkg/__init__.py",
+    "cmd/server/main.go",
+  ]);
 
   it("resolves relative TypeScript imports with or without extension and index files", () => {
     expect(resolver.resolve("src/orders.ts", "./money")).toEqual(["src/money.ts"]);

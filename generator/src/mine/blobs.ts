@@ -20,7 +20,9 @@ export class BlobReader {
       this.failure = error;
       for (const waiter of this.queue.splice(0)) waiter.reject(error);
     };
-    this.child.on("error", (error) => fail(new RepoLoraError("GIT_FAILED", `git cat-file: ${error.message}`)));
+    this.child.on("error", (error) =>
+      fail(new RepoLoraError("GIT_FAILED", `git cat-file: ${error.message}`)),
+    );
     this.child.on("close", () => fail(new RepoLoraError("GIT_FAILED", "git cat-file exited")));
   }
 

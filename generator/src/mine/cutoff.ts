@@ -45,7 +45,9 @@ export async function defaultCutoff(request: DefaultCutoffRequest): Promise<Cuto
 
 /** `--cutoff`: a commit-ish, or a date (the newest commit at or before it). */
 export async function explicitCutoff(root: string, head: string, value: string): Promise<Cutoff> {
-  const commit = await gitText(root, ["rev-parse", "--verify", "--quiet", `${value}^{commit}`]).catch(() => "");
+  const commit = await gitText(root, ["rev-parse", "--verify", "--quiet", `${value}^{commit}`]).catch(
+    () => "",
+  );
   let cutoff: Cutoff;
   if (/^[0-9a-f]{40}$/.test(commit.trim())) {
     cutoff = { commit: commit.trim(), time: await commitTime(root, commit.trim()), source: "commit" };
@@ -60,7 +62,11 @@ export async function explicitCutoff(root: string, head: string, value: string):
     }
     const found = (await gitText(root, ["rev-list", "-1", `--before=${date.toISOString()}`, head])).trim();
     if (!found) {
-      throw new RepoLoraError("BAD_CUTOFF", `No commit is older than --cutoff ${value}.`, "Choose a later date.");
+      throw new RepoLoraError(
+        "BAD_CUTOFF",
+        `No commit is older than --cutoff ${value}.`,
+        "Choose a later date.",
+      );
     }
     cutoff = { commit: found, time: await commitTime(root, found), source: "date" };
   }
@@ -101,7 +107,8 @@ export async function analyseWindow(
   await walkHistory(root, `${cutoff}..${head}`, subdir, (commit) => {
     window.commits += 1;
     for (const file of commit.files) {
-      if (!window.lastChange.has(file.path)) window.lastChange.set(file.path, { commit: commit.hash, time: commit.time });
+      if (!window.lastChange.has(file.path))
+        window.lastChange.set(file.path, { commit: commit.hash, time: commit.time });
     }
     if (isBulkCommit(commit, bulk)) {
       window.bulkCommits.push(commit);

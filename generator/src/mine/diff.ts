@@ -23,7 +23,8 @@ export function parseAddedLines(diff: string): Map<string, LineRange[]> {
   let current: LineRange[] | null = null;
   for (const line of diff.split("\n")) {
     if (line.startsWith("+++ ")) {
-      const target = line.slice(4);
+      // git ends the name with a tab when it contains a space (for patch(1)); a name cannot end in a tab here.
+      const target = line.slice(4).replace(/\t$/, "");
       // Deleted files have no lines at HEAD; quoted paths (control characters) are skipped, not guessed.
       current = target.startsWith("b/") ? [] : null;
       if (current) added.set(target.slice(2), current);

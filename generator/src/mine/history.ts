@@ -68,6 +68,7 @@ export const DEFAULT_BULK_RULE: BulkRule = { maxLines: 2000, maxFiles: 60 };
  */
 export function isBulkCommit(commit: CommitStat, rule: BulkRule = DEFAULT_BULK_RULE): boolean {
   if (commit.added > rule.maxLines || commit.files.length > rule.maxFiles) return true;
-  const isMove = commit.added >= 200 && commit.deleted >= 0.8 * commit.added && commit.deleted <= 1.25 * commit.added;
+  const isMove =
+    commit.added >= 200 && commit.deleted >= 0.8 * commit.added && commit.deleted <= 1.25 * commit.added;
   return isMove && commit.files.length >= 2;
 }

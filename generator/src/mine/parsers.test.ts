@@ -8,7 +8,7 @@ describe("git output parsers", () => {
     const diff = [
       "diff --git a/src/a b.ts b/src/a b.ts",
       "--- a/src/a b.ts",
-      "+++ b/src/a b.ts",
+      "+++ b/src/a b.ts\t",
       "@@ -3,0 +4,2 @@ function f() {",
       "+one",
       "+two",
@@ -31,8 +31,16 @@ describe("git output parsers", () => {
   });
 
   it("parses a numstat log record, binary files counting zero", () => {
-    const commit = parseCommit(`${"a".repeat(40)} 1700000000 ${"b".repeat(40)}\0\n2\t1\tsrc/x.ts\0-\t-\tlogo.png\0`);
-    expect(commit).toMatchObject({ hash: "a".repeat(40), time: 1700000000, parents: ["b".repeat(40)], added: 2, deleted: 1 });
+    const commit = parseCommit(
+      `${"a".repeat(40)} 1700000000 ${"b".repeat(40)}\0\n2\t1\tsrc/x.ts\0-\t-\tlogo.png\0`,
+    );
+    expect(commit).toMatchObject({
+      hash: "a".repeat(40),
+      time: 1700000000,
+      parents: ["b".repeat(40)],
+      added: 2,
+      deleted: 1,
+    });
     expect(commit.files.map((f) => f.path)).toEqual(["src/x.ts", "logo.png"]);
   });
 
@@ -42,12 +50,21 @@ describe("git output parsers", () => {
     expect(isBulkCommit(make([[30, 5]]))).toBe(false);
     expect(isBulkCommit(make([[2500, 0]]))).toBe(true);
     expect(isBulkCommit(make(Array.from({ length: 61 }, () => [1, 1] as [number, number])))).toBe(true);
-    expect(isBulkCommit(make([[300, 0], [0, 290]]))).toBe(true);
+    expect(
+      isBulkCommit(
+        make([
+          [300, 0],
+          [0, 290],
+        ]),
+      ),
+    ).toBe(true);
     expect(isBulkCommit(make([[300, 0]]))).toBe(false);
   });
 
   it("strips credentials from remotes and names repos by their remote", () => {
-    expect(redactUrlCredentials("https://user:ghp_abc@github.com/o/r.git")).toBe("https://github.com/o/r.git");
+    expect(redactUrlCredentials("https://user:ghp_abc@github.com/o/r.git")).toBe(
+      "https://github.com/o/r.git",
+    );
     expect(redactUrlCredentials("git@github.com:o/r.git")).toBe("git@github.com:o/r.git");
     expect(repoName("git@github.com:o/shop.git", "/x/y")).toBe("shop");
     expect(repoName(null, "/x/my-repo")).toBe("my-repo");

@@ -1,7 +1,7 @@
 /** Opens a git repository with simple-git and reads what the dataset needs to know about it. */
 import { existsSync, statSync } from "node:fs";
 import { basename, relative, resolve, sep } from "node:path";
-import { simpleGit, type SimpleGit } from "simple-git";
+import { type SimpleGit, simpleGit } from "simple-git";
 import { RepoLoraError } from "../util/errors.ts";
 
 export interface RepoInfo {
@@ -31,7 +31,11 @@ export interface OpenedRepo {
 export async function openRepo(path: string, subdirOption?: string): Promise<OpenedRepo> {
   const absolute = resolve(path);
   if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
-    throw new RepoLoraError("NOT_A_GIT_REPO", `${absolute} is not a folder.`, "Pass the path of a git repository.");
+    throw new RepoLoraError(
+      "NOT_A_GIT_REPO",
+      `${absolute} is not a folder.`,
+      "Pass the path of a git repository.",
+    );
   }
   const probe = simpleGit({ baseDir: absolute });
   let root: string;
@@ -82,7 +86,10 @@ export async function openRepo(path: string, subdirOption?: string): Promise<Ope
 }
 
 function normaliseSubdir(subdir: string): string {
-  return subdir.replaceAll("\\", "/").replace(/^\.?\/+/, "").replace(/\/+$/, "");
+  return subdir
+    .replaceAll("\\", "/")
+    .replace(/^\.?\/+/, "")
+    .replace(/\/+$/, "");
 }
 
 async function readRemote(git: SimpleGit): Promise<string | null> {
@@ -97,6 +104,10 @@ export function redactUrlCredentials(url: string): string {
 }
 
 export function repoName(remote: string | null, root: string): string {
-  const fromRemote = remote?.replace(/\.git$/, "").split(/[/:]/).filter(Boolean).pop();
+  const fromRemote = remote
+    ?.replace(/\.git$/, "")
+    .split(/[/:]/)
+    .filter(Boolean)
+    .pop();
   return fromRemote ?? basename(root);
 }

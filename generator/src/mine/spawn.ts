@@ -15,12 +15,17 @@ export function gitBytes(root: string, args: string[]): Promise<Buffer> {
     const err: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    child.on("error", (error) => reject(new RepoLoraError("GIT_FAILED", `Could not run git: ${error.message}`)));
+    child.on("error", (error) =>
+      reject(new RepoLoraError("GIT_FAILED", `Could not run git: ${error.message}`)),
+    );
     child.on("close", (code) => {
       if (code === 0) resolvePromise(Buffer.concat(out));
       else
         reject(
-          new RepoLoraError("GIT_FAILED", `git ${args[0]} failed (${code}): ${Buffer.concat(err).toString().trim()}`),
+          new RepoLoraError(
+            "GIT_FAILED",
+            `git ${args[0]} failed (${code}): ${Buffer.concat(err).toString().trim()}`,
+          ),
         );
     });
   });
@@ -62,13 +67,18 @@ export function gitRecords(
       }
     });
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    child.on("error", (error) => reject(new RepoLoraError("GIT_FAILED", `Could not run git: ${error.message}`)));
+    child.on("error", (error) =>
+      reject(new RepoLoraError("GIT_FAILED", `Could not run git: ${error.message}`)),
+    );
     child.on("close", (code) => {
       if (!stopped && pending) onRecord(pending);
       if (stopped || code === 0) resolvePromise();
       else
         reject(
-          new RepoLoraError("GIT_FAILED", `git ${args[0]} failed (${code}): ${Buffer.concat(err).toString().trim()}`),
+          new RepoLoraError(
+            "GIT_FAILED",
+            `git ${args[0]} failed (${code}): ${Buffer.concat(err).toString().trim()}`,
+          ),
         );
     });
   });

@@ -8,6 +8,8 @@ export interface TreeEntry {
   mode: string;
   /** Bytes; -1 for submodules. */
   size: number;
+  /** The object is not in the local store (partial clones, mirrors without large files). */
+  missing: boolean;
 }
 
 export const MODE_SYMLINK = "120000";
@@ -24,7 +26,15 @@ export async function listTree(root: string, commit: string, subdir: string): Pr
     const tab = line.indexOf("\t");
     const [mode, , blob, size] = line.slice(0, tab).split(/\s+/);
     if (!mode || !blob) continue;
-    entries.push({ path: line.slice(tab + 1), blob, mode, size: size === "-" || size === undefined ? -1 : Number(size) });
+    // ls-tree prints "-" as the size of submodules and "BAD" for objects it cannot read.
+    const bytes = size === "-" || size === undefined ? -1 : Number(size);
+    entries.push({
+      path: line.slice(tab + 1),
+      blob,
+      mode,
+      size: Number.isNaN(bytes) ? -1 : bytes,
+      missing: Number.isNaN(bytes),
+    });
   }
   return entries;
 }

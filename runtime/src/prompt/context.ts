@@ -65,12 +65,19 @@ export function identifiersNear(prefix: string, suffix: string, options: Context
 }
 
 /** The first lines of a definition: its signature and the start of its body. */
-export function definitionSnippet(source: string, start: number, end: number, maxLines = 8, maxChars = 600): string {
+export function definitionSnippet(
+  source: string,
+  start: number,
+  end: number,
+  maxLines = 8,
+  maxChars = 600,
+): string {
   const lineStart = source.lastIndexOf("\n", start - 1) + 1;
   const text = source.slice(lineStart, end);
   const lines = text.split("\n");
   let snippet = lines.slice(0, maxLines).join("\n");
-  if (snippet.length > maxChars) snippet = snippet.slice(0, snippet.lastIndexOf("\n", maxChars) + 1 || maxChars);
+  if (snippet.length > maxChars)
+    snippet = snippet.slice(0, snippet.lastIndexOf("\n", maxChars) + 1 || maxChars);
   return snippet.trimEnd();
 }
 
@@ -104,5 +111,9 @@ export function selectContext(
       });
     }
   }
-  return [...files].map(([file, entry]) => ({ path: file, text: entry.snippets.join("\n\n"), reason: entry.reason }));
+  return [...files].map(([file, entry]) => ({
+    path: file,
+    text: entry.snippets.join("\n\n"),
+    reason: entry.reason,
+  }));
 }

@@ -1,13 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { buildPrompt, keepHead, keepTail } from "./assemble.ts";
-import { identifiersNear, selectContext, type SymbolIndex } from "./context.ts";
+import { identifiersNear, type SymbolIndex, selectContext } from "./context.ts";
 import { getTemplate, TEMPLATE_IDS } from "./templates.ts";
 
 /** One token per character: makes budgets easy to reason about in tests. */
 const chars = (text: string) => text.length;
 
 describe("FIM templates", () => {
-  const parts = { repoName: "shop", path: "src/a.ts", prefix: "const x = ", suffix: ";\n", context: [{ path: "src/b.ts", text: "export const y = 1;" }] };
+  const parts = {
+    repoName: "shop",
+    path: "src/a.ts",
+    prefix: "const x = ",
+    suffix: ";\n",
+    context: [{ path: "src/b.ts", text: "export const y = 1;" }],
+  };
 
   it("renders Qwen2.5-Coder's repo-level format", () => {
     expect(getTemplate("qwen2.5-coder").render(parts)).toBe(
@@ -61,7 +67,15 @@ describe("budgeted prompt assembly", () => {
     expect(prefix.endsWith(built.prefix)).toBe(true);
     expect(suffix.startsWith(built.suffix)).toBe(true);
     expect(built.context).toHaveLength(1);
-    expect(built.text).toBe(template.render({ repoName: "r", path: "a.ts", prefix: built.prefix, suffix: built.suffix, context: built.context }));
+    expect(built.text).toBe(
+      template.render({
+        repoName: "r",
+        path: "a.ts",
+        prefix: built.prefix,
+        suffix: built.suffix,
+        context: built.context,
+      }),
+    );
   });
 
   it("drops context that does not fit rather than the prefix", () => {
@@ -83,7 +97,10 @@ describe("budgeted prompt assembly", () => {
 describe("context selection", () => {
   const index: SymbolIndex = {
     byName: new Map([
-      ["formatPrice", [{ name: "formatPrice", path: "src/money.ts", snippet: "export function formatPrice(c: number)" }]],
+      [
+        "formatPrice",
+        [{ name: "formatPrice", path: "src/money.ts", snippet: "export function formatPrice(c: number)" }],
+      ],
       ["Order", [{ name: "Order", path: "src/types.ts", snippet: "export interface Order {" }]],
       ["run", [1, 2, 3].map((i) => ({ name: "run", path: `src/r${i}.ts`, snippet: "function run()" }))],
       ["local", [{ name: "local", path: "src/a.ts", snippet: "function local()" }]],
@@ -93,7 +110,11 @@ describe("context selection", () => {
 
   it("lists identifiers nearest the cursor first", () => {
     const options = { prefixLines: 5, suffixLines: 2, maxDefinitionsPerName: 2, maxFiles: 4 };
-    expect(identifiersNear("const far = 1;\nconst near = far;\n", "after()", options).slice(0, 3)).toEqual(["after", "const", "near"]);
+    expect(identifiersNear("const far = 1;\nconst near = far;\n", "after()", options).slice(0, 3)).toEqual([
+      "after",
+      "const",
+      "near",
+    ]);
   });
 
   it("prefers definitions from imported files, skips the file itself and ambiguous names", () => {

@@ -64,7 +64,15 @@ const qwen: FimTemplate = {
     `<|repo_name|>${p.repoName}\n${p.context.map((c) => `<|file_sep|>${c.path}\n${c.text}\n`).join("")}` +
     `<|file_sep|>${p.path}\n<|fim_prefix|>${p.prefix}<|fim_suffix|>${p.suffix}<|fim_middle|>`,
   completionEnd: "<|endoftext|>",
-  stop: ["<|endoftext|>", "<|file_sep|>", "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>", "<|repo_name|>"],
+  stop: [
+    "<|endoftext|>",
+    "<|file_sep|>",
+    "<|fim_prefix|>",
+    "<|fim_suffix|>",
+    "<|fim_middle|>",
+    "<|fim_pad|>",
+    "<|repo_name|>",
+  ],
 };
 
 // StarCoder2 and SmolLM share StarCoder's special tokens.

@@ -51,11 +51,17 @@ export const datasetCommand: Command = {
       json: { type: "boolean" },
     });
     const repo = positionals[0];
-    if (!repo || positionals.length > 1) throw new RepoLoraError("BAD_ARGUMENT", "Give exactly one repository path.", HELP.split("\n")[0]);
-    if (!values.out) throw new RepoLoraError("BAD_ARGUMENT", "--out <dir> is required.", "e.g. --out /tmp/dataset");
+    if (!repo || positionals.length > 1)
+      throw new RepoLoraError("BAD_ARGUMENT", "Give exactly one repository path.", HELP.split("\n")[0]);
+    if (!values.out)
+      throw new RepoLoraError("BAD_ARGUMENT", "--out <dir> is required.", "e.g. --out /tmp/dataset");
     const template = values.template ?? "qwen2.5-coder";
     if (!isTemplateId(template)) {
-      throw new RepoLoraError("BAD_ARGUMENT", `Unknown --template '${template}'.`, `Use one of ${TEMPLATE_IDS.join(", ")}.`);
+      throw new RepoLoraError(
+        "BAD_ARGUMENT",
+        `Unknown --template '${template}'.`,
+        `Use one of ${TEMPLATE_IDS.join(", ")}.`,
+      );
     }
     let spanMix = DEFAULT_SAMPLING.spanMix;
     if (values["span-mix"]) {
@@ -66,7 +72,8 @@ export const datasetCommand: Command = {
       }
     }
     const evalShare = numberOption("eval-share", values["eval-share"], 0.1);
-    if (evalShare <= 0 || evalShare >= 1) throw new RepoLoraError("BAD_ARGUMENT", "--eval-share must be between 0 and 1.");
+    if (evalShare <= 0 || evalShare >= 1)
+      throw new RepoLoraError("BAD_ARGUMENT", "--eval-share must be between 0 and 1.");
     const cancel = cancelOnSignals();
     const progress = createProgress();
     try {
@@ -77,9 +84,17 @@ export const datasetCommand: Command = {
         ...(values.subdir !== undefined ? { subdir: values.subdir } : {}),
         ...(values.cutoff !== undefined ? { cutoff: values.cutoff } : {}),
         evalShare,
-        languages: values.languages ? values.languages.split(",").map((l) => l.trim()).filter(Boolean) : null,
+        languages: values.languages
+          ? values.languages
+              .split(",")
+              .map((l) => l.trim())
+              .filter(Boolean)
+          : null,
         template,
-        budget: { ...DEFAULT_BUDGET, maxTokens: numberOption("max-tokens", values["max-tokens"], DEFAULT_BUDGET.maxTokens, 64) },
+        budget: {
+          ...DEFAULT_BUDGET,
+          maxTokens: numberOption("max-tokens", values["max-tokens"], DEFAULT_BUDGET.maxTokens, 64),
+        },
         ...(values.tokenizer !== undefined ? { tokenizer: values.tokenizer } : {}),
         sampling: { seed: numberOption("seed", values.seed, DEFAULT_SAMPLING.seed), spanMix },
         ...(values["no-cache"] ? { cacheDir: null } : {}),
@@ -101,7 +116,10 @@ export function formatSummary(manifest: DatasetManifest, out: string): string {
   const c = manifest.counts;
   const rows = Object.entries(c.byLanguage)
     .sort((a, b) => b[1].files - a[1].files)
-    .map(([language, n]) => `  ${language.padEnd(12)} ${String(n.files).padStart(6)} ${String(n.train).padStart(8)} ${String(n.eval).padStart(6)}`);
+    .map(
+      ([language, n]) =>
+        `  ${language.padEnd(12)} ${String(n.files).padStart(6)} ${String(n.train).padStart(8)} ${String(n.eval).padStart(6)}`,
+    );
   const kinds = Object.entries(c.bySpanKind).map(([kind, n]) => `${kind} ${n.train}/${n.eval}`);
   const skipped = Object.entries(c.skippedFiles).map(([reason, n]) => `${reason} ${n}`);
   const scrubbed = Object.entries(c.secretsScrubbed).map(([kind, n]) => `${kind} ${n}`);
