@@ -281,13 +281,21 @@ async function planEvaluation(
     addedLinesSince(info.root, cutoff.commit, info.head, info.subdir),
     analyseWindow(info.root, cutoff.commit, info.head, info.subdir),
   ]);
+  // In files a bulk commit touched, only lines added after that commit count (one diff per bulk commit).
+  const sinceBulk = new Map<string, Map<string, LineRange[]>>();
+  for (const commit of new Set(window.lastBulkByPath.values())) {
+    sinceBulk.set(commit, await addedLinesSince(info.root, commit, info.head, info.subdir));
+  }
   const lines = new Map<string, LineRange[]>();
   for (const [path, ranges] of added) {
-    if (kept.has(path) && !window.touchedByBulk.has(path) && ranges.length > 0) lines.set(path, ranges);
+    if (!kept.has(path)) continue;
+    const bulk = window.lastBulkByPath.get(path);
+    const eligible = bulk ? (sinceBulk.get(bulk)?.get(path) ?? []) : ranges;
+    if (eligible.length > 0) lines.set(path, eligible);
   }
   if (window.bulkCommits.length > 0) {
     warnings.push(
-      `Skipped ${window.bulkCommits.length} bulk commit(s) after the cutoff when choosing evaluation code (${window.touchedByBulk.size} files).`,
+      `${window.bulkCommits.length} bulk commit(s) after the cutoff (${window.lastBulkByPath.size} files): their lines are not used for evaluation.`,
     );
   }
   return { mode: "time", cutoff, lines, bulkCommits: window.bulkCommits.length };

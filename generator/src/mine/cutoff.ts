@@ -90,8 +90,11 @@ export async function explicitCutoff(root: string, head: string, value: string):
 export interface EvalWindow {
   commits: number;
   bulkCommits: CommitStat[];
-  /** Paths touched by a bulk commit after the cutoff: their new lines are not used for evaluation. */
-  touchedByBulk: Set<string>;
+  /**
+   * Newest bulk commit after the cutoff per path it touched: only lines added after it are used for
+   * evaluation in that file (the bulk commit's own lines, and older window lines, are not).
+   */
+  lastBulkByPath: Map<string, string>;
   /** Newest change after the cutoff per path. */
   lastChange: Map<string, { commit: string; time: number }>;
 }
@@ -103,7 +106,7 @@ export async function analyseWindow(
   subdir: string,
   bulk: BulkRule = DEFAULT_BULK_RULE,
 ): Promise<EvalWindow> {
-  const window: EvalWindow = { commits: 0, bulkCommits: [], touchedByBulk: new Set(), lastChange: new Map() };
+  const window: EvalWindow = { commits: 0, bulkCommits: [], lastBulkByPath: new Map(), lastChange: new Map() };
   await walkHistory(root, `${cutoff}..${head}`, subdir, (commit) => {
     window.commits += 1;
     for (const file of commit.files) {
@@ -112,7 +115,8 @@ export async function analyseWindow(
     }
     if (isBulkCommit(commit, bulk)) {
       window.bulkCommits.push(commit);
-      for (const file of commit.files) window.touchedByBulk.add(file.path);
+      // Newest first: the first bulk commit seen for a path is its last one.
+      for (const file of commit.files) if (!window.lastBulkByPath.has(file.path)) window.lastBulkByPath.set(file.path, commit.hash);
     }
     return true;
   });
