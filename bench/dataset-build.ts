@@ -26,6 +26,8 @@ const work = mkdtempSync(join(tmpdir(), "repolora-bench-"));
 const clone = join(work, "repo");
 execFileSync("git", ["clone", "-q", "--no-checkout", source, clone]);
 const git = (...args: string[]) => execFileSync("git", args, { cwd: clone, encoding: "utf8" }).trim();
+// No checkout (mirrors may lack large blobs), but the index must hold HEAD for the bench commits below.
+git("read-tree", "HEAD");
 
 function once(cacheDir: string): Run {
   const output = execFileSync("npx", ["tsx", "bench/dataset-once.ts", clone, join(work, "out"), cacheDir], {

@@ -148,15 +148,21 @@ describe("repository shapes", () => {
     const repo = new TestRepo();
     repo.write("app.py", PY.repeat(40));
     const cutoff = repo.commit("base", OLD_DATE);
-    const bulk = Array.from({ length: 700 }, (_, i) => `def copied_${i}(x):\n    return x + ${i}\n`).join("\n");
+    const bulk = Array.from({ length: 700 }, (_, i) => `def copied_${i}(x):\n    return x + ${i}\n`).join(
+      "\n",
+    );
     repo.write("lib/copy.py", bulk);
     repo.commit("import a copy of lib", "2025-01-01T00:00:00Z");
-    const added = "\n\ndef written_by_hand(items):\n    kept = [i for i in items if i]\n    return len(kept)\n";
+    const added =
+      "\n\ndef written_by_hand(items):\n    kept = [i for i in items if i]\n    return len(kept)\n";
     repo.write("lib/copy.py", bulk + added);
     repo.commit("hand-written function", "2025-02-01T00:00:00Z");
     const out = join(tempDir(), "out");
     await build(repo.root, out, { cutoff });
-    const evaluation = readFileSync(join(out, "eval.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const evaluation = readFileSync(join(out, "eval.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(evaluation.length).toBeGreaterThan(0);
     for (const record of evaluation) expect(added).toContain(record.middle);
     expect(manifestOf(out).warnings.join("\n")).toMatch(/1 bulk commit/);

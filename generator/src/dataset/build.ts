@@ -279,13 +279,14 @@ async function planEvaluation(
   }
   const [added, window] = await Promise.all([
     addedLinesSince(info.root, cutoff.commit, info.head, info.subdir),
-    analyseWindow(info.root, cutoff.commit, info.head, info.subdir),
+    analyseWindow(info.root, cutoff, info.head, info.subdir),
   ]);
   // In files a bulk commit touched, only lines added after that commit count (one diff per bulk commit).
-  const sinceBulk = new Map<string, Map<string, LineRange[]>>();
-  for (const commit of new Set(window.lastBulkByPath.values())) {
-    sinceBulk.set(commit, await addedLinesSince(info.root, commit, info.head, info.subdir));
-  }
+  const bulkCommits = [...new Set(window.lastBulkByPath.values())];
+  const bulkDiffs = await Promise.all(
+    bulkCommits.map((c) => addedLinesSince(info.root, c, info.head, info.subdir)),
+  );
+  const sinceBulk = new Map(bulkCommits.map((c, i) => [c, bulkDiffs[i]!]));
   const lines = new Map<string, LineRange[]>();
   for (const [path, ranges] of added) {
     if (!kept.has(path)) continue;

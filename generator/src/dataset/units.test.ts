@@ -82,3 +82,20 @@ describe("import resolution", () => {
     expect(resolver.resolve("x.py", "numpy")).toEqual([]);
   });
 });
+
+describe("parse cache encoding", () => {
+  it("round-trips a parse result exactly", async () => {
+    const { decodeParse, encodeParse } = await import("./parse-cache.ts");
+    const parsed = {
+      language: "python",
+      errorCount: 1,
+      imports: ["os.path"],
+      spans: [
+        { kind: "block" as const, start: 4, end: 20 },
+        { kind: "rest_of_line" as const, start: 7, end: 9 },
+      ],
+      definitions: [{ name: "f", kind: "function", start: 0, end: 20 }],
+    };
+    expect(decodeParse(JSON.parse(JSON.stringify(encodeParse(parsed))))).toEqual(parsed);
+  });
+});

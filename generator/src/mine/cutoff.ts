@@ -12,6 +12,8 @@ export interface Cutoff {
   commit: string;
   time: Date;
   source: CutoffSource;
+  /** The commits after the cutoff, newest first, when the walk that found it already read them. */
+  window?: CommitStat[];
 }
 
 export interface DefaultCutoffRequest {
@@ -31,7 +33,9 @@ export async function defaultCutoff(request: DefaultCutoffRequest): Promise<Cuto
   const target = Math.max(1, Math.round(request.totalLines * request.share));
   let windowLines = 0;
   let cutoffHash: string | null = null;
+  const window: CommitStat[] = [];
   await walkHistory(request.root, request.head, request.subdir, (commit) => {
+    window.push(commit);
     if (!isBulkCommit(commit, request.bulk ?? DEFAULT_BULK_RULE)) {
       windowLines += commit.files.filter((f) => request.counts(f.path)).reduce((sum, f) => sum + f.added, 0);
     }
@@ -40,7 +44,7 @@ export async function defaultCutoff(request: DefaultCutoffRequest): Promise<Cuto
     return false;
   });
   if (!cutoffHash) return null;
-  return { commit: cutoffHash, time: await commitTime(request.root, cutoffHash), source: "default" };
+  return { commit: cutoffHash, time: await commitTime(request.root, cutoffHash), source: "default", window };
 }
 
 /** `--cutoff`: a commit-ish, or a date (the newest commit at or before it). */
@@ -99,16 +103,27 @@ export interface EvalWindow {
   lastChange: Map<string, { commit: string; time: number }>;
 }
 
+/** Reads the commits after the cutoff (unless the cutoff's walk already did) and finds the bulk ones. */
 export async function analyseWindow(
   root: string,
-  cutoff: string,
+  cutoff: Cutoff,
   head: string,
   subdir: string,
   bulk: BulkRule = DEFAULT_BULK_RULE,
 ): Promise<EvalWindow> {
-  const window: EvalWindow = { commits: 0, bulkCommits: [], lastBulkByPath: new Map(), lastChange: new Map() };
-  await walkHistory(root, `${cutoff}..${head}`, subdir, (commit) => {
-    window.commits += 1;
+  let commits = cutoff.window;
+  if (!commits) {
+    const read: CommitStat[] = [];
+    await walkHistory(root, `${cutoff.commit}..${head}`, subdir, (commit) => read.push(commit) > 0);
+    commits = read;
+  }
+  const window: EvalWindow = {
+    commits: commits.length,
+    bulkCommits: [],
+    lastBulkByPath: new Map(),
+    lastChange: new Map(),
+  };
+  for (const commit of commits) {
     for (const file of commit.files) {
       if (!window.lastChange.has(file.path))
         window.lastChange.set(file.path, { commit: commit.hash, time: commit.time });
@@ -116,10 +131,10 @@ export async function analyseWindow(
     if (isBulkCommit(commit, bulk)) {
       window.bulkCommits.push(commit);
       // Newest first: the first bulk commit seen for a path is its last one.
-      for (const file of commit.files) if (!window.lastBulkByPath.has(file.path)) window.lastBulkByPath.set(file.path, commit.hash);
+      for (const file of commit.files)
+        if (!window.lastBulkByPath.has(file.path)) window.lastBulkByPath.set(file.path, commit.hash);
     }
-    return true;
-  });
+  }
   return window;
 }
 
