@@ -1,0 +1,202 @@
+/**
+ * Runs a model package in onnxruntime-node (CPU): prefill, incremental decode with the KV cache, greedy
+ * generation. Adapters are graph inputs, so switching one is feeding other tensors to the same session.
+ *
+ * `session.run` blocks the thread it runs on: use this class inside a worker (engine-worker.ts), not on the
+ * main thread of a server or an editor.
+ */
+import ort from "onnxruntime-node";
+import type { LoraTensors } from "../adapter/lora-tensors.ts";
+import { EngineError } from "../errors.ts";
+import {
+  GRAPH_INPUT,
+  GRAPH_OUTPUT,
+  pastKeyName,
+  pastValueName,
+  presentKeyName,
+  presentValueName,
+} from "../model/graph-io.ts";
+import type { ModelPackage } from "../model/package.ts";
+import type { KvCache } from "./kv-cache.ts";
+
+export interface EngineOptions {
+  /** Threads for one operator; default: onnxruntime's choice (the physical cores). */
+  intraOpNumThreads?: number;
+}
+
+export interface ForwardResult {
+  /** (keep, vocab), row-major: the logits of the last `keep` new positions. */
+  logits: Float32Array;
+  cache: KvCache;
+}
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  /** Generation ends before emitting any of these; default: the package's stop tokens. */
+  stopTokenIds?: readonly number[];
+  /**
+   * Checked before each step; when true, generation returns what it has with `stopReason: "cancelled"`.
+   * A function rather than an AbortSignal: inside a busy worker no abort event can arrive, a shared flag can.
+   */
+  isCancelled?: () => boolean;
+  /** Called with each new token and the logits that chose it, (vocab,). */
+  onToken?: (token: number, logits: Float32Array) => void;
+}
+
+export interface GenerateResult {
+  tokens: number[];
+  stopReason: "stop-token" | "max-tokens" | "cancelled";
+  /** The cache of the prompt and every emitted token but the last (which was never fed back). */
+  cache: KvCache;
+}
+
+export class DecoderEngine {
+  private adapterFeeds: Record<string, ort.Tensor>;
+  private readonly noAdapterFeeds: Record<string, ort.Tensor>;
+  private readonly feedsByAdapter = new WeakMap<LoraTensors, Record<string, ort.Tensor>>();
+  private activeAdapter: LoraTensors | null = null;
+
+  private constructor(
+    readonly pkg: ModelPackage,
+    readonly session: ort.InferenceSession,
+  ) {
+    this.noAdapterFeeds = this.buildAdapterFeeds(null);
+    this.adapterFeeds = this.noAdapterFeeds;
+  }
+
+  static async create(pkg: ModelPackage, options: EngineOptions = {}): Promise<DecoderEngine> {
+    const session = await ort.InferenceSession.create(pkg.modelPath, {
+      executionProviders: ["cpu"],
+      graphOptimizationLevel: "all",
+      ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    });
+    return new DecoderEngine(pkg, session);
+  }
+
+  get vocabSize(): number {
+    return this.pkg.manifest.config.vocabSize;
+  }
+
+  get adapter(): LoraTensors | null {
+    return this.activeAdapter;
+  }
+
+  /** Hot swap: later runs feed these tensors (null: every target rank 0). No session reload. */
+  setAdapter(adapter: LoraTensors | null): void {
+    if (adapter && adapter.baseModelId !== this.pkg.manifest.baseModel.id) {
+      throw new EngineError(
+        `adapter ${adapter.name} was loaded for base model ${adapter.baseModelId}, this engine runs ${this.pkg.manifest.baseModel.id}`,
+      );
+    }
+    this.activeAdapter = adapter;
+    if (!adapter) {
+      this.adapterFeeds = this.noAdapterFeeds;
+      return;
+    }
+    let feeds = this.feedsByAdapter.get(adapter);
+    if (!feeds) {
+      feeds = this.buildAdapterFeeds(adapter);
+      this.feedsByAdapter.set(adapter, feeds);
+    }
+    this.adapterFeeds = feeds;
+  }
+
+  emptyCache(): KvCache {
+    const { numLayers, numKvHeads, headDim } = this.pkg.manifest.config;
+    const empty = () => new ort.Tensor("float32", new Float32Array(0), [1, numKvHeads, 0, headDim]);
+    return {
+      length: 0,
+      keys: Array.from({ length: numLayers }, empty),
+      values: Array.from({ length: numLayers }, empty),
+    };
+  }
+
+  /**
+   * Feeds `tokens` after the cached ones; returns the logits of the last `keep` positions and the extended cache.
+   * tokens (S,) + cache (P) → logits (keep, V), cache (P + S)
+   */
+  async forward(tokens: readonly number[], cache: KvCache, keep = 1): Promise<ForwardResult> {
+    const S = tokens.length;
+    const P = cache.length;
+    if (S === 0) throw new EngineError("forward needs at least one token");
+    if (keep < 1 || keep > S) throw new EngineError(`keep must be within 1..${S}, got ${keep}`);
+    if (P + S > this.pkg.manifest.config.maxPositions) {
+      throw new EngineError(
+        `sequence of ${P + S} tokens exceeds the model's ${this.pkg.manifest.config.maxPositions} positions`,
+      );
+    }
+    const feeds: Record<string, ort.Tensor> = {
+      ...this.adapterFeeds,
+      [GRAPH_INPUT.inputIds]: new ort.Tensor("int64", BigInt64Array.from(tokens, BigInt), [1, S]),
+      [GRAPH_INPUT.positionIds]: new ort.Tensor(
+        "int64",
+        BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)),
+        [1, S],
+      ),
+      [GRAPH_INPUT.attentionMask]: new ort.Tensor("int64", new BigInt64Array(P + S).fill(1n), [1, P + S]),
+      [GRAPH_INPUT.logitsToKeep]: new ort.Tensor("int64", BigInt64Array.of(BigInt(keep)), [1]),
+    };
+    for (let layer = 0; layer < cache.keys.length; layer++) {
+      feeds[pastKeyName(layer)] = cache.keys[layer]!;
+      feeds[pastValueName(layer)] = cache.values[layer]!;
+    }
+    const out = await this.session.run(feeds);
+    const keys = cache.keys.map((_, layer) => out[presentKeyName(layer)]!);
+    const values = cache.values.map((_, layer) => out[presentValueName(layer)]!);
+    const logits = out[GRAPH_OUTPUT.logits]!.data as Float32Array; // (1, keep, V)
+    return { logits, cache: { length: P + S, keys, values } };
+  }
+
+  /**
+   * Greedy decoding: prefill the prompt, then one token per step through the cache. Cancellation is checked
+   * before the prefill and before each decode step, so a cancelled request pays for no further step.
+   */
+  async generate(prompt: readonly number[], options: GenerateOptions): Promise<GenerateResult> {
+    if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1) {
+      throw new EngineError(`maxNewTokens must be a positive integer, got ${options.maxNewTokens}`);
+    }
+    const stop = new Set(options.stopTokenIds ?? this.pkg.manifest.stopTokenIds);
+    const tokens: number[] = [];
+    if (options.isCancelled?.()) return { tokens, stopReason: "cancelled", cache: this.emptyCache() };
+    // prefill: prompt (S,) → logits of the last position (V,), cache (S)
+    let { logits, cache } = await this.forward(prompt, this.emptyCache());
+    for (;;) {
+      const next = argmax(logits);
+      if (stop.has(next)) return { tokens, stopReason: "stop-token", cache };
+      tokens.push(next);
+      options.onToken?.(next, logits);
+      if (tokens.length >= options.maxNewTokens) return { tokens, stopReason: "max-tokens", cache };
+      if (options.isCancelled?.()) return { tokens, stopReason: "cancelled", cache };
+      // decode: one token (1,) + cache (P) → logits (V,), cache (P + 1)
+      ({ logits, cache } = await this.forward([next], cache));
+    }
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+
+  private buildAdapterFeeds(adapter: LoraTensors | null): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const target of this.pkg.lora.targets) {
+      const pair = adapter?.pairs.get(target.path);
+      const rank = pair?.rank ?? 0;
+      feeds[target.inputA] = new ort.Tensor("float32", pair?.a ?? new Float32Array(0), [
+        target.inFeatures,
+        rank,
+      ]);
+      feeds[target.inputB] = new ort.Tensor("float32", pair?.b ?? new Float32Array(0), [
+        rank,
+        target.outFeatures,
+      ]);
+    }
+    return feeds;
+  }
+}
+
+/** Index of the largest value (the first one on ties). */
+export function argmax(values: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}

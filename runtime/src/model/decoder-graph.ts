@@ -1,0 +1,222 @@
+/**
+ * The decoder as an ONNX graph, built from a Qwen2/Llama config and its HF weights. Per layer:
+ *
+ *   h = rms_norm(x);  x = x + o_proj(GQA(rope(q_proj(h)), rope(k_proj(h)), v_proj(h), past))
+ *   h = rms_norm(x);  x = x + down_proj(silu(gate_proj(h)) * up_proj(h))
+ *
+ * Every projection is `y = x·Wᵀ (+ bias) + (x·A)·B` where A [in, r] and B [r, out] are graph inputs with a
+ * symbolic rank r (r = 0: no adapter). How Wᵀ enters the graph is a `BaseWeightFormat`: fp32 MatMul today,
+ * int4 MatMulNBits next (the LoRA branch stays float either way).
+ */
+import { UnsupportedModelError } from "../errors.ts";
+import { attr, type GraphBuilder } from "../onnx/graph-builder.ts";
+import type { DecoderConfig } from "./config.ts";
+import {
+  GRAPH_INPUT,
+  GRAPH_OUTPUT,
+  pastKeyName,
+  pastValueName,
+  presentKeyName,
+  presentValueName,
+} from "./graph-io.ts";
+import type { HfWeights } from "./hf-weights.ts";
+import { type LoraModule, type LoraTarget, loraTarget } from "./lora-targets.ts";
+import { ropeTables } from "./rope.ts";
+
+export const DECODER_OPSETS = { "": 21, "com.microsoft": 1 } as const;
+const ONNX_INT32 = 6;
+
+/** Row-major transpose of a [rows, cols] matrix. */
+export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
+  return out;
+}
+
+/** How a base projection's weight (HF layout [out, in]) enters the graph as `x (B, S, in) → (B, S, out)`. */
+export interface BaseWeightFormat {
+  matmul(g: GraphBuilder, x: string, name: string, weight: Float32Array, inF: number, outF: number): string;
+}
+
+export const FP32_WEIGHTS: BaseWeightFormat = {
+  matmul(g, x, name, weight, inF, outF) {
+    const weightT = g.initializer(`${name}.weight.T`, "float32", [inF, outF], transpose(weight, outF, inF));
+    return g.op("MatMul", [x, weightT], { name: `/${name}/MatMul` });
+  },
+};
+
+/** Builds the graph into `g`; returns the LoRA targets, in input order. */
+export function buildDecoderGraph(
+  g: GraphBuilder,
+  config: DecoderConfig,
+  weights: HfWeights,
+  format: BaseWeightFormat = FP32_WEIGHTS,
+): LoraTarget[] {
+  return new DecoderGraph(g, config, weights, format).build();
+}
+
+class DecoderGraph {
+  private readonly targets: LoraTarget[] = [];
+  private positionIds = "";
+  private cosCache = "";
+  private sinCache = "";
+  private seqlensK = "";
+  private totalLength = "";
+
+  constructor(
+    private readonly g: GraphBuilder,
+    private readonly config: DecoderConfig,
+    private readonly weights: HfWeights,
+    private readonly format: BaseWeightFormat,
+  ) {}
+
+  build(): LoraTarget[] {
+    const { g } = this;
+    const inputIds = g.input(GRAPH_INPUT.inputIds, "int64", ["batch", "sequence"]);
+    this.positionIds = g.input(GRAPH_INPUT.positionIds, "int64", ["batch", "sequence"]);
+    const attentionMask = g.input(GRAPH_INPUT.attentionMask, "int64", ["batch", "total_sequence"]);
+    const logitsToKeep = g.input(GRAPH_INPUT.logitsToKeep, "int64", [1]);
+    this.sharedAttentionInputs(attentionMask);
+
+    let x = this.embed(inputIds); // (B, S, H)
+    for (let layer = 0; layer < this.config.numLayers; layer++) {
+      const prefix = `model.layers.${layer}`;
+      const h = this.rmsNorm(x, `${prefix}.input_layernorm`); // (B, S, H)
+      x = g.op("Add", [x, this.attention(h, layer)], { name: `/${prefix}/attn_residual` }); // (B, S, H)
+      const h2 = this.rmsNorm(x, `${prefix}.post_attention_layernorm`); // (B, S, H)
+      x = g.op("Add", [x, this.mlp(h2, layer)], { name: `/${prefix}/mlp_residual` }); // (B, S, H)
+    }
+    x = this.rmsNorm(x, "model.norm"); // (B, S, H)
+    this.lmHead(x, logitsToKeep); // (B, k, V)
+    return this.targets;
+  }
+
+  /** Rotary tables, and the lengths GroupQueryAttention wants from the attention mask. */
+  private sharedAttentionInputs(attentionMask: string): void {
+    const { g, config } = this;
+    const rope = ropeTables(config.headDim, config.ropeTheta, config.maxPositions);
+    this.cosCache = g.initializer("rope.cos", "float32", rope.dims, rope.cos); // (max_pos, hd/2)
+    this.sinCache = g.initializer("rope.sin", "float32", rope.dims, rope.sin); // (max_pos, hd/2)
+    // seqlens_k: per batch row, the index of its last token = sum(mask) - 1, int32 (B,)
+    const maskSum = g.op("ReduceSum", [attentionMask, g.int64s("const.axes_1", [1])], {
+      name: "/attn_lengths/ReduceSum",
+      attrs: { keepdims: attr.int(0) },
+    });
+    const lastIndex = g.op("Sub", [maskSum, g.int64s("const.one", [1], [])], { name: "/attn_lengths/Sub" });
+    this.seqlensK = g.op("Cast", [lastIndex], {
+      name: "/attn_lengths/seqlens_k",
+      attrs: { to: attr.int(ONNX_INT32) },
+    });
+    // total_sequence_length: the mask's width, int32 scalar
+    const maskShape = g.op("Shape", [attentionMask], { name: "/attn_lengths/Shape" });
+    const width = g.op("Gather", [maskShape, g.int64s("const.index_1", [1], [])], {
+      name: "/attn_lengths/Gather",
+    });
+    this.totalLength = g.op("Cast", [width], {
+      name: "/attn_lengths/total",
+      attrs: { to: attr.int(ONNX_INT32) },
+    });
+  }
+
+  private embed(inputIds: string): string {
+    const { vocabSize: V, hiddenSize: H } = this.config;
+    const name = "model.embed_tokens.weight";
+    const table = this.g.initializer(name, "float32", [V, H], this.weights.float32(name, [V, H]));
+    return this.g.op("Gather", [table, inputIds], { name: "/embed_tokens/Gather" }); // (B, S, H)
+  }
+
+  private attention(h: string, layer: number): string {
+    const { g, config } = this;
+    const { numHeads, numKvHeads, headDim } = config;
+    const prefix = `/model.layers.${layer}/self_attn`;
+    const rotary = (x: string, name: string) =>
+      g.op("RotaryEmbedding", [x, this.positionIds, this.cosCache, this.sinCache], {
+        name: `${prefix}/${name}`,
+        domain: "com.microsoft",
+        attrs: { interleaved: attr.int(0) }, // HF's rotate_half layout
+      });
+    const q = rotary(this.projection(h, layer, "q_proj"), "q_rotary"); // (B, S, nh*hd)
+    const k = rotary(this.projection(h, layer, "k_proj"), "k_rotary"); // (B, S, nkv*hd)
+    const v = this.projection(h, layer, "v_proj"); // (B, S, nkv*hd)
+    const cacheDims = ["batch", numKvHeads, "past_sequence", headDim];
+    const pastKey = g.input(pastKeyName(layer), "float32", cacheDims);
+    const pastValue = g.input(pastValueName(layer), "float32", cacheDims);
+    const [attn] = g.node(
+      "GroupQueryAttention",
+      [q, k, v, pastKey, pastValue, this.seqlensK, this.totalLength],
+      {
+        name: `${prefix}/GroupQueryAttention`,
+        domain: "com.microsoft",
+        outputs: [`${prefix}/attn`, presentKeyName(layer), presentValueName(layer)],
+        attrs: {
+          num_heads: attr.int(numHeads),
+          kv_num_heads: attr.int(numKvHeads),
+          scale: attr.float(1 / Math.sqrt(headDim)),
+        },
+      },
+    ); // (B, S, nh*hd); present key/value: (B, nkv, P + S, hd)
+    for (const name of [presentKeyName(layer), presentValueName(layer)]) {
+      g.output(name, "float32", ["batch", numKvHeads, "total_sequence", headDim]);
+    }
+    return this.projection(attn!, layer, "o_proj"); // (B, S, H)
+  }
+
+  private mlp(h: string, layer: number): string {
+    const { g } = this;
+    const prefix = `/model.layers.${layer}/mlp`;
+    const gate = this.projection(h, layer, "gate_proj"); // (B, S, ff)
+    const up = this.projection(h, layer, "up_proj"); // (B, S, ff)
+    const sigmoid = g.op("Sigmoid", [gate], { name: `${prefix}/Sigmoid` });
+    const silu = g.op("Mul", [gate, sigmoid], { name: `${prefix}/silu` }); // silu(g) = g·σ(g)
+    const gated = g.op("Mul", [silu, up], { name: `${prefix}/gated` }); // (B, S, ff)
+    return this.projection(gated, layer, "down_proj"); // (B, S, H)
+  }
+
+  /** y = x·Wᵀ (+ b) + (x·A)·B:  x (B, S, in) → y (B, S, out) */
+  private projection(x: string, layer: number, module: LoraModule): string {
+    const { g, weights } = this;
+    const target = loraTarget(this.config, layer, module);
+    this.targets.push(target);
+    const { path, inFeatures: inF, outFeatures: outF } = target;
+    const weight = weights.float32(`${path}.weight`, [outF, inF]);
+    let y = this.format.matmul(g, x, path, weight, inF, outF); // (B, S, out)
+    if (weights.has(`${path}.bias`)) {
+      const bias = g.initializer(`${path}.bias`, "float32", [outF], weights.float32(`${path}.bias`, [outF]));
+      y = g.op("Add", [y, bias], { name: `/${path}/AddBias` });
+    }
+    const loraA = g.input(target.inputA, "float32", [inF, target.rankDim]);
+    const loraB = g.input(target.inputB, "float32", [target.rankDim, outF]);
+    const down = g.op("MatMul", [x, loraA], { name: `/${path}/lora/MatMulA` }); // (B, S, r)
+    const up = g.op("MatMul", [down, loraB], { name: `/${path}/lora/MatMulB` }); // (B, S, out)
+    return g.op("Add", [y, up], { name: `/${path}/lora/Add` });
+  }
+
+  private rmsNorm(x: string, module: string): string {
+    const { g, config } = this;
+    const H = config.hiddenSize;
+    const weightName = `${module}.weight`;
+    const weight = g.initializer(weightName, "float32", [H], this.weights.float32(weightName, [H]));
+    return g.op("SimplifiedLayerNormalization", [x, weight], {
+      name: `/${module}/SimplifiedLayerNormalization`,
+      attrs: { axis: attr.int(-1), epsilon: attr.float(config.rmsNormEps), stash_type: attr.int(1) },
+    });
+  }
+
+  /** Logits for the last `logits_to_keep` positions only: (B, S, H) → (B, k, V). */
+  private lmHead(x: string, logitsToKeep: string): void {
+    const { g, config, weights } = this;
+    const { vocabSize: V, hiddenSize: H } = config;
+    const start = g.op("Neg", [logitsToKeep], { name: "/lm_head/start" });
+    const end = g.int64s("const.int64_max", [Number.MAX_SAFE_INTEGER]);
+    const kept = g.op("Slice", [x, start, end, g.int64s("const.axes_1_list", [1])], {
+      name: "/lm_head/Slice",
+    }); // (B, k, H)
+    // Tied models (Qwen2.5-Coder-0.5B) reuse the embedding table as the head.
+    const headName = config.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight";
+    if (!weights.has(headName)) throw new UnsupportedModelError(`${headName} is missing from the weights`);
+    const head = weights.float32(headName, [V, H]);
+    const logits = this.format.matmul(g, kept, "lm_head", head, H, V); // (B, k, V)
+    g.node("Identity", [logits], { name: "/lm_head/output", outputs: [GRAPH_OUTPUT.logits] });
+    g.output(GRAPH_OUTPUT.logits, "float32", ["batch", "logits_kept", V]);
+  }
+}

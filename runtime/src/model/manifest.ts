@@ -1,0 +1,103 @@
+/**
+ * The model package's two manifests, validated when read:
+ * - `repolora-model.json`: what the package is (base model, architecture, precision, FIM template, files);
+ * - `lora_manifest.json`: the adapter contract — every LoRA input pair, its module, layer and shapes.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { ModelPackageError } from "../errors.ts";
+import { TEMPLATE_IDS } from "../prompt/index.ts";
+import { LORA_MODULES } from "./lora-targets.ts";
+
+export const MODEL_PACKAGE_FILE = "repolora-model.json";
+export const LORA_MANIFEST_FILE = "lora_manifest.json";
+export const MODEL_PACKAGE_SCHEMA = "repolora.model-package/1";
+export const LORA_MANIFEST_SCHEMA = "repolora.lora-manifest/1";
+
+export const BaseModelRef = z.object({
+  /** Hub id or the folder it was prepared from; adapters name it in `base_model_name_or_path`. */
+  id: z.string().min(1),
+  modelType: z.enum(["qwen2", "llama"]),
+  /** sha256 of config.json's bytes. */
+  configSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** sha256 of the weights: of model.safetensors, or of the shards' bytes concatenated in name order. */
+  weightsSha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type BaseModelRef = z.infer<typeof BaseModelRef>;
+
+export const DecoderConfigSchema = z.object({
+  modelType: z.enum(["qwen2", "llama"]),
+  vocabSize: z.number().int().positive(),
+  hiddenSize: z.number().int().positive(),
+  intermediateSize: z.number().int().positive(),
+  numLayers: z.number().int().positive(),
+  numHeads: z.number().int().positive(),
+  numKvHeads: z.number().int().positive(),
+  headDim: z.number().int().positive(),
+  rmsNormEps: z.number().positive(),
+  ropeTheta: z.number().positive(),
+  maxPositions: z.number().int().positive(),
+  tieWordEmbeddings: z.boolean(),
+});
+
+export const ModelPackageManifest = z.object({
+  schema: z.literal(MODEL_PACKAGE_SCHEMA),
+  baseModel: BaseModelRef,
+  config: DecoderConfigSchema,
+  /** Weight precision of the base projections; the LoRA branches are always float32. */
+  precision: z.enum(["fp32"]),
+  /** The FIM template of the family (runtime/src/prompt), null when the tokenizer has no FIM tokens. */
+  fimTemplate: z.enum(TEMPLATE_IDS).nullable(),
+  /** Token ids that end generation (eos and the template's stop tokens present in the vocabulary). */
+  stopTokenIds: z.array(z.number().int().nonnegative()),
+  files: z.object({
+    model: z.string(),
+    modelData: z.string(),
+    tokenizer: z.string(),
+    tokenizerConfig: z.string().nullable(),
+    config: z.string(),
+  }),
+  createdAt: z.string(),
+});
+export type ModelPackageManifest = z.infer<typeof ModelPackageManifest>;
+
+export const LoraManifest = z.object({
+  schema: z.literal(LORA_MANIFEST_SCHEMA),
+  baseModel: BaseModelRef,
+  /** y = x·Wᵀ + (x·A)·B with A [inFeatures, rank], B [rank, outFeatures], the adapter's scale folded into B. */
+  layout: z.literal("A[in,r]·B[r,out], scale in B"),
+  targets: z.array(
+    z.object({
+      module: z.enum(LORA_MODULES),
+      layer: z.number().int().nonnegative(),
+      path: z.string(),
+      inFeatures: z.number().int().positive(),
+      outFeatures: z.number().int().positive(),
+      inputA: z.string(),
+      inputB: z.string(),
+      rankDim: z.string(),
+    }),
+  ),
+});
+export type LoraManifest = z.infer<typeof LoraManifest>;
+
+export function readJsonManifest<T>(dir: string, file: string, schema: z.ZodType<T>): T {
+  const path = join(dir, file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ModelPackageError(
+      `${path} cannot be read (${(error as Error).message}); prepare the model package again`,
+    );
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ModelPackageError(
+      `${path}: ${issue?.path.join(".") || "(root)"}: ${issue?.message}; this package was written by another version, prepare it again`,
+    );
+  }
+  return parsed.data;
+}

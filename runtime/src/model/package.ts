@@ -1,0 +1,203 @@
+/**
+ * Model packages: one folder per base model, prepared once, loaded by the engine.
+ *
+ *   model.onnx, model.onnx.data   the decoder graph (KV cache, LoRA pairs as inputs) and its weights
+ *   repolora-model.json           base model, architecture, precision, FIM template, stop tokens
+ *   lora_manifest.json            the LoRA inputs: name, module, layer, shapes
+ *   tokenizer.json, tokenizer_config.json, config.json (copied from the source)
+ *
+ * Written to a temporary sibling folder and renamed into place, so a package is complete or absent.
+ */
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { ModelPackageError, UnsupportedModelError } from "../errors.ts";
+import { ExternalDataWriter, GraphBuilder } from "../onnx/graph-builder.ts";
+import { getTemplate, isTemplateId, type TemplateId } from "../prompt/index.ts";
+import { type DecoderConfig, parseDecoderConfig } from "./config.ts";
+import { buildDecoderGraph, DECODER_OPSETS } from "./decoder-graph.ts";
+import { HfWeights } from "./hf-weights.ts";
+import {
+  type BaseModelRef,
+  LORA_MANIFEST_FILE,
+  LORA_MANIFEST_SCHEMA,
+  LoraManifest,
+  MODEL_PACKAGE_FILE,
+  MODEL_PACKAGE_SCHEMA,
+  ModelPackageManifest,
+  readJsonManifest,
+} from "./manifest.ts";
+import { detectFimTemplate, stopTokenIds } from "./special-tokens.ts";
+
+export interface PrepareOptions {
+  /** A Hugging Face model folder: config.json, model.safetensors (or shards), tokenizer.json. */
+  source: string;
+  outDir: string;
+  /** The base model's id as adapters name it (`base_model_name_or_path`); default: the source folder path. */
+  id?: string;
+  /** Override the FIM template detected from the tokenizer's special tokens. */
+  fimTemplate?: TemplateId;
+  /** Replace an existing package at outDir. */
+  overwrite?: boolean;
+}
+
+export interface ModelPackage {
+  dir: string;
+  manifest: ModelPackageManifest;
+  lora: LoraManifest;
+  modelPath: string;
+  tokenizerPath: string;
+  tokenizerConfigPath: string | null;
+}
+
+export async function prepareModelPackage(options: PrepareOptions): Promise<ModelPackage> {
+  const source = resolve(options.source);
+  const outDir = resolve(options.outDir);
+  if (existsSync(outDir) && !options.overwrite) {
+    throw new ModelPackageError(`${outDir} already exists; pass overwrite to replace it`);
+  }
+  const configPath = join(source, "config.json");
+  const tokenizerPath = join(source, "tokenizer.json");
+  for (const required of [configPath, tokenizerPath]) {
+    if (!existsSync(required)) throw new UnsupportedModelError(`${source}: ${basename(required)} is missing`);
+  }
+  const configBytes = readFileSync(configPath);
+  const hfConfig = JSON.parse(configBytes.toString("utf8")) as Record<string, unknown>;
+  const config = parseDecoderConfig(hfConfig, configPath);
+  const tokenizerJson = JSON.parse(readFileSync(tokenizerPath, "utf8")) as Record<string, unknown>;
+  const tokenizerConfigPath = join(source, "tokenizer_config.json");
+  const tokenizerConfig = existsSync(tokenizerConfigPath)
+    ? (JSON.parse(readFileSync(tokenizerConfigPath, "utf8")) as Record<string, unknown>)
+    : null;
+  const generationConfigPath = join(source, "generation_config.json");
+  const generationConfig = existsSync(generationConfigPath)
+    ? (JSON.parse(readFileSync(generationConfigPath, "utf8")) as Record<string, unknown>)
+    : {};
+
+  const fimTemplate = options.fimTemplate ?? detectFimTemplate(tokenizerJson);
+  if (fimTemplate !== null && !isTemplateId(fimTemplate))
+    throw new ModelPackageError(`unknown FIM template ${fimTemplate}`);
+
+  const staging = join(dirname(outDir), `.${basename(outDir)}.staging-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    const weights = HfWeights.open(source);
+    let baseModel: BaseModelRef;
+    let lora: LoraManifest;
+    try {
+      baseModel = {
+        id: options.id ?? source,
+        modelType: config.modelType,
+        configSha256: sha256(configBytes),
+        weightsSha256: sha256OfFiles(weights.files),
+      };
+      const targets = writeDecoderGraph(staging, config, weights);
+      lora = { schema: LORA_MANIFEST_SCHEMA, baseModel, layout: "A[in,r]·B[r,out], scale in B", targets };
+    } finally {
+      weights.close();
+    }
+
+    copyFileSync(configPath, join(staging, "config.json"));
+    copyFileSync(tokenizerPath, join(staging, "tokenizer.json"));
+    if (tokenizerConfig) copyFileSync(tokenizerConfigPath, join(staging, "tokenizer_config.json"));
+    const manifest: ModelPackageManifest = {
+      schema: MODEL_PACKAGE_SCHEMA,
+      baseModel,
+      config,
+      precision: "fp32",
+      fimTemplate,
+      stopTokenIds: stopTokenIds(
+        tokenizerJson,
+        fimTemplate ? getTemplate(fimTemplate) : null,
+        [hfConfig.eos_token_id, generationConfig.eos_token_id],
+        tokenizerConfig?.eos_token,
+      ),
+      files: {
+        model: "model.onnx",
+        modelData: "model.onnx.data",
+        tokenizer: "tokenizer.json",
+        tokenizerConfig: tokenizerConfig ? "tokenizer_config.json" : null,
+        config: "config.json",
+      },
+      createdAt: new Date().toISOString(),
+    };
+    writeFileSync(join(staging, LORA_MANIFEST_FILE), `${JSON.stringify(lora, null, 2)}\n`);
+    writeFileSync(join(staging, MODEL_PACKAGE_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    rmSync(outDir, { recursive: true, force: true });
+    renameSync(staging, outDir);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+  return openModelPackage(outDir);
+}
+
+function writeDecoderGraph(dir: string, config: DecoderConfig, weights: HfWeights) {
+  const externalData = new ExternalDataWriter(join(dir, "model.onnx.data"));
+  try {
+    const graph = new GraphBuilder(externalData);
+    const targets = buildDecoderGraph(graph, config, weights);
+    writeFileSync(
+      join(dir, "model.onnx"),
+      graph.encode(`repolora-${config.modelType}-decoder`, DECODER_OPSETS),
+    );
+    return targets;
+  } finally {
+    externalData.close();
+  }
+}
+
+/** Reads and validates a prepared package. */
+export function openModelPackage(dir: string): ModelPackage {
+  const root = resolve(dir);
+  if (!existsSync(join(root, MODEL_PACKAGE_FILE))) {
+    throw new ModelPackageError(
+      `${root} is not a model package (no ${MODEL_PACKAGE_FILE}); run \`repolora model prepare\``,
+    );
+  }
+  const manifest = readJsonManifest(root, MODEL_PACKAGE_FILE, ModelPackageManifest);
+  const lora = readJsonManifest(root, LORA_MANIFEST_FILE, LoraManifest);
+  for (const file of [manifest.files.model, manifest.files.modelData, manifest.files.tokenizer]) {
+    if (!existsSync(join(root, file)))
+      throw new ModelPackageError(`${root}: ${file} is missing; prepare the package again`);
+  }
+  return {
+    dir: root,
+    manifest,
+    lora,
+    modelPath: join(root, manifest.files.model),
+    tokenizerPath: join(root, manifest.files.tokenizer),
+    tokenizerConfigPath: manifest.files.tokenizerConfig ? join(root, manifest.files.tokenizerConfig) : null,
+  };
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** sha256 over the files' bytes, concatenated in the given order, read in 8 MiB chunks. */
+export function sha256OfFiles(paths: string[]): string {
+  const hash = createHash("sha256");
+  const chunk = new Uint8Array(8 * 1024 * 1024);
+  for (const path of paths) {
+    const fd = openSync(path, "r");
+    try {
+      for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) hash.update(chunk.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return hash.digest("hex");
+}
