@@ -7,6 +7,8 @@ export interface Progress {
   phase(name: string, total: number): void;
   /** Advances the current phase by `n` units. */
   tick(n?: number): void;
+  /** Sets the current phase's count (for work that reports absolute positions) and a short status text. */
+  update(count: number, detail?: string): void;
   /** Prints a message without breaking the bar. */
   log(message: string): void;
   done(): void;
@@ -29,16 +31,18 @@ export function createProgress(options: ProgressOptions = {}): Progress {
   let count = 0;
   let started = Date.now();
   let lastDraw = 0;
+  let detail = "";
 
   const line = (): string => {
     const elapsed = (Date.now() - started) / 1000;
-    if (total <= 0) return `${name}: ${count} (${elapsed.toFixed(1)}s)`;
+    const suffix = detail ? ` ${detail}` : "";
+    if (total <= 0) return `${name}: ${count} (${elapsed.toFixed(1)}s)${suffix}`;
     const fraction = Math.min(1, count / total);
     const width = 28;
     const filled = Math.round(fraction * width);
     const eta = fraction > 0 ? (elapsed / fraction - elapsed).toFixed(0) : "?";
     const bar = tty ? `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ` : "";
-    return `${name}: ${bar}${count}/${total} ${(fraction * 100).toFixed(0)}% eta ${eta}s`;
+    return `${name}: ${bar}${count}/${total} ${(fraction * 100).toFixed(0)}% eta ${eta}s${suffix}`;
   };
 
   const draw = (force: boolean): void => {
@@ -66,8 +70,14 @@ export function createProgress(options: ProgressOptions = {}): Progress {
       name = nextName;
       total = nextTotal;
       count = 0;
+      detail = "";
       started = Date.now();
       lastDraw = 0;
+    },
+    update(nextCount, nextDetail) {
+      count = nextCount;
+      if (nextDetail !== undefined) detail = nextDetail;
+      draw(false);
     },
     tick(n = 1) {
       count += n;
@@ -92,6 +102,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
 export const silentProgress: Progress = {
   phase() {},
   tick() {},
+  update() {},
   log() {},
   done() {},
 };

@@ -11,7 +11,7 @@ import type { ParsedFile } from "../parse/types.ts";
 import { SPAN_KINDS } from "./record.ts";
 
 /** Bump when parsing, queries or grammars change what they produce, or the encoding below changes. */
-export const PARSE_CACHE_VERSION = 2;
+export const PARSE_CACHE_VERSION = 3;
 
 /** Compact form on disk: spans as flat (kind index, start, end) triples; ~4× smaller than objects. */
 interface StoredParse {

@@ -10,7 +10,9 @@ export type ErrorCode =
   | "BAD_CUTOFF"
   | "BAD_DATASET"
   | "CANCELLED"
-  | "GIT_FAILED";
+  | "GIT_FAILED"
+  | "TRAINER_NOT_INSTALLED"
+  | "TRAINER_FAILED";
 
 export class RepoLoraError extends Error {
   readonly code: ErrorCode;

@@ -1,0 +1,161 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, relative, resolve } from "node:path";
+import { CursorError, splitAtCursor } from "../../../../runtime/src/complete/cursor.ts";
+import { PROTOCOL_VERSION } from "../../../../runtime/src/protocol/index.ts";
+import { RpcError } from "../../../../runtime/src/server/jsonrpc.ts";
+import { silentLogger, stderrLogger } from "../../../../runtime/src/server/log.ts";
+import { RuntimeService } from "../../../../runtime/src/server/service.ts";
+import { RepoLoraError } from "../../util/errors.ts";
+import { numberOption, parseCommandArgs } from "../args.ts";
+import type { Command } from "../command.ts";
+
+const HELP = `Usage: repolora complete <file> --line <L> --col <C> --model <package dir> [options]
+
+Prints the completion the runtime gives at a cursor in a file: the same prompt, adapters, stop rules and
+post-processing as the editor gets from \`repolora serve\`.
+
+Options:
+  --line <L>, --col <C>     Cursor position, 1-based (a column counts characters; --col 1 = line start).
+  --model <dir>             Model package (from \`repolora model prepare\`).
+  --adapter <dir>[:weight]  PEFT adapter folder, optionally scaled; repeat to stack adapters.
+  --multiline               Complete to the end of the block (default: to the end of the line).
+  --max-tokens <n>          Completion length limit (default 64 single-line, 256 multi-line).
+  --threads <n>             onnxruntime intra-op threads.
+  --json                    Print the whole result (text, stop reason, token counts, timings) as JSON.
+  --verbose                 Log the runtime's steps on stderr.
+
+The path shown to the model is the file's path relative to its git repository (the folder holding .git),
+and the repository's folder name is the repo name.
+
+Example:
+  repolora complete src/app.ts --line 12 --col 5 --model ./models/qwen --adapter ./adapters/my-repo`;
+
+export const completeCommand: Command = {
+  name: "complete",
+  summary: "Print the completion at a cursor in a file (base model or adapters)",
+  help: HELP,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(args, {
+      line: { type: "string" },
+      col: { type: "string" },
+      model: { type: "string" },
+      adapter: { type: "string", multiple: true },
+      multiline: { type: "boolean" },
+      "max-tokens": { type: "string" },
+      threads: { type: "string" },
+      json: { type: "boolean" },
+      verbose: { type: "boolean" },
+    });
+    const file = positionals[0];
+    if (!file || positionals.length > 1)
+      throw new RepoLoraError("BAD_ARGUMENT", "Give exactly one file.", HELP.split("\n")[0]);
+    if (!values.model)
+      throw new RepoLoraError(
+        "BAD_ARGUMENT",
+        "--model <package dir> is required.",
+        "Prepare one with `repolora model prepare`.",
+      );
+    if (values.line === undefined || values.col === undefined) {
+      throw new RepoLoraError(
+        "BAD_ARGUMENT",
+        "--line and --col are required (1-based).",
+        "e.g. --line 12 --col 5",
+      );
+    }
+    const path = resolve(file);
+    if (!existsSync(path) || !statSync(path).isFile())
+      throw new RepoLoraError("BAD_ARGUMENT", `${file} is not a file.`);
+    let split: { prefix: string; suffix: string };
+    try {
+      split = splitAtCursor(
+        readFileSync(path, "utf8"),
+        numberOption("line", values.line, 1, 1),
+        numberOption("col", values.col, 1, 1),
+      );
+    } catch (error) {
+      if (error instanceof CursorError) throw new RepoLoraError("BAD_ARGUMENT", `${file}: ${error.message}.`);
+      throw error;
+    }
+    const adapters = (values.adapter ?? []).map(parseAdapterOption);
+    const repoRoot = findRepoRoot(dirname(path));
+    const threads = values.threads === undefined ? undefined : numberOption("threads", values.threads, 1, 1);
+    const maxTokens =
+      values["max-tokens"] === undefined
+        ? undefined
+        : numberOption("max-tokens", values["max-tokens"], 64, 1);
+
+    const service = new RuntimeService({
+      log: values.verbose ? stderrLogger("debug") : silentLogger,
+      promptCaches: 0,
+    });
+    try {
+      await service.initialize({
+        protocolVersion: PROTOCOL_VERSION,
+        modelPackage: values.model,
+        ...(threads ? { threads } : {}),
+      });
+      for (const [index, adapter] of adapters.entries()) {
+        await service.loadAdapter({ key: `adapter-${index + 1}`, dir: adapter.dir });
+      }
+      service.setWorkspaceAdapters({
+        workspace: "cli",
+        adapters: adapters.map((a, index) => ({ key: `adapter-${index + 1}`, weight: a.weight })),
+      });
+      const result = await service.complete(1, {
+        workspace: "cli",
+        documentUri: `file://${path}`,
+        path: relative(repoRoot, path).split("\\").join("/"),
+        languageId: "",
+        repoName: basename(repoRoot),
+        prefix: split.prefix,
+        suffix: split.suffix,
+        context: [],
+        multiline: values.multiline ?? false,
+        ...(maxTokens ? { maxTokens: Math.floor(maxTokens) } : {}),
+      });
+      process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.text}\n`);
+      return 0;
+    } catch (error) {
+      if (error instanceof RpcError)
+        throw new RepoLoraError("BAD_ARGUMENT", `${error.code}: ${error.message}`, hintFor(error.code));
+      throw error;
+    } finally {
+      await service.shutdown();
+    }
+  },
+};
+
+/** `dir` or `dir:weight` (the last colon followed by a number is the weight; paths may contain colons). */
+export function parseAdapterOption(value: string): { dir: string; weight: number } {
+  const match = /^(.*):(-?\d+(?:\.\d+)?(?:e-?\d+)?)$/.exec(value);
+  const dir = match ? match[1]! : value;
+  const weight = match ? Number(match[2]) : 1;
+  if (!dir)
+    throw new RepoLoraError(
+      "BAD_ARGUMENT",
+      `--adapter '${value}' has no folder.`,
+      "Use --adapter <dir>[:weight].",
+    );
+  return { dir, weight };
+}
+
+/** The nearest ancestor holding .git, else the file's own folder. */
+function findRepoRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, ".git"))) return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
+
+function hintFor(code: string): string | undefined {
+  switch (code) {
+    case "MODEL_LOAD_FAILED":
+      return "Check --model points at a folder made by `repolora model prepare`.";
+    case "ADAPTER_NOT_FOUND":
+      return "--adapter must be a PEFT folder with adapter_config.json and adapter_model.safetensors.";
+    case "ADAPTER_MISMATCH":
+      return "The adapter was trained for another base model or shape; train it for this model package.";
+    default:
+      return undefined;
+  }
+}

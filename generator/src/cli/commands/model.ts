@@ -1,0 +1,144 @@
+import { existsSync, statSync } from "node:fs";
+import { RuntimeError } from "../../../../runtime/src/errors.ts";
+import { isHubId, resolveHubSnapshot } from "../../../../runtime/src/model/hub-cache.ts";
+import { PRECISIONS, type Precision } from "../../../../runtime/src/model/manifest.ts";
+import { openModelPackage, prepareModelPackage } from "../../../../runtime/src/model/package.ts";
+import { isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
+import { RepoLoraError } from "../../util/errors.ts";
+import { parseCommandArgs } from "../args.ts";
+import type { Command } from "../command.ts";
+
+const HELP = `Usage: repolora model prepare <hf folder | hf id> --out <dir> [options]
+       repolora model info <package dir>
+
+prepare: turns a Hugging Face Qwen2/Llama model into a model package for the runtime: an ONNX decoder with a
+KV cache and LoRA inputs (adapters hot-swap without reloading), its manifests and tokenizer. Reads
+config.json, tokenizer.json and safetensors weights only (pickle checkpoints are never loaded). A hub id is
+looked up in the local Hugging Face cache (~/.cache/huggingface/hub, or $HF_HUB_CACHE / $HF_HOME); nothing
+is downloaded.
+
+Options (prepare):
+  --out <dir>             Package folder to write (required). Refused if it exists, unless --overwrite.
+  --id <id>               Base model id adapters name (base_model_name_or_path); default: the hub id, or
+                          the folder's path.
+  --revision <rev>        Hub revision (branch, tag or commit) in the cache (default main).
+  --precision <p>         int4 (default; MatMulNBits, block 32, for serving) or fp32 (exact; parity, debugging).
+  --fim-template <id>     Override the FIM template detected from the tokenizer: ${TEMPLATE_IDS.join(", ")}.
+  --overwrite             Replace an existing package.
+
+info: prints a package's manifest (base model, precision, FIM template, stop tokens) as JSON.
+
+Examples:
+  repolora model prepare Qwen/Qwen2.5-Coder-0.5B --out ~/.cache/repolora/models/qwen2.5-coder-0.5b
+  repolora model prepare ./my-hf-model --out ./pkg --id my-org/my-model --precision fp32`;
+
+export const modelCommand: Command = {
+  name: "model",
+  summary: "Prepare a base model for the runtime (model prepare), or show a package (model info)",
+  help: HELP,
+  async run(args) {
+    const [sub, ...rest] = args;
+    if (sub === "prepare") return prepare(rest);
+    if (sub === "info") return info(rest);
+    throw new RepoLoraError(
+      "BAD_ARGUMENT",
+      sub ? `Unknown subcommand 'model ${sub}'.` : "Give a subcommand: prepare or info.",
+      HELP.split("\n")[0],
+    );
+  },
+};
+
+async function prepare(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    out: { type: "string" },
+    id: { type: "string" },
+    revision: { type: "string" },
+    precision: { type: "string" },
+    "fim-template": { type: "string" },
+    overwrite: { type: "boolean" },
+  });
+  const source = positionals[0];
+  if (!source || positionals.length > 1)
+    throw new RepoLoraError("BAD_ARGUMENT", "Give exactly one model folder or hub id.", HELP.split("\n")[0]);
+  if (!values.out)
+    throw new RepoLoraError(
+      "BAD_ARGUMENT",
+      "--out <dir> is required.",
+      "e.g. --out ./models/qwen2.5-coder-0.5b",
+    );
+  const precision = values.precision ?? "int4";
+  if (!(PRECISIONS as readonly string[]).includes(precision)) {
+    throw new RepoLoraError(
+      "BAD_ARGUMENT",
+      `Unknown --precision '${precision}'.`,
+      `Use one of ${PRECISIONS.join(", ")}.`,
+    );
+  }
+  const fimTemplate = values["fim-template"];
+  if (fimTemplate !== undefined && !isTemplateId(fimTemplate)) {
+    throw new RepoLoraError(
+      "BAD_ARGUMENT",
+      `Unknown --fim-template '${fimTemplate}'.`,
+      `Use one of ${TEMPLATE_IDS.join(", ")}.`,
+    );
+  }
+  try {
+    let folder = source;
+    let id = values.id;
+    let revision: string | undefined;
+    if (!(existsSync(source) && statSync(source).isDirectory())) {
+      if (!isHubId(source))
+        throw new RepoLoraError("BAD_ARGUMENT", `${source} is neither a folder nor a hub id (org/name).`);
+      const snapshot = resolveHubSnapshot(source, values.revision);
+      folder = snapshot.dir;
+      id ??= snapshot.id;
+      revision = snapshot.revision;
+      process.stderr.write(`Using ${snapshot.id}@${snapshot.revision.slice(0, 10)} from ${snapshot.dir}\n`);
+    }
+    const started = Date.now();
+    process.stderr.write(`Preparing ${folder} as ${precision}…\n`);
+    const pkg = await prepareModelPackage({
+      source: folder,
+      outDir: values.out,
+      precision: precision as Precision,
+      overwrite: values.overwrite ?? false,
+      ...(id ? { id } : {}),
+      ...(revision ? { revision } : {}),
+      ...(fimTemplate ? { fimTemplate } : {}),
+    });
+    const m = pkg.manifest;
+    process.stdout.write(
+      [
+        `Model package written to ${pkg.dir} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+        `  base model   ${m.baseModel.id}${m.baseModel.revision ? `@${m.baseModel.revision.slice(0, 10)}` : ""} (${m.config.modelType}, ${m.config.numLayers} layers, hidden ${m.config.hiddenSize}, vocab ${m.config.vocabSize})`,
+        `  precision    ${m.precision}${m.quantization ? ` (block ${m.quantization.blockSize}, accuracy_level ${m.quantization.accuracyLevel})` : ""}`,
+        `  FIM template ${m.fimTemplate ?? "none (completions need one: pass --fim-template)"}`,
+        `  LoRA inputs  ${pkg.lora.targets.length} targets`,
+        "",
+      ].join("\n"),
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof RuntimeError)
+      throw new RepoLoraError("BAD_ARGUMENT", `${error.code}: ${error.message}`);
+    throw error;
+  }
+}
+
+async function info(args: string[]): Promise<number> {
+  const { positionals } = parseCommandArgs(args, {});
+  const dir = positionals[0];
+  if (!dir || positionals.length > 1)
+    throw new RepoLoraError("BAD_ARGUMENT", "Give exactly one package folder.");
+  try {
+    const pkg = openModelPackage(dir);
+    process.stdout.write(
+      `${JSON.stringify({ dir: pkg.dir, manifest: pkg.manifest, loraTargets: pkg.lora.targets.length }, null, 2)}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof RuntimeError)
+      throw new RepoLoraError("BAD_ARGUMENT", `${error.code}: ${error.message}`);
+    throw error;
+  }
+}
