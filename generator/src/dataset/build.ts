@@ -183,7 +183,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     const evalIndex = buildSymbolIndex(headParsed);
     const evalRecords: DatasetRecord[] = [];
     const dedup = new NearDuplicateIndex();
-    for (const file of evalFiles.map(withParse)) {
+    for (const file of evalFiles.map(withParse).map(withStarts)) {
       throwIfCancelled(signal);
       const spans = sampleSpans(
         {
@@ -204,7 +204,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     const trainIndex = plan.mode === "time" ? buildSymbolIndex(trainParsed) : evalIndex;
     const trainRecords: DatasetRecord[] = [];
     let dedupRemoved = 0;
-    for (const file of trainParsed) {
+    for (const file of trainParsed.map(withStarts)) {
       throwIfCancelled(signal);
       const spans = sampleSpans(
         { key: `${file.path}\0${trainCommit}`, text: file.text, spans: file.parsed.spans },
@@ -282,9 +282,14 @@ async function planEvaluation(
     analyseWindow(info.root, cutoff, info.head, info.subdir),
   ]);
   // In files a bulk commit touched, only lines added after that commit count (one diff per bulk commit).
-  const bulkCommits = [...new Set(window.lastBulkByPath.values())];
+  const pathsByBulk = new Map<string, string[]>();
+  for (const [path, commit] of window.lastBulkByPath) {
+    if (added.has(path) && kept.has(path))
+      pathsByBulk.set(commit, [...(pathsByBulk.get(commit) ?? []), path]);
+  }
+  const bulkCommits = [...pathsByBulk.keys()];
   const bulkDiffs = await Promise.all(
-    bulkCommits.map((c) => addedLinesSince(info.root, c, info.head, info.subdir)),
+    bulkCommits.map((c) => addedLinesSince(info.root, c, info.head, info.subdir, pathsByBulk.get(c))),
   );
   const sinceBulk = new Map(bulkCommits.map((c, i) => [c, bulkDiffs[i]!]));
   const lines = new Map<string, LineRange[]>();
@@ -302,6 +307,10 @@ async function planEvaluation(
   return { mode: "time", cutoff, lines, bulkCommits: window.bulkCommits.length };
 }
 
+function withStarts<T extends SnapshotFile>(file: T): T & { starts: number[] } {
+  return { ...file, starts: lineStarts(file.text) };
+}
+
 interface RecordContext {
   repo: string;
   repoName: string;
@@ -312,7 +321,7 @@ interface RecordContext {
 
 function makeRecord(
   context: RecordContext,
-  file: ParsedSnapshotFile,
+  file: ParsedSnapshotFile & { starts: readonly number[] },
   commit: string,
   split: "train" | "eval",
   span: { kind: DatasetRecord["span"]["kind"]; start: number; end: number },
@@ -351,7 +360,7 @@ function makeRecord(
       kind: span.kind,
       startByte,
       endByte: startByte + Buffer.byteLength(middle, "utf8"),
-      startLine: lineOf(lineStarts(prefix), prefix.length),
+      startLine: lineOf(file.starts, span.start),
     },
     prompt: {
       template: template.id,

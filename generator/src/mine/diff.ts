@@ -7,14 +7,17 @@ export interface LineRange {
   end: number;
 }
 
+/** `paths` (repo-relative) limits the diff to those files, which is much cheaper than the whole tree. */
 export async function addedLinesSince(
   root: string,
   cutoff: string,
   head: string,
   subdir: string,
+  paths?: readonly string[],
 ): Promise<Map<string, LineRange[]>> {
   const args = ["diff", "--unified=0", "--no-renames", "--no-ext-diff", "--no-color", cutoff, head];
-  if (subdir) args.push("--", subdir);
+  if (paths) args.push("--", ...paths.map((p) => `:(literal)${p}`));
+  else if (subdir) args.push("--", subdir);
   return parseAddedLines(await gitText(root, args));
 }
 

@@ -40,36 +40,48 @@ export interface BuiltPrompt {
 /**
  * Keeps whole lines from the end of `text` within `budget` tokens (the part nearest the cursor). When not even
  * the last line fits, keeps as many of its last characters as fit, so the cursor's own line is never lost.
+ * Scans from the cut side only: cost grows with what is kept, not with the size of the file.
  */
 export function keepTail(text: string, budget: number, count: TokenCounter): string {
   if (count(text) <= budget) return text;
-  const lines = text.split("\n");
   let used = 0;
-  let first = lines.length;
-  while (first > 0) {
-    const cost = count(`${lines[first - 1]}\n`);
+  let start = text.length; // start of the kept tail
+  while (start > 0) {
+    const lineStart = text.lastIndexOf("\n", start - 2) + 1; // start of the line ending at start - 1
+    const cost = count(text.slice(lineStart, start));
     if (used + cost > budget) break;
     used += cost;
-    first -= 1;
+    start = lineStart;
   }
-  if (first === lines.length) return longestFitting(lines[lines.length - 1]!, budget, count, "tail");
-  return lines.slice(first).join("\n");
+  if (start === text.length) {
+    const lastLine = text.slice(text.lastIndexOf("\n") + 1);
+    return longestFitting(lastLine, budget, count, "tail");
+  }
+  return text.slice(start);
 }
 
 /** Keeps whole lines from the start of `text` within `budget` tokens; see keepTail for the first line. */
 export function keepHead(text: string, budget: number, count: TokenCounter): string {
   if (count(text) <= budget) return text;
-  const lines = text.split("\n");
   let used = 0;
-  let end = 0;
-  while (end < lines.length) {
-    const cost = count(`${lines[end]}\n`);
+  let end = 0; // end of the kept head (exclusive, just after a newline)
+  while (end < text.length) {
+    const newline = text.indexOf("\n", end);
+    const lineEnd = newline < 0 ? text.length : newline + 1;
+    const cost = count(text.slice(end, lineEnd));
     if (used + cost > budget) break;
     used += cost;
-    end += 1;
+    end = lineEnd;
   }
-  if (end === 0) return longestFitting(lines[0]!, budget, count, "head");
-  return lines.slice(0, end).join("\n");
+  if (end === 0)
+    return longestFitting(
+      text.slice(0, text.indexOf("\n") < 0 ? text.length : text.indexOf("\n")),
+      budget,
+      count,
+      "head",
+    );
+  // Drop the newline that ended the last kept line, as the split-based version did.
+  return text.slice(0, text[end - 1] === "\n" ? end - 1 : end);
 }
 
 /** Binary search for the longest head or tail of one line within budget. */

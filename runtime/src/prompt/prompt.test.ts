@@ -125,3 +125,33 @@ describe("context selection", () => {
     ]);
   });
 });
+
+describe("keepTail / keepHead properties", () => {
+  it("keep whole lines within budget, and one more line would not fit", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let trial = 0; trial < 200; trial += 1) {
+      const lines = Array.from({ length: 1 + Math.floor(random() * 12) }, () =>
+        "x".repeat(Math.floor(random() * 9)),
+      );
+      const text = lines.join("\n");
+      const budget = Math.floor(random() * 40);
+      const tail = keepTail(text, budget, chars);
+      const head = keepHead(text, budget, chars);
+      expect(text.endsWith(tail)).toBe(true);
+      expect(text.startsWith(head)).toBe(true);
+      expect(tail.length).toBeLessThanOrEqual(Math.max(budget, 0));
+      expect(head.length).toBeLessThanOrEqual(Math.max(budget, 0));
+      if (tail.length < text.length && tail.includes("\n")) {
+        // the kept tail starts at a line start
+        expect(text[text.length - tail.length - 1]).toBe("\n");
+      }
+      if (head.length < text.length && head.length > 0 && lines[0]!.length <= budget) {
+        expect(text[head.length]).toBe("\n");
+      }
+    }
+  });
+});
