@@ -12,6 +12,8 @@ import { DatasetManifest, DatasetRecord } from "../generator/src/dataset/record.
 import {
   ADDED_AFTER_CUTOFF,
   buildFixtureRepo,
+  FIXTURE_EVAL_SHARE,
+  FIXTURE_LANGUAGES,
   type FixtureRepo,
   PLANTED_SECRETS,
 } from "./helpers/fixture-repo.ts";
@@ -34,7 +36,13 @@ describe("dataset on the fixture repo", () => {
   beforeAll(async () => {
     fixture = buildFixtureRepo();
     out = join(tempDir(), "dataset");
-    await buildDataset({ repo: fixture.repo.root, out, progress: silentProgress, cacheDir: null });
+    await buildDataset({
+      repo: fixture.repo.root,
+      out,
+      evalShare: FIXTURE_EVAL_SHARE,
+      progress: silentProgress,
+      cacheDir: null,
+    });
     manifest = DatasetManifest.parse(JSON.parse(readFileSync(join(out, "dataset.json"), "utf8")));
     train = readRecords(out, "train.jsonl");
     evaluation = readRecords(out, "eval.jsonl");
@@ -103,6 +111,16 @@ describe("dataset on the fixture repo", () => {
     ]) {
       expect(languages).toContain(expected);
     }
+    // Every grammar language's sample is read with its grammar (none falls back to text), and nearly all yield
+    // training examples (a sampled middle may be dropped as a duplicate of an evaluation middle, e.g. `result`).
+    for (const language of FIXTURE_LANGUAGES)
+      expect(manifest.counts.byLanguage[language]?.files, language).toBeGreaterThan(0);
+    const trained = new Set(
+      train.filter((r) => r.path.startsWith("langs/")).map((r) => r.path.split("/")[1]),
+    );
+    for (const language of trained) expect(FIXTURE_LANGUAGES).toContain(language);
+    expect(trained.size).toBeGreaterThanOrEqual(FIXTURE_LANGUAGES.length - 1);
+    expect(new Set(train.map((r) => r.span.kind)).size).toBeGreaterThanOrEqual(5);
   });
 
   it("renders each record's prompt with the FIM template around its prefix and suffix", () => {
@@ -133,7 +151,13 @@ describe("dataset on the fixture repo", () => {
 
   it("is deterministic for a seed and matches the golden projection", async () => {
     const again = join(tempDir(), "dataset");
-    await buildDataset({ repo: fixture.repo.root, out: again, progress: silentProgress, cacheDir: null });
+    await buildDataset({
+      repo: fixture.repo.root,
+      out: again,
+      evalShare: FIXTURE_EVAL_SHARE,
+      progress: silentProgress,
+      cacheDir: null,
+    });
     expect(readFileSync(join(again, "train.jsonl"), "utf8")).toBe(
       readFileSync(join(out, "train.jsonl"), "utf8"),
     );

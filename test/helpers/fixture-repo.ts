@@ -3,7 +3,22 @@
  * Old code (2024) is training material; code added in 2025 is evaluation material. It plants secrets,
  * a vendored folder, a generated file, a lock file and a binary so the tests can prove each is handled.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { TestRepo } from "./git-repo.ts";
+
+const LANGUAGE_FIXTURES = join(import.meta.dirname, "..", "fixtures", "languages");
+
+/** One sample file per grammar language (the parser's fixtures), committed under langs/<language>/. */
+export const FIXTURE_LANGUAGES = readdirSync(LANGUAGE_FIXTURES).sort();
+
+function writeLanguageSamples(repo: TestRepo): void {
+  for (const language of FIXTURE_LANGUAGES) {
+    for (const file of readdirSync(join(LANGUAGE_FIXTURES, language))) {
+      repo.write(`langs/${language}/${file}`, readFileSync(join(LANGUAGE_FIXTURES, language, file)));
+    }
+  }
+}
 
 /** Secrets planted in the fixture. None of these strings may appear in any output. */
 export const PLANTED_SECRETS = [
@@ -12,6 +27,12 @@ export const PLANTED_SECRETS = [
   "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
   "MIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi",
 ] as const;
+
+/**
+ * The 2025 commits add ~19 of the fixture's ~700 lines; with this share the default cutoff lands on the commit
+ * before them (the default share, 10%, would reach back past the first commit on a repo this small).
+ */
+export const FIXTURE_EVAL_SHARE = 0.02;
 
 export const OLD_DATE = "2024-03-01T10:00:00Z";
 export const NEW_DATE = "2025-06-01T10:00:00Z";
@@ -180,6 +201,7 @@ export function buildFixtureRepo(): FixtureRepo {
     .write("package-lock.json", '{ "lockfileVersion": 3 }\n')
     .write("assets/logo.png", new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2, 3]))
     .write("docs/notes.md", "# Notes\n\nOrders are totalled in cents.\n");
+  writeLanguageSamples(repo);
   repo.commit("initial code", OLD_DATE);
   repo.write("src/money.ts", `${MONEY_TS}\nexport const ZERO = 0;\n`);
   const oldHead = repo.commit("money: add ZERO", "2024-09-01T10:00:00Z");

@@ -27,7 +27,7 @@ import { listTree } from "../mine/tree.ts";
 import { parseSource } from "../parse/parse.ts";
 import type { ParsedFile } from "../parse/types.ts";
 import { assertWritableTarget, stageDir } from "../util/atomic.ts";
-import { throwIfCancelled } from "../util/cancel.ts";
+import { checkpoint, throwIfCancelled } from "../util/cancel.ts";
 import { RepoLoraError } from "../util/errors.ts";
 import { NearDuplicateIndex } from "./dedup.ts";
 import { DEFAULT_SAMPLING, lineOf, lineStarts, type SamplingOptions, sampleSpans } from "./examples.ts";
@@ -156,7 +156,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     const parsedByKey = new Map<string, ParsedFile>();
     let filesWithSyntaxErrors = 0;
     for (const [key, file] of unique) {
-      throwIfCancelled(signal);
+      await checkpoint(signal);
       const parsed = await cache.get(file.blob, file.language, () => parseSource(file.text, file.language));
       if (parsed.errorCount > 0) filesWithSyntaxErrors += 1;
       parsedByKey.set(key, parsed);
@@ -184,7 +184,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     const evalRecords: DatasetRecord[] = [];
     const dedup = new NearDuplicateIndex();
     for (const file of evalFiles.map(withParse).map(withStarts)) {
-      throwIfCancelled(signal);
+      await checkpoint(signal);
       const spans = sampleSpans(
         {
           key: `${file.path}\0${info.head}`,
@@ -205,7 +205,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     const trainRecords: DatasetRecord[] = [];
     let dedupRemoved = 0;
     for (const file of trainParsed.map(withStarts)) {
-      throwIfCancelled(signal);
+      await checkpoint(signal);
       const spans = sampleSpans(
         { key: `${file.path}\0${trainCommit}`, text: file.text, spans: file.parsed.spans },
         sampling,
@@ -241,7 +241,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     timings.parseCacheHits = cache.hits;
     timings.parseCacheMisses = cache.misses;
     throwIfCancelled(signal);
-    await writeDataset(out, trainRecords, evalRecords, manifest);
+    await writeDataset(out, trainRecords, evalRecords, manifest, signal);
     return { manifest, out };
   } finally {
     reader.close();
@@ -468,12 +468,14 @@ async function writeDataset(
   train: readonly DatasetRecord[],
   evaluation: readonly DatasetRecord[],
   manifest: DatasetManifest,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const staged = await stageDir(out);
   try {
     await writeJsonl(join(staged.path, "train.jsonl"), train);
     await writeJsonl(join(staged.path, "eval.jsonl"), evaluation);
     await writeFile(join(staged.path, "dataset.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    throwIfCancelled(signal);
     await staged.commit();
   } finally {
     await staged.discard();

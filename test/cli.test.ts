@@ -1,0 +1,130 @@
+/** The `repolora` CLI as a user runs it: help, errors with hints and exit codes, Ctrl-C, exact token counts. */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DatasetManifest, DatasetRecord } from "../generator/src/dataset/record.ts";
+import { buildFixtureRepo, FIXTURE_EVAL_SHARE, OLD_DATE } from "./helpers/fixture-repo.ts";
+import { TestRepo, tempDir } from "./helpers/git-repo.ts";
+
+const BIN = join(import.meta.dirname, "..", "bin", "repolora.mjs");
+const cli = (...args: string[]) => spawnSync("node", [BIN, ...args], { encoding: "utf8", timeout: 120_000 });
+
+describe("repolora CLI", () => {
+  it("prints help listing its commands", () => {
+    const result = cli("--help");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/Usage: repolora <command>/);
+    expect(result.stdout).toMatch(/dataset/);
+    expect(cli("dataset", "--help").stdout).toMatch(/--cutoff <date\|commit>/);
+  });
+
+  it("rejects an unknown command and unknown options", () => {
+    expect(cli("frobnicate").status).toBe(2);
+    const bad = cli("dataset", ".", "--out", join(tempDir(), "o"), "--nope");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--nope/);
+    expect(bad.stderr).toMatch(/hint: Run with --help/);
+  });
+
+  it("explains a folder that is not a repository, with a hint and exit code 1", () => {
+    const result = cli("dataset", tempDir(), "--out", join(tempDir(), "o"));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/is not inside a git repository/);
+    expect(result.stderr).toMatch(/hint: Run `git init`/);
+  });
+
+  it("prints statistics after a build", () => {
+    const { repo } = buildFixtureRepo();
+    const out = join(tempDir(), "ds");
+    const result = cli(
+      "dataset",
+      repo.root,
+      "--out",
+      out,
+      "--eval-share",
+      String(FIXTURE_EVAL_SHARE),
+      "--no-cache",
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/Dataset written to/);
+    expect(result.stdout).toMatch(/examples {2}\d+ train/);
+    expect(result.stdout).toMatch(/secrets {3}.*scrubbed/);
+  });
+
+  it("leaves no dataset and no temporary folder when interrupted with Ctrl-C", async () => {
+    const repo = new TestRepo();
+    for (let i = 0; i < 300; i += 1) {
+      const body = Array.from(
+        { length: 150 },
+        (_, j) => `def f_${i}_${j}(x):\n    return x * ${j} + ${i}\n`,
+      ).join("\n");
+      repo.write(`pkg/m${i}.py`, body);
+    }
+    repo.commit("many files", OLD_DATE);
+    repo.write("pkg/m0.py", "def g(x):\n    return x\n");
+    repo.commit("change", "2025-01-01T00:00:00Z");
+    const parent = tempDir();
+    const child = spawn("node", [BIN, "dataset", repo.root, "--out", join(parent, "ds"), "--no-cache"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/parsing/.test(stderr) && !child.killed) child.kill("SIGINT");
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toMatch(/Cancelling/);
+    expect(code).toBe(130);
+    expect(readdirSync(parent)).toEqual([]);
+  }, 120_000);
+
+  it("counts tokens exactly with --tokenizer", () => {
+    const { repo } = buildFixtureRepo();
+    // A word-level tokenizer.json: one token per run of word characters or per punctuation mark.
+    const vocab: Record<string, number> = { "[UNK]": 0 };
+    const tokenizer = {
+      version: "1.0",
+      truncation: null,
+      padding: null,
+      added_tokens: [
+        {
+          id: 0,
+          content: "[UNK]",
+          single_word: false,
+          lstrip: false,
+          rstrip: false,
+          normalized: false,
+          special: true,
+        },
+      ],
+      normalizer: null,
+      pre_tokenizer: { type: "Whitespace" },
+      post_processor: null,
+      decoder: null,
+      model: { type: "WordLevel", vocab, unk_token: "[UNK]" },
+    };
+    const dir = tempDir();
+    writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(tokenizer));
+    const out = join(tempDir(), "ds");
+    const args = [
+      "dataset",
+      repo.root,
+      "--out",
+      out,
+      "--eval-share",
+      String(FIXTURE_EVAL_SHARE),
+      "--no-cache",
+    ];
+    const result = cli(...args, "--tokenizer", join(dir, "tokenizer.json"));
+    expect(result.status, result.stderr).toBe(0);
+    const manifest = DatasetManifest.parse(JSON.parse(readFileSync(join(out, "dataset.json"), "utf8")));
+    expect(manifest.tokenizer).toBe(join(dir, "tokenizer.json"));
+    const record = DatasetRecord.parse(
+      JSON.parse(readFileSync(join(out, "train.jsonl"), "utf8").split("\n")[0]!),
+    );
+    // Whitespace pre-tokenizer: \w+ runs and single punctuation runs are tokens.
+    expect(record.prompt.tokens).toBe(record.prompt.text.match(/\w+|[^\w\s]+/g)!.length);
+    expect(existsSync(join(out, "eval.jsonl"))).toBe(true);
+  });
+});

