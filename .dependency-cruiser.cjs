@@ -3,7 +3,8 @@ module.exports = {
   forbidden: [
     {
       name: "prompt-is-a-leaf",
-      comment: "runtime/src/prompt is shared by generator, runtime and extension: it imports nothing else of the project.",
+      comment:
+        "runtime/src/prompt is shared by generator, runtime and extension: it imports nothing else of the project.",
       severity: "error",
       from: { path: "^runtime/src/prompt/" },
       to: { path: "^(generator|runtime|extension)/", pathNot: "^runtime/src/prompt/" },

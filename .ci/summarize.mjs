@@ -28,6 +28,17 @@ if (existsSync(pytest)) {
   failed += bad;
   skipped += skip;
 }
+// Scripts that print their own closing line (the end-to-end test) count by it.
+const e2e = join(dir, "e2e.txt");
+if (existsSync(e2e)) {
+  const line = readFileSync(e2e, "utf8").match(/^(\d+) passed, (\d+) failed/m);
+  if (line) {
+    passed += Number(line[1]);
+    failed += Number(line[2]);
+  } else {
+    failed += 1; // it ran but never said how it went
+  }
+}
 if (passed + failed === 0) failed = 1; // ran nothing: that is a failure, not a pass
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -4,10 +4,10 @@
  * tiny random-weight model package (needs the trainer's .venv to make it; skipped otherwise).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CompletionCache } from "../extension/src/core/completion-cache.ts";
 import { ContextRing } from "../extension/src/core/context-ring.ts";
 import { Debouncer } from "../extension/src/core/debounce.ts";
@@ -52,12 +52,21 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
 }
 
 const supervisors: RuntimeSupervisor[] = [];
+const temps: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+};
 afterEach(async () => {
   await Promise.all(supervisors.splice(0).map((s) => s.dispose()));
 });
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 function fakeSupervisor(knobs: Record<string, string> = {}, options: Partial<SupervisorOptions> = {}) {
-  const logFile = join(mkdtempSync(join(tmpdir(), "repolora-fake-")), "log.jsonl");
+  const logFile = join(tempDir("repolora-fake-"), "log.jsonl");
   const giveUps: string[] = [];
   const states: RuntimeState["kind"][] = [];
   const log = new MemoryLogger();
@@ -216,7 +225,7 @@ describe.skipIf(realSkip !== null)(
     let work = "";
     let model = "";
     beforeAll(() => {
-      work = mkdtempSync(join(tmpdir(), "repolora-real-"));
+      work = tempDir("repolora-real-");
       const made = spawnSync("bash", [join(ROOT, "test/e2e/tiny-model.sh"), work], { encoding: "utf8" });
       if (made.status !== 0) throw new Error(`tiny-model.sh failed: ${made.stderr.slice(-2000)}`);
       model = made.stdout.trim().split("\n").at(-1)!;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// The `repolora` CLI as the e2e test's extension sees it (repolora.cliPath): `serve` runs the runtime under
-// test in this process (the real bin/repolora.mjs or fake-runtime.mjs, from E2E_RUNTIME_CLI); `train` is a
-// scripted trainer speaking `repolora train --json`'s protocol, so the training UI is tested in seconds: it
-// writes an adapter bundle whose PEFT files come from E2E_ADAPTER_SOURCE (the tiny model's adapter when the
-// runtime is real) with a report card that beats the base model. SIGTERM cancels it like the real one.
+// The `repolora` CLI as the extension sees it in the e2e test's fake mode (repolora.cliPath): `serve` runs
+// fake-runtime.mjs (E2E_RUNTIME_CLI) in this process; `train` is a scripted trainer speaking `repolora train
+// --json`'s protocol (phases, steps with loss and ETA, report progress, done with a report card that beats the
+// base model). It writes an adapter bundle (PEFT files from E2E_ADAPTER_SOURCE, or placeholders). SIGTERM
+// cancels it like the real one. Real mode runs bin/repolora.mjs for both commands instead.
 import { cpSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";

@@ -2,7 +2,7 @@
 // extension's ghost text, checks it equals what the runtime returns for that prompt, accepts it with Tab and
 // checks the saved file. Prints "N passed, N failed" last.
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -35,17 +35,15 @@ function assert(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-/** Asks the runtime directly (its own process, same protocol) what it completes for this prompt. */
-async function askRuntime(params) {
-  const child = spawn(env.NODE_FOR_RUNTIME ?? "node", [env.E2E_CLI, "serve", "--model", env.E2E_MODEL], {
+/** The runtime under test in its own process, asked directly over the protocol (not through the editor). */
+async function openRuntime() {
+  const child = spawn("node", [env.E2E_CLI, "serve", "--model", env.E2E_MODEL], {
     stdio: ["pipe", "pipe", "inherit"],
   });
-  const answers = new Map();
   const waiting = new Map();
   createInterface({ input: child.stdout }).on("line", (line) => {
     const message = JSON.parse(line);
-    if (waiting.has(message.id)) waiting.get(message.id)(message);
-    else answers.set(message.id, message);
+    waiting.get(message.id)?.(message);
   });
   let id = 0;
   const call = (method, p) =>
@@ -54,18 +52,62 @@ async function askRuntime(params) {
       waiting.set(id, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)));
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params: p })}\n`);
     });
-  try {
-    await call("initialize", { protocolVersion: 1, modelPackage: env.E2E_MODEL, maxPromptTokens: 1024 });
-    return await call("complete", params);
-  } finally {
-    await call("shutdown", {}).catch(() => {});
-    child.stdin.end();
-  }
+  await call("initialize", { protocolVersion: 1, modelPackage: env.E2E_MODEL, maxPromptTokens: 1024 });
+  return {
+    complete: (params) => call("complete", params),
+    async close() {
+      await call("shutdown", {}).catch(() => {});
+      child.stdin.end();
+    },
+  };
 }
 
 const projectFile = join(env.E2E_WORK, "project", "src", "main.ts");
 const original = readFileSync(projectFile, "utf8");
-const typed = "const answer = ";
+// Lines the test may type. A random-weight model says something printable for some prompts and nothing (or
+// invalid UTF-8, which the runtime drops) for others; which ones depends on the runtime's decoding rules, so
+// the test asks the runtime first and types the first line it has a visible completion for.
+const CANDIDATES = [
+  "const answer = ",
+  "export const value = ",
+  "const items = ",
+  "let total = ",
+  "export function ",
+  "const name = ",
+];
+const request = (typed) => ({
+  workspace: "e2e-check",
+  documentUri: "file:///e2e-check/src/main.ts",
+  path: "src/main.ts",
+  languageId: "typescript",
+  repoName: "project",
+  prefix: original + typed,
+  suffix: "",
+  context: [],
+  multiline: false,
+  maxTokens: 24,
+});
+let typed = CANDIDATES[0];
+let expected = null;
+{
+  const runtime = await openRuntime();
+  try {
+    for (const candidate of CANDIDATES) {
+      const result = await runtime.complete(request(candidate));
+      const shown = postprocess(result.text, { prefix: original + candidate, suffix: "", multiline: false });
+      console.log(
+        `    runtime for ${JSON.stringify(candidate)}: ${JSON.stringify(result.text)} → ${JSON.stringify(shown)}`,
+      );
+      if (shown && /^[\x20-\x7e]+$/.test(shown)) {
+        typed = candidate;
+        expected = shown;
+        break;
+      }
+    }
+  } finally {
+    await runtime.close();
+  }
+}
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
@@ -116,31 +158,17 @@ await check(
     }
     assert(text.startsWith(original + typed), "the typed line is not in the saved file");
     const inserted = text.slice(original.length + typed.length);
-    const prefix = original + typed;
-    const result = await askRuntime({
-      workspace: "e2e-check",
-      documentUri: "file:///e2e-check/src/main.ts",
-      path: "src/main.ts",
-      languageId: "typescript",
-      repoName: "project",
-      prefix,
-      suffix: "",
-      context: [],
-      multiline: false,
-      maxTokens: 24,
-    });
-    const expected = postprocess(result.text, { prefix, suffix: "", multiline: false });
-    console.log(`    runtime said ${JSON.stringify(result.text)}; inserted ${JSON.stringify(inserted)}`);
+    console.log(
+      `    typed ${JSON.stringify(typed)}; ghost ${JSON.stringify(ghost)}; inserted ${JSON.stringify(inserted)}`,
+    );
+    assert(expected !== null, `the runtime completes none of ${JSON.stringify(CANDIDATES)} visibly`);
     assert(
       inserted === expected,
-      `inserted ${JSON.stringify(inserted)} ≠ expected ${JSON.stringify(expected)}`,
+      `inserted ${JSON.stringify(inserted)} ≠ runtime's ${JSON.stringify(expected)}`,
     );
-    // What the editor drew as ghost text is that text (control characters may be drawn as symbols).
-    const visible = [...expected].filter((ch) => ch >= " " && ch !== "\ufffd").join("");
-    const drawn = ghost.replace(/\u00a0/g, " ");
     assert(
-      [...visible].every((ch) => drawn.includes(ch)),
-      `ghost text ${JSON.stringify(drawn)} does not show ${JSON.stringify(visible)}`,
+      ghost.replace(/\u00a0/g, " ") === expected,
+      `ghost text ${JSON.stringify(ghost)} ≠ ${JSON.stringify(expected)}`,
     );
   },
 );
@@ -168,11 +196,22 @@ await check("Train adapter: progress notification, report card, and the adapter 
     .waitFor();
   await page.keyboard.press("Enter");
   await page.locator(".notifications-toasts", { hasText: "training" }).first().waitFor({ timeout: 20_000 });
-  await page.locator(".tab", { hasText: "Report:" }).first().waitFor({ timeout: 60_000 });
+  // The real trainer (real mode) loads torch and trains two steps on the tiny model: allow a few minutes.
+  await page.locator(".tab", { hasText: "Report:" }).first().waitFor({ timeout: 240_000 });
+  // The adapter is bound by itself only when its report card beats the base model; otherwise the user is asked.
+  const override = page.locator(".notifications-toasts .monaco-button", { hasText: "Use It Anyway" }).first();
+  const activated = page.locator(".notifications-toasts", { hasText: "is now active" }).first();
+  await Promise.race([override.waitFor({ timeout: 20_000 }), activated.waitFor({ timeout: 20_000 })]);
+  if (await override.isVisible()) {
+    console.log("    report card: not better than base → the user overrides (Use It Anyway)");
+    await override.click();
+  } else {
+    console.log("    report card: better than base → bound without asking");
+  }
   await page.waitForFunction(
     () =>
       [...document.querySelectorAll(".statusbar-item")].some((e) =>
-        /RepoLoRA: project@e2e0000/.test(e.textContent ?? ""),
+        /RepoLoRA: project@/.test(e.textContent ?? ""),
       ),
     undefined,
     { timeout: 20_000 },
@@ -188,9 +227,10 @@ await check("completions then come from the new adapter", async () => {
   await page.keyboard.press("Control+End");
   await page.keyboard.press("Enter");
   await page.keyboard.type("const second = ", { delay: 60 });
-  await page.locator(".ghost-text-decoration, .ghost-text").first().waitFor({ timeout: 60_000 });
+  // Whether the tiny model's answer is visible does not matter here: the runtime's answer names the adapters
+  // it completed with, and the extension logs every answer.
   const logs = join(env.E2E_WORK, "user", "logs");
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 60_000;
   let used = null;
   while (Date.now() < deadline && !used) {
     const log = findFile(logs, "RepoLoRA.log");
@@ -198,7 +238,7 @@ await check("completions then come from the new adapter", async () => {
     used = lines
       .filter((l) => l.includes("] complete {"))
       .map((l) => JSON.parse(l.slice(l.indexOf("{"))))
-      .find((entry) => entry.adapters?.some((a) => a.key.includes("project-e2e")));
+      .find((entry) => entry.adapters?.some((a) => a.key.includes("/adapters/project")));
     if (!used) await page.waitForTimeout(200);
   }
   assert(used, "no completion with the trained adapter in the log");
@@ -207,5 +247,8 @@ await check("completions then come from the new adapter", async () => {
 
 await browser.close();
 const passed = results.filter((r) => r.ok).length;
-console.log(`${passed} passed, ${results.length - passed} failed`);
+const summary = `${passed} passed, ${results.length - passed} failed`;
+// run.sh prints this as its last line, after its own timing line.
+if (env.E2E_SUMMARY) writeFileSync(env.E2E_SUMMARY, `${summary}\n`);
+else console.log(summary);
 process.exitCode = passed === results.length ? 0 : 1;

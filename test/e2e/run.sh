@@ -50,23 +50,36 @@ if [ "$mode" != fake ]; then
     mode=real
   fi
 fi
-# The extension runs test/e2e/e2e-cli.mjs as its CLI: `serve` is the runtime under test, `train` a scripted
-# trainer (the training UI is tested against the JSON-lines contract, not a real training run).
-CLI="$ROOT/test/e2e/e2e-cli.mjs"
+# Real mode: the extension runs bin/repolora.mjs itself, for `serve` and for `train` (the real trainer on the
+# tiny model: two steps). Fake mode: test/e2e/e2e-cli.mjs, whose `serve` is fake-runtime.mjs and whose `train`
+# is a scripted trainer speaking the same JSON-lines contract.
 if [ "$mode" = real ]; then
-  export E2E_RUNTIME_CLI="$ROOT/bin/repolora.mjs" E2E_ADAPTER_SOURCE="$WORK/tiny/qwen2/adapter-1"
+  CLI="$ROOT/bin/repolora.mjs"
+  TRAIN_BASE="$WORK/tiny/qwen2/model"
 else
+  CLI="$ROOT/test/e2e/e2e-cli.mjs"
   export E2E_RUNTIME_CLI="$ROOT/test/e2e/fake-runtime.mjs"
   MODEL_DIR="$WORK/fake-model"
+  TRAIN_BASE=""
   mkdir -p "$MODEL_DIR"
 fi
-echo "e2e: runtime = $mode ($E2E_RUNTIME_CLI, model $MODEL_DIR)" >&2
+echo "e2e: runtime = $mode ($CLI, model $MODEL_DIR)" >&2
 
 # 3. A throw-away code-server profile with the extension and settings, and a copy of the fixture.
 export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" XDG_DATA_HOME="$WORK/home/.local/share" \
   XDG_CACHE_HOME="$WORK/home/.cache"
 mkdir -p "$HOME" "$WORK/user/User" "$WORK/extensions"
 cp -r test/e2e/fixture "$WORK/project"
+# A short git history, so `repolora train` finds older code to train on and newer code to evaluate on.
+(
+  cd "$WORK/project" && git init -q && git config user.email e2e@example.invalid && git config user.name e2e
+  for i in 1 2 3 4 5 6; do
+    printf 'export function scale%s(value: number): number {\n  const factor = %s;\n  return value * factor;\n}\n' \
+      "$i" "$i" >"src/scale$i.ts"
+    git add -A && GIT_AUTHOR_DATE="2026-0$i-01T12:00:00Z" GIT_COMMITTER_DATE="2026-0$i-01T12:00:00Z" \
+      git commit -qm "scale $i"
+  done
+) || fail "could not make the fixture's git history"
 cat >"$WORK/user/User/settings.json" <<JSON
 {
   "repolora.modelPackage": "$MODEL_DIR",
@@ -74,6 +87,11 @@ cat >"$WORK/user/User/settings.json" <<JSON
   "repolora.nodePath": "$(command -v node)",
   "repolora.debounceMs": 50,
   "repolora.maxTokens": 24,
+  "repolora.adaptersDir": "$WORK/adapters",
+  "repolora.training.baseModel": "$TRAIN_BASE",
+  "repolora.training.budgetMinutes": 0,
+  "repolora.training.extraArgs": ["--steps", "2"],
+  "git.enabled": false,
   "editor.inlineSuggest.enabled": true,
   "editor.quickSuggestions": { "other": false, "comments": false, "strings": false },
   "editor.suggestOnTriggerCharacters": false,
@@ -113,12 +131,13 @@ done
 E2E_URL="http://127.0.0.1:$PORT/?folder=$WORK/project" E2E_WORK="$WORK" E2E_MODE="$mode" E2E_CLI="$CLI" \
   E2E_MODEL="$MODEL_DIR" E2E_PLAYWRIGHT="$CACHE/tools/node_modules/playwright-core" \
   E2E_SCREENSHOT="${REPOLORA_E2E_SCREENSHOT:-}" E2E_REPORT_SCREENSHOT="${REPOLORA_E2E_REPORT_SCREENSHOT:-}" \
-  node test/e2e/ghost-text.mjs
+  E2E_SUMMARY="$WORK/summary" node test/e2e/ghost-text.mjs
 status=$?
 if [ "$status" != 0 ]; then
   echo "--- code-server log (tail)" >&2; tail -n 40 "$WORK/code-server.log" >&2
   log="$(find "$WORK/user/logs" -name '*RepoLoRA*' 2>/dev/null | head -1)"
   [ -n "$log" ] && { echo "--- RepoLoRA log (tail)" >&2; tail -n 40 "$log" >&2; }
 fi
-echo "e2e: wall time $((SECONDS - started)) s (runtime: $mode)" >&2
+echo "e2e: wall time $((SECONDS - started)) s (runtime: $mode)"
+if [ -s "$WORK/summary" ]; then cat "$WORK/summary"; else echo "0 passed, 1 failed"; status=1; fi
 exit "$status"

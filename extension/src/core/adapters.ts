@@ -1,0 +1,163 @@
+/**
+ * Adapter bundles on disk (folders with `repolora.json` and `report.json`): reading their manifests, listing
+ * them for the pickers, scoring them from their report cards. Node's fs only; no editor.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, join, resolve } from "node:path";
+
+export interface AdapterRepo {
+  root?: string;
+  remote?: string | null;
+  head?: string;
+  trainedAt?: string;
+}
+
+/** The report card's shape as far as the extension reads it (report.json, written by the trainer). */
+export interface ReportCard {
+  examples?: number;
+  createdAt?: string;
+  systems?: Record<string, Partial<Record<MetricName | "loss" | "exactMatchCount", number | null>>>;
+  deltas?: Record<string, Partial<Record<MetricName, { mean: number; low: number; high: number }>>>;
+  verdict?: { adapterBetter: boolean; significant: boolean; rule?: string } | null;
+  samples?: Array<{ id?: string; path: string; reference: string; predictions: Record<string, string> }>;
+  [key: string]: unknown;
+}
+
+export const METRICS = ["exactMatch", "editSimilarity", "identifierEm", "identifierF1"] as const;
+export type MetricName = (typeof METRICS)[number];
+
+export interface AdapterInfo {
+  dir: string;
+  /** Key the runtime caches it under: changes when the bundle is retrained in place. */
+  key: string;
+  name: string;
+  baseModel: string | null;
+  repo: AdapterRepo;
+  rank: number | null;
+  report: ReportCard | null;
+  /** Mean edit similarity of adapter and base on held-out code, when the report has them. */
+  score: { adapter: number; base: number } | null;
+  /** The report card's verdict; null when there is no report. */
+  better: boolean | null;
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
+}
+
+export function scoreOf(report: ReportCard | null): AdapterInfo["score"] {
+  const adapter = report?.systems?.adapter?.editSimilarity;
+  const base = report?.systems?.base?.editSimilarity;
+  return typeof adapter === "number" && typeof base === "number" ? { adapter, base } : null;
+}
+
+/** Reads one bundle; null when the folder is not one. */
+export function readAdapter(dir: string): AdapterInfo | null {
+  const manifestPath = join(dir, "repolora.json");
+  if (!existsSync(manifestPath)) return null;
+  const manifest = asRecord(readJson(manifestPath));
+  const reportFile = readJson(join(dir, "report.json"));
+  const report = (reportFile ?? manifest.report ?? null) as ReportCard | null;
+  const repo = asRecord(manifest.repo) as AdapterRepo;
+  const base = asRecord(manifest.baseModel);
+  const lora = asRecord(manifest.lora);
+  const stamp = repo.trainedAt ?? String(statSync(manifestPath).mtimeMs);
+  return {
+    dir: resolve(dir),
+    key: `${resolve(dir)}@${stamp}`,
+    name: typeof manifest.name === "string" ? manifest.name : adapterName(dir, repo),
+    baseModel: typeof base.id === "string" ? base.id : null,
+    repo,
+    rank: typeof lora.r === "number" ? lora.r : null,
+    report,
+    score: scoreOf(report),
+    better: report?.verdict ? report.verdict.adapterBetter : null,
+  };
+}
+
+/** "myrepo@a1b2c3d" from the manifest's repo, else the folder's name. */
+function adapterName(dir: string, repo: AdapterRepo): string {
+  if (!repo.root) return basename(dir);
+  return repo.head ? `${basename(repo.root)}@${repo.head.slice(0, 7)}` : basename(repo.root);
+}
+
+/** Bundles under the given folders (up to `depth` levels down: adapters/<repo>/<run>) plus known ones. */
+export function listAdapters(roots: string[], known: string[] = [], depth = 3): AdapterInfo[] {
+  const found = new Map<string, AdapterInfo>();
+  const visit = (dir: string, level: number) => {
+    const info = readAdapter(dir);
+    if (info) {
+      found.set(info.dir, info);
+      return;
+    }
+    if (level >= depth) return;
+    let entries: string[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+        .map((e) => e.name);
+    } catch {
+      return;
+    }
+    for (const name of entries) visit(join(dir, name), level + 1);
+  };
+  for (const root of roots) visit(root, 0);
+  for (const dir of known) {
+    const info = readAdapter(dir);
+    if (info) found.set(info.dir, info);
+  }
+  return [...found.values()];
+}
+
+/** Adapters of this repository first (same remote, else same root), each group newest first. */
+export function sortForRepo(
+  adapters: AdapterInfo[],
+  repo: { root: string; remote?: string | null },
+): AdapterInfo[] {
+  const mine = (a: AdapterInfo) => isSameRepo(a.repo, repo);
+  const time = (a: AdapterInfo) => Date.parse(a.repo.trainedAt ?? "") || 0;
+  return [...adapters].sort((a, b) => Number(mine(b)) - Number(mine(a)) || time(b) - time(a));
+}
+
+export function isSameRepo(a: AdapterRepo, repo: { root: string; remote?: string | null }): boolean {
+  if (a.remote && repo.remote) return normalizeRemote(a.remote) === normalizeRemote(repo.remote);
+  return a.root !== undefined && resolve(a.root) === resolve(repo.root);
+}
+
+function normalizeRemote(remote: string): string {
+  return remote
+    .trim()
+    .replace(/\.git$/, "")
+    .replace(/^[a-z]+:\/\/(?:[^@/]+@)?/, "")
+    .replace(/^[^@/]+@([^:]+):/, "$1/")
+    .toLowerCase();
+}
+
+/** Where `repolora train` writes adapters by default (mirrors the CLI: $REPOLORA_HOME or XDG data home). */
+export function defaultAdaptersDir(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
+  const dataHome = env.REPOLORA_HOME ?? join(env.XDG_DATA_HOME ?? join(home, ".local", "share"), "repolora");
+  return join(dataHome, "adapters");
+}
+
+/** "2026-11-23 14:05 · a1b2c3d4 · ES 0.61 (base 0.55)" for pickers. */
+export function describeAdapter(adapter: AdapterInfo): string {
+  const parts: string[] = [];
+  if (adapter.repo.trainedAt) parts.push(adapter.repo.trainedAt.replace("T", " ").slice(0, 16));
+  if (adapter.repo.head) parts.push(adapter.repo.head.slice(0, 8));
+  if (adapter.score) {
+    parts.push(`ES ${adapter.score.adapter.toFixed(2)} (base ${adapter.score.base.toFixed(2)})`);
+  } else {
+    parts.push("no report card");
+  }
+  if (adapter.better === false) parts.push("not better than base");
+  return parts.join(" · ");
+}

@@ -1,0 +1,180 @@
+/**
+ * The completion pipeline, editor-independent (Continue's shape: stages with injected dependencies, no
+ * `vscode` import): prefilter → multi-line decision → cache (with walk-back) → debounce → context → model →
+ * postprocess → cache. The editor glue turns a document and a position into a CompletionInput and the
+ * pipeline's answer into ghost text.
+ */
+import type { ContextSnippet, Methods } from "../../../runtime/src/protocol/index.ts";
+import type { CompletionCache } from "./completion-cache.ts";
+import type { ContextRing } from "./context-ring.ts";
+import type { Debouncer } from "./debounce.ts";
+import type { Logger } from "./log.ts";
+import { postprocess, restOfLineIsClosers, shouldBeMultiline } from "./postprocess.ts";
+
+export type CompleteParams = Methods["complete"]["params"];
+export type CompleteResult = Methods["complete"]["result"];
+
+/** Asks the model; must reject (or resolve with stopReason "cancelled") once `signal` aborts. */
+export type ModelCall = (params: CompleteParams, signal: AbortSignal) => Promise<CompleteResult>;
+
+export interface CompletionInput {
+  workspace: string;
+  documentUri: string;
+  path: string;
+  languageId: string;
+  repoName: string;
+  /** Document text before and after the cursor. */
+  prefix: string;
+  suffix: string;
+}
+
+export interface PipelineSettings {
+  debounceMs: number;
+  maxTokens: number;
+  /** Context snippets sent at most. */
+  contextSize: number;
+  /** Characters of prefix / suffix sent (the runtime cuts to its token budget; this bounds the message). */
+  maxPrefixChars: number;
+  maxSuffixChars: number;
+}
+
+export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
+  debounceMs: 150,
+  maxTokens: 128,
+  contextSize: 8,
+  maxPrefixChars: 12_000,
+  maxSuffixChars: 4_000,
+};
+
+export interface PipelineDeps {
+  model: ModelCall;
+  cache: CompletionCache;
+  ring: ContextRing;
+  debouncer: Debouncer;
+  settings: () => PipelineSettings;
+  /** What else decides the answer for a workspace (model and adapters): part of the cache key. */
+  scope: (workspace: string) => string;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface Completion {
+  text: string;
+  source: "cache" | "model";
+  multiline: boolean;
+  /** Request to answer, debounce included. */
+  latencyMs: number;
+  /** Paths of the context snippets sent (model answers only). */
+  contextPaths: string[];
+  result?: CompleteResult;
+}
+
+export type SkipReason = "mid-line" | "cancelled" | "empty" | "error";
+
+export class CompletionPipeline {
+  private inflight: AbortController | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.now = deps.now ?? (() => performance.now());
+  }
+
+  /** The ghost text for the input, or null. A newer call cancels an older one still waiting or running. */
+  async complete(input: CompletionInput, signal: AbortSignal): Promise<Completion | null> {
+    const started = this.now();
+    const settings = this.deps.settings();
+    this.inflight?.abort();
+    const own = new AbortController();
+    this.inflight = own;
+    const onAbort = () => own.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) own.abort();
+    try {
+      if (!restOfLineIsClosers(input.suffix)) return this.skip("mid-line", input);
+      const multiline = shouldBeMultiline(input.prefix, input.suffix, input.languageId);
+      const prefix = input.prefix.slice(-settings.maxPrefixChars);
+      const suffix = input.suffix.slice(0, settings.maxSuffixChars);
+      const scope = `${this.deps.scope(input.workspace)}|${multiline ? "multi" : "single"}`;
+
+      const hit = this.deps.cache.get({ scope, prefix, suffix });
+      if (hit) {
+        const latencyMs = this.now() - started;
+        this.deps.log.log("debug", "complete.cache", {
+          path: input.path,
+          walkedBack: hit.walkedBack,
+          latencyMs,
+        });
+        return { text: hit.text, source: "cache", multiline, latencyMs, contextPaths: [] };
+      }
+
+      if (!(await this.deps.debouncer.wait(settings.debounceMs, own.signal)))
+        return this.skip("cancelled", input);
+
+      const context: ContextSnippet[] = this.deps.ring.snippets(
+        { uri: input.documentUri, visible: prefix.slice(-3000) + suffix.slice(0, 1000) },
+        settings.contextSize,
+      );
+      const params: CompleteParams = {
+        workspace: input.workspace,
+        documentUri: input.documentUri,
+        path: input.path,
+        languageId: input.languageId,
+        repoName: input.repoName,
+        prefix,
+        suffix,
+        context,
+        multiline,
+        maxTokens: settings.maxTokens,
+      };
+      let result: CompleteResult;
+      try {
+        result = await this.deps.model(params, own.signal);
+      } catch (error) {
+        if (own.signal.aborted) return this.skip("cancelled", input);
+        this.deps.log.log("warn", "complete.error", { path: input.path, error });
+        return this.skip("error", input);
+      }
+      if (result.stopReason === "cancelled" || own.signal.aborted) return this.skip("cancelled", input);
+      const text = postprocess(result.text, { prefix, suffix, multiline });
+      const latencyMs = this.now() - started;
+      this.deps.log.log("info", "complete", {
+        path: input.path,
+        multiline,
+        adapters: result.adapters,
+        context: context.map((c) => c.path),
+        promptTokens: result.promptTokens,
+        reusedPromptTokens: result.reusedPromptTokens,
+        completionTokens: result.completionTokens,
+        stopReason: result.stopReason,
+        timings: result.timings,
+        latencyMs: Math.round(latencyMs),
+        raw: result.text,
+        shown: text,
+      });
+      if (text === null) return this.skip("empty", input);
+      this.deps.cache.set({ scope, prefix, suffix }, text);
+      return {
+        text,
+        source: "model",
+        multiline,
+        latencyMs,
+        contextPaths: context.map((c) => c.path),
+        result,
+      };
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      if (this.inflight === own) this.inflight = null;
+    }
+  }
+
+  /** Cancels whatever is waiting or running (e.g. the document was closed). */
+  cancel(): void {
+    this.inflight?.abort();
+    this.deps.debouncer.supersede();
+  }
+
+  private skip(reason: SkipReason, input: CompletionInput): null {
+    this.deps.log.log("trace", "complete.skip", { reason, path: input.path });
+    return null;
+  }
+}

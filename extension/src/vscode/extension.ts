@@ -1,0 +1,217 @@
+/**
+ * Entry point. Activation (onStartupFinished or a command) only wires things up: the runtime process starts
+ * with the first completion request. Every disposable goes into context.subscriptions.
+ */
+import { spawn } from "node:child_process";
+import * as vscode from "vscode";
+import { cliCommand, resolveCli } from "../core/cli.ts";
+import { CompletionCache } from "../core/completion-cache.ts";
+import { ContextRing } from "../core/context-ring.ts";
+import { Debouncer } from "../core/debounce.ts";
+import { CompletionPipeline } from "../core/pipeline.ts";
+import { RuntimeSupervisor } from "../core/runtime-supervisor.ts";
+import { readSettings, type Settings } from "../core/settings.ts";
+import { Bindings } from "./bindings.ts";
+import {
+  type CommandDeps,
+  pickFolder,
+  setWorkspaceDisabled,
+  showAdapterReport,
+  showMenu,
+  stackAdapters,
+  switchAdapter,
+} from "./commands.ts";
+import { startContextFeed } from "./context-feed.ts";
+import { ACCEPTED_COMMAND, RepoLoraInlineProvider } from "./inline-provider.ts";
+import { channelLogger } from "./log-channel.ts";
+import { disposeReportView } from "./report-view.ts";
+import { StatusBar } from "./status-bar.ts";
+import { trainAdapter } from "./train.ts";
+
+const KNOWN_ADAPTERS = "repolora.knownAdapters";
+let supervisor: RuntimeSupervisor | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const channel = vscode.window.createOutputChannel("RepoLoRA", { log: true });
+  context.subscriptions.push(channel);
+  const log = channelLogger(channel);
+  let settings: Settings = readSettings((key) => vscode.workspace.getConfiguration("repolora").get(key));
+  const cli = () =>
+    resolveCli({ setting: settings.cliPath, extensionDir: context.extensionPath, pathEnv: process.env.PATH });
+
+  // Each distinct message is shown once per session.
+  const shown = new Set<string>();
+  const tellOnce = (kind: "error" | "warning", message: string, ...actions: string[]) => {
+    if (shown.has(message)) return;
+    shown.add(message);
+    log.log(kind === "error" ? "error" : "warn", "user.message", { message });
+    const show = kind === "error" ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    void show(message, ...actions, "Show Log").then((choice) => {
+      if (choice === "Show Log") channel.show(true);
+      else if (choice === "Open Settings") void vscode.commands.executeCommand("repolora._openSettings");
+      else if (choice === "Restart Runtime") void vscode.commands.executeCommand("repolora.restartRuntime");
+    });
+  };
+
+  const runtime = new RuntimeSupervisor({
+    spawn: () => {
+      const path = cli();
+      if (!path) throw new Error("the repolora CLI was not found: set repolora.cliPath");
+      const { command, args } = cliCommand(path, settings.nodePath, [
+        "serve",
+        "--model",
+        settings.modelPackage,
+      ]);
+      log.log("info", "runtime.command", { command, args });
+      return spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: process.env });
+    },
+    initializeParams: () => ({
+      modelPackage: settings.modelPackage,
+      maxPromptTokens: settings.maxPromptTokens,
+      ...(settings.threads > 0 ? { threads: settings.threads } : {}),
+    }),
+    log,
+    onGiveUp: (message) => tellOnce("error", message, "Restart Runtime"),
+    onWarning: (message) => tellOnce("warning", message),
+    onStateChange: (state) => status.setRuntime(state),
+  });
+  supervisor = runtime;
+
+  const ring = new ContextRing({ capacity: Math.max(settings.contextSize * 2, 8) });
+  const bindings = new Bindings(context.workspaceState, runtime, log, (m) => tellOnce("warning", m));
+  const status = new StatusBar(bindings, ring, () => settings.modelPackage);
+  const cache = new CompletionCache();
+  const pipeline = new CompletionPipeline({
+    model: (params, signal) => runtime.complete(params, signal),
+    cache,
+    ring,
+    debouncer: new Debouncer(),
+    settings: () => ({
+      debounceMs: settings.debounceMs,
+      maxTokens: settings.maxTokens,
+      contextSize: settings.contextSize,
+      maxPrefixChars: 12_000,
+      maxSuffixChars: 4_000,
+    }),
+    scope: (workspace) => `${settings.modelPackage}|${settings.maxTokens}|${bindings.scope(workspace)}`,
+    log,
+  });
+  const provider = new RepoLoraInlineProvider({
+    pipeline,
+    bindings,
+    settings: () => settings,
+    ready: () => {
+      if (settings.modelPackage) return true;
+      tellOnce(
+        "warning",
+        "RepoLoRA: set repolora.modelPackage to a model package folder (made by `repolora model prepare`) to get completions.",
+        "Open Settings",
+      );
+      return false;
+    },
+    onCompletion: (completion) => status.setLatency(completion.latencyMs, completion.source),
+    log,
+  });
+
+  const deps: CommandDeps = {
+    bindings,
+    settings: () => settings,
+    knownAdapters: () => context.globalState.get<string[]>(KNOWN_ADAPTERS) ?? [],
+  };
+  const command = (id: string, run: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          await run(...args);
+        } catch (error) {
+          log.log("error", "command.error", { command: id, error });
+          void vscode.window.showErrorMessage(`RepoLoRA: ${(error as Error).message}`);
+        }
+      }),
+    );
+
+  context.subscriptions.push(
+    bindings,
+    status,
+    vscode.languages.registerInlineCompletionItemProvider(
+      [{ scheme: "file" }, { scheme: "untitled" }, { scheme: "vscode-remote" }],
+      provider,
+    ),
+    startContextFeed(ring, () => settings),
+    bindings.onDidChange(() => {
+      void status.refreshStaleness();
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      void vscode.commands.executeCommand(
+        "setContext",
+        "repolora.workspaceDisabled",
+        folder ? bindings.get(folder).disabled : false,
+      );
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => status.render()),
+    vscode.workspace.onDidChangeWorkspaceFolders(async (event) => {
+      for (const folder of event.added) await bindings.apply(folder);
+      for (const folder of event.removed) {
+        await runtime.setWorkspaceAdapters(Bindings.workspaceKey(folder), []).catch(() => {});
+      }
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration("repolora")) return;
+      const before = settings;
+      settings = readSettings((key) => vscode.workspace.getConfiguration("repolora").get(key));
+      log.log("info", "settings.changed", { ...settings });
+      const restart = ["modelPackage", "cliPath", "nodePath", "threads", "maxPromptTokens"] as const;
+      if (restart.some((key) => before[key] !== settings[key])) {
+        cache.clear();
+        void runtime.restart();
+      }
+      status.render();
+    }),
+    { dispose: () => disposeReportView() },
+  );
+
+  command("repolora.train", async () => {
+    const folder = await pickFolder("Train an adapter for which folder?");
+    if (folder) {
+      await trainAdapter(
+        {
+          bindings,
+          settings: () => settings,
+          cli,
+          log,
+          showLog: () => channel.show(true),
+          rememberAdapter: async (dir) => {
+            const known = new Set(deps.knownAdapters());
+            known.add(dir);
+            await context.globalState.update(KNOWN_ADAPTERS, [...known].slice(-100));
+          },
+        },
+        folder,
+      );
+    }
+  });
+  command("repolora.switchAdapter", () => switchAdapter(deps));
+  command("repolora.stackAdapters", () => stackAdapters(deps));
+  command("repolora.showReport", () => showAdapterReport(deps));
+  command("repolora.disableWorkspace", () => setWorkspaceDisabled(deps, true));
+  command("repolora.enableWorkspace", () => setWorkspaceDisabled(deps, false));
+  command("repolora.showLog", () => channel.show(true));
+  command("repolora.menu", () => showMenu(deps));
+  command("repolora.restartRuntime", async () => {
+    shown.clear();
+    await runtime.restart();
+    await bindings.applyAll();
+    void vscode.window.showInformationMessage("RepoLoRA: the runtime restarts with the next completion.");
+  });
+  command("repolora._openSettings", () =>
+    vscode.commands.executeCommand("workbench.action.openSettings", "@ext:repolora.repolora"),
+  );
+  command(ACCEPTED_COMMAND, (info) => log.log("info", "complete.accepted", info as Record<string, unknown>));
+
+  log.log("info", "activate", { version: context.extension.packageJSON.version, cli: cli(), ...settings });
+  void bindings.applyAll();
+}
+
+export async function deactivate(): Promise<void> {
+  await supervisor?.dispose();
+  supervisor = undefined;
+}
