@@ -1,0 +1,339 @@
+"""The two commands, end to end: `train` (dataset -> adapter bundle + report card) and `eval` (report card of an
+existing bundle). Each step is a call into the module that owns it; this file only puts them in order.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import __version__
+from .bundle import (
+    ADAPTER_CONFIG,
+    MANIFEST_SCHEMA,
+    REPORT,
+    StagedBundle,
+    check_destination,
+    finish_manifest,
+    read_manifest,
+    save_adapter,
+    update_report,
+    write_json_atomic,
+)
+from .cancel import CancelToken
+from .config import TrainConfig
+from .data import Dataset, load_dataset
+from .errors import AdapterError, DatasetError
+from .evaluate import EvalOptions, format_table, peft_systems, run_report
+from .features import Encoder, EncodeStats, check_special_tokens
+from .model_loading import (
+    Runtime,
+    base_model_identity,
+    choose_runtime,
+    layer_indices,
+    load_model,
+    load_tokenizer,
+    resolve_source,
+    wrap_with_lora,
+)
+from .progress import Progress, log
+from .train import Trainer, TrainResult, planned_steps, split_validation
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _device_label(runtime: Runtime) -> str:
+    if runtime.device.type == "cuda":
+        return f"cuda:{runtime.device.index or 0} ({torch.cuda.get_device_name(runtime.device)})"
+    return f"cpu ({torch.get_num_threads()} threads)"
+
+
+def _versions() -> dict[str, str]:
+    import peft
+    import transformers
+
+    return {
+        "name": "repolora-trainer",
+        "version": __version__,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "peft": peft.__version__,
+    }
+
+
+def _dataset_info(dataset: Dataset) -> dict[str, Any]:
+    return {
+        "dir": str(dataset.root.absolute()),
+        "createdAt": dataset.manifest.get("createdAt"),
+        "cutoff": dataset.manifest.get("cutoff"),
+        "head": dataset.repo.get("head"),
+    }
+
+
+def train_command(
+    dataset_dir: Path,
+    config: TrainConfig,
+    out_dir: Path,
+    progress: Progress,
+    cancel: CancelToken,
+    run_eval: bool = True,
+) -> dict[str, Any]:
+    """Trains, evaluates and writes the bundle; returns the `done` event's fields."""
+    out_dir = out_dir.absolute()
+    check_destination(out_dir)  # fail before an hour of training, not after
+    dataset = load_dataset(dataset_dir)
+    if config.threads > 0:
+        torch.set_num_threads(config.threads)
+    source = resolve_source(config.base_model, config.revision)
+    runtime = choose_runtime(config, source)
+    tokenizer = load_tokenizer(source)
+    check_special_tokens(tokenizer, [*dataset.train, *dataset.eval])
+    encoder = Encoder(tokenizer, config.max_tokens)
+    examples, stats = encoder.encode_all(dataset.train)
+    if not examples:
+        raise DatasetError(
+            f"all {len(dataset.train)} training examples have a middle longer than max_tokens={config.max_tokens}",
+            str(dataset.root / "train.jsonl"),
+        )
+    val_examples: list[Any] = []
+    if config.eval_every > 0 and len(examples) >= 2:
+        examples, val_examples = split_validation(examples, config.val_fraction, config.seed)
+    progress.emit(
+        "start",
+        device=_device_label(runtime),
+        mode=runtime.mode,
+        precision=runtime.precision,
+        baseModel=config.base_model,
+        train=len(examples),
+        validation=len(val_examples),
+        eval=len(dataset.eval),
+        steps=planned_steps(len(examples), config),
+        effectiveBatch=config.effective_batch,
+        skippedTooLong=stats.skipped_too_long,
+        note=runtime.reason,
+    )
+    if runtime.mode == "lora":
+        progress.message(runtime.reason)
+    if stats.skipped_too_long:
+        progress.message(
+            f"skipped {stats.skipped_too_long} training examples whose middle does not fit max_tokens", "warning"
+        )
+    model = load_model(source, runtime)
+    cancel.check()
+    base_identity = base_model_identity(source, model)
+    _seed_everything(config.seed)  # LoRA A is initialised randomly: same seed, same adapter
+    peft_model = wrap_with_lora(model, config, runtime)
+    trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
+    log(f"{trainable:,} trainable LoRA parameters on {runtime.device}")
+    result = Trainer(
+        peft_model, examples, val_examples, config, runtime, progress, cancel, int(tokenizer.pad_token_id)
+    ).run()
+    report: dict[str, Any] | None = None
+    if run_eval and dataset.eval:
+        options = EvalOptions(
+            limit=config.report_limit,
+            max_new_tokens=config.max_new_tokens,
+            max_tokens=config.max_tokens,
+            micro_batch=config.micro_batch,
+        )
+        report = run_report(
+            peft_model,
+            tokenizer,
+            encoder,
+            dataset.eval,
+            peft_systems(peft_model, {"adapter": "default"}),
+            options,
+            runtime.device,
+            progress,
+            cancel,
+            _dataset_info(dataset),
+        )
+        log("\n" + format_table(report))
+    cancel.check()
+    stage = StagedBundle.create(out_dir)
+    try:
+        save_adapter(peft_model, stage.dir)
+        if report is not None:
+            write_json_atomic(stage.dir / REPORT, report)
+        manifest = _manifest(
+            dataset, config, runtime, base_identity, stats, len(val_examples), result, report, num_layers(model)
+        )
+        cancel.check()
+        finish_manifest(stage.dir, manifest)
+        stage.commit()
+    except BaseException:
+        stage.discard()
+        raise
+    return {
+        "adapterDir": str(out_dir),
+        "steps": result.steps,
+        "loss": result.loss,
+        "seconds": round(result.seconds, 3),
+        "stoppedBy": result.stopped_by,
+        "report": _report_summary(report),
+    }
+
+
+def num_layers(model: Any) -> int:
+    return int(model.config.num_hidden_layers)
+
+
+def _report_summary(report: dict[str, Any] | None) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    return {"systems": report["systems"], "deltas": report["deltas"], "verdict": report["verdict"]}
+
+
+def _manifest(
+    dataset: Dataset,
+    config: TrainConfig,
+    runtime: Runtime,
+    base_identity: dict[str, Any],
+    stats: EncodeStats,
+    n_validation: int,
+    result: TrainResult,
+    report: dict[str, Any] | None,
+    n_layers: int,
+) -> dict[str, Any]:
+    repo = dataset.repo
+    layers = layer_indices(n_layers, config.layers)
+    return {
+        "schema": MANIFEST_SCHEMA,
+        "baseModel": base_identity,
+        "repo": {
+            "root": repo.get("root"),
+            "subdir": repo.get("subdir"),
+            "remote": repo.get("remote"),
+            "head": repo.get("head"),
+            "headTime": repo.get("headTime"),
+            "branch": repo.get("branch"),
+            "trainedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+        "lora": {
+            "r": config.rank,
+            "alpha": config.alpha,
+            "dropout": config.dropout,
+            "useRslora": config.use_rslora,
+            "targets": list(config.target_modules),
+            "layers": "all" if layers is None else layers,
+            "numLayers": n_layers,
+        },
+        "data": {
+            "train": len(dataset.train),
+            "eval": len(dataset.eval),
+            "trainExamples": stats.examples - n_validation,
+            "validationExamples": n_validation,
+            **{k: v for k, v in stats.to_dict().items() if k != "examples"},
+            "dataset": _dataset_info(dataset),
+            "counts": dataset.manifest.get("counts"),
+        },
+        "training": {
+            **result.to_dict(),
+            "device": _device_label(runtime),
+            "mode": runtime.mode,
+            "precision": runtime.precision,
+            "config": config.to_dict(),
+        },
+        "report": report,
+        "createdBy": _versions(),
+    }
+
+
+def _adapter_base_id(adapter_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
+    """Base model id recorded in the bundle: repolora.json first, else PEFT's adapter_config.json."""
+    manifest: dict[str, Any] | None = None
+    if (adapter_dir / "repolora.json").is_file():
+        manifest = read_manifest(adapter_dir)
+        base = manifest.get("baseModel", {})
+        if isinstance(base, dict) and isinstance(base.get("id"), str):
+            return base["id"], manifest
+    config_path = adapter_dir / ADAPTER_CONFIG
+    if config_path.is_file():
+        data = json.loads(config_path.read_text(encoding="utf-8"))
+        if isinstance(data.get("base_model_name_or_path"), str):
+            return str(data["base_model_name_or_path"]), manifest
+    return None, manifest
+
+
+def eval_command(
+    dataset_dir: Path,
+    adapter_dir: Path,
+    progress: Progress,
+    cancel: CancelToken,
+    base: str | None = None,
+    control: Path | None = None,
+    limit: int = 0,
+    max_new_tokens: int = 64,
+    device: str = "auto",
+) -> dict[str, Any]:
+    """Scores base vs adapter (vs control) on eval.jsonl and writes report.json into the bundle."""
+    from peft import PeftModel
+
+    for folder in (adapter_dir, control):
+        if folder is not None and not (folder / ADAPTER_CONFIG).is_file():
+            raise AdapterError(f"{folder} has no {ADAPTER_CONFIG}: not a PEFT adapter folder")
+    recorded_base, manifest = _adapter_base_id(adapter_dir)
+    base_id = base or recorded_base
+    if base_id is None:
+        raise AdapterError(f"{adapter_dir} does not say which base model it belongs to; pass --base")
+    dataset = load_dataset(dataset_dir, need_train=False)
+    if not dataset.eval:
+        raise DatasetError("has no examples to evaluate", str(dataset_dir / "eval.jsonl"))
+    config = TrainConfig(base_model=base_id, device=device, max_new_tokens=max_new_tokens)
+    training = (manifest or {}).get("training", {})
+    max_tokens = int(training.get("config", {}).get("max_tokens", config.max_tokens))
+    source = resolve_source(base_id)
+    runtime = choose_runtime(config, source)
+    tokenizer = load_tokenizer(source)
+    check_special_tokens(tokenizer, dataset.eval)
+    encoder = Encoder(tokenizer, max_tokens)
+    model = load_model(source, runtime)
+    if manifest is not None:
+        recorded = manifest.get("baseModel", {}).get("sha256")
+        actual = base_model_identity(source, model).get("sha256")
+        if recorded and actual and recorded != actual:
+            progress.message(
+                f"base model weights (sha256 {actual[:12]}) differ from the ones the adapter was trained on "
+                f"({recorded[:12]}); scores may not reflect the adapter",
+                "warning",
+            )
+    try:
+        peft_model = PeftModel.from_pretrained(model, str(adapter_dir), adapter_name="adapter")
+        adapters = {"adapter": "adapter"}
+        if control is not None:
+            peft_model.load_adapter(str(control), adapter_name="control")
+            adapters["control"] = "control"
+    except (RuntimeError, ValueError, KeyError) as err:
+        raise AdapterError(f"adapter does not fit base model {base_id!r}: {err}") from err
+    options = EvalOptions(limit=limit, max_new_tokens=max_new_tokens, max_tokens=max_tokens)
+    report = run_report(
+        peft_model,
+        tokenizer,
+        encoder,
+        dataset.eval,
+        peft_systems(peft_model, adapters),
+        options,
+        runtime.device,
+        progress,
+        cancel,
+        _dataset_info(dataset),
+    )
+    if control is not None:
+        report["control"] = str(control.absolute())
+    cancel.check()
+    if manifest is not None:
+        update_report(adapter_dir, report)
+    else:
+        write_json_atomic(adapter_dir / REPORT, report)
+    log("\n" + format_table(report))
+    return report

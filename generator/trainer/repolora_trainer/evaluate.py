@@ -1,0 +1,290 @@
+"""The report card: greedy completions of held-out examples by the base model and by base + adapter (and a
+control adapter), scored with `metrics`, with paired-bootstrap intervals of each difference.
+
+Completions come from `prompt.text` alone, exactly as the runtime would prompt, and stop at the template's
+completionEnd, at EOS, or at max_new_tokens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import torch
+
+from .cancel import CancelToken
+from .data import Record
+from .features import Encoder
+from .loss import mean_loss
+from .metrics import METRIC_NAMES, Score, paired_bootstrap, score
+from .progress import Progress
+
+REPORT_SCHEMA = 1
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 0
+SAMPLE_EXAMPLES = 20  # predictions kept in report.json so a person can see what the numbers mean
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    limit: int = 0  # 0 = every eval example
+    max_new_tokens: int = 64
+    max_tokens: int = 1024  # prompt cap (left-truncated, as in training)
+    micro_batch: int = 4  # for teacher-forced loss
+
+
+def select_records(records: Sequence[Record], limit: int, seed: int = 0) -> list[Record]:
+    """A seeded sample of `limit` records, kept in file order (all of them when limit is 0 or covers them).
+
+    A sample rather than the first N: the generator writes examples grouped by file, so a prefix of eval.jsonl
+    would over-represent a few files.
+    """
+    if limit <= 0 or limit >= len(records):
+        return list(records)
+    chosen = sorted(random.Random(seed).sample(range(len(records)), limit))
+    return [records[i] for i in chosen]
+
+
+class Completer:
+    """Greedy decoding of one completion per prompt, with the KV cache, batch size 1."""
+
+    def __init__(
+        self, model: Any, tokenizer: Any, encoder: Encoder, options: EvalOptions, device: torch.device
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.encoder = encoder
+        self.options = options
+        self.device = device
+
+    def _stop_ids(self, completion_end: str) -> list[int]:
+        # Any special token ends a completion: FIM markers, <|file_sep|> and the like are never code, and the
+        # runtime's per-template stop list stops at them too.
+        stops: set[int] = {
+            int(i) for i, tok in self.tokenizer.added_tokens_decoder.items() if getattr(tok, "special", False)
+        }
+        eos = self.tokenizer.eos_token_id
+        if isinstance(eos, int):
+            stops.add(eos)
+        end_ids = self.tokenizer(completion_end, add_special_tokens=False)["input_ids"] if completion_end else []
+        if len(end_ids) == 1:
+            stops.add(int(end_ids[0]))
+        return sorted(stops)
+
+    @torch.no_grad()
+    def complete(self, record: Record) -> str:
+        from transformers import GenerationConfig
+
+        ids = self.encoder.prompt_ids(record)
+        room = max(1, self.options.max_tokens - self.options.max_new_tokens)
+        if len(ids) > room:
+            ids = self.encoder.lead + ids[len(ids) - room + len(self.encoder.lead) :]
+        input_ids = torch.tensor([ids], dtype=torch.long, device=self.device)
+        stops = self._stop_ids(record.prompt.completion_end)
+        gen = GenerationConfig(
+            max_new_tokens=self.options.max_new_tokens,
+            do_sample=False,
+            eos_token_id=stops or None,
+            pad_token_id=self.tokenizer.pad_token_id,
+        )
+        out = self.model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), generation_config=gen)
+        new = out[0, len(ids) :].tolist()
+        for i, token in enumerate(new):
+            if token in stops:
+                new = new[:i]
+                break
+        text: str = self.tokenizer.decode(new, skip_special_tokens=False)
+        end = record.prompt.completion_end
+        if end and end in text:  # a multi-token end marker is cut here rather than by the stop ids
+            text = text[: text.index(end)]
+        return text
+
+
+# A system is a name and a context manager that puts the PEFT model into that system's state.
+SystemSwitch = Callable[[], contextlib.AbstractContextManager[Any]]
+
+
+def peft_systems(peft_model: Any, adapters: dict[str, str]) -> dict[str, SystemSwitch]:
+    """'base' (adapters disabled) plus one system per {system name: PEFT adapter name}."""
+
+    def base() -> contextlib.AbstractContextManager[Any]:
+        return peft_model.disable_adapter()  # type: ignore[no-any-return]
+
+    def use(name: str) -> SystemSwitch:
+        @contextlib.contextmanager
+        def switch() -> Iterator[None]:
+            peft_model.set_adapter(name)
+            yield
+
+        return switch
+
+    systems: dict[str, SystemSwitch] = {"base": base}
+    for system, adapter in adapters.items():
+        systems[system] = use(adapter)
+    return systems
+
+
+def run_report(
+    model: Any,
+    tokenizer: Any,
+    encoder: Encoder,
+    records: Sequence[Record],
+    systems: dict[str, SystemSwitch],
+    options: EvalOptions,
+    device: torch.device,
+    progress: Progress,
+    cancel: CancelToken,
+    dataset_info: dict[str, Any],
+) -> dict[str, Any]:
+    """Generates, scores and summarises; returns the report.json object."""
+    chosen = select_records(records, options.limit)
+    completer = Completer(model, tokenizer, encoder, options, device)
+    examples, _ = encoder.encode_all(chosen)
+    model.eval()
+    predictions: dict[str, list[str]] = {}
+    losses: dict[str, float] = {}
+    total = len(chosen) * len(systems)
+    done = 0
+    started = time.monotonic()
+    for name, switch in systems.items():
+        with switch():
+            if examples:
+                losses[name] = mean_loss(
+                    model, examples, options.micro_batch, options.max_tokens, tokenizer.pad_token_id, device
+                )
+            outs: list[str] = []
+            for record in chosen:
+                cancel.check()
+                outs.append(completer.complete(record))
+                done += 1
+                if done % 5 == 0 or done == total:
+                    rate = (time.monotonic() - started) / done
+                    progress.emit("reportProgress", done=done, of=total, etaSec=round((total - done) * rate, 1))
+            predictions[name] = outs
+    report = build_report(chosen, predictions, losses, options, dataset_info)
+    report["seconds"] = round(time.monotonic() - started, 3)
+    return report
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def build_report(
+    records: Sequence[Record],
+    predictions: dict[str, list[str]],
+    losses: dict[str, float],
+    options: EvalOptions,
+    dataset_info: dict[str, Any],
+) -> dict[str, Any]:
+    """Scores predictions against the records' middles and summarises them (pure: no model needed)."""
+    scores: dict[str, list[Score]] = {
+        name: [score(pred, rec.middle, rec.language) for pred, rec in zip(preds, records, strict=True)]
+        for name, preds in predictions.items()
+    }
+    systems: dict[str, Any] = {}
+    for name, rows in scores.items():
+        dicts = [s.as_dict() for s in rows]
+        summary: dict[str, Any] = {metric: _mean([d[metric] for d in dicts]) for metric in METRIC_NAMES}
+        summary["exactMatchCount"] = int(sum(d["exactMatch"] for d in dicts))
+        summary["loss"] = losses.get(name)
+        systems[name] = summary
+    deltas: dict[str, Any] = {}
+    if "base" in scores:
+        base = [s.as_dict() for s in scores["base"]]
+        for name, rows in scores.items():
+            if name == "base":
+                continue
+            other = [s.as_dict() for s in rows]
+            deltas[f"{name}-base"] = {
+                metric: paired_bootstrap(
+                    [d[metric] for d in other], [d[metric] for d in base], BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
+                ).as_dict()
+                for metric in METRIC_NAMES
+            }
+            es_pairs = list(zip([d["editSimilarity"] for d in other], [d["editSimilarity"] for d in base], strict=True))
+            deltas[f"{name}-base"]["editSimilarityWins"] = {
+                "better": sum(1 for a, b in es_pairs if a > b),
+                "worse": sum(1 for a, b in es_pairs if a < b),
+                "same": sum(1 for a, b in es_pairs if a == b),
+            }
+    verdict = None
+    if "adapter-base" in deltas:
+        es = deltas["adapter-base"]["editSimilarity"]
+        em = deltas["adapter-base"]["exactMatch"]
+        verdict = {
+            "adapterBetter": bool(es["mean"] > 0 and em["mean"] >= 0),
+            "significant": bool(es["low"] > 0),
+            "rule": "adapterBetter: mean edit similarity above base and exact match not below; "
+            "significant: the 95% paired-bootstrap interval of the edit-similarity difference is above 0",
+        }
+    samples = []
+    for i, record in enumerate(records[:SAMPLE_EXAMPLES]):
+        samples.append(
+            {
+                "id": record.id,
+                "path": record.path,
+                "spanKind": record.span_kind,
+                "reference": record.middle,
+                "predictions": {name: preds[i] for name, preds in predictions.items()},
+            }
+        )
+    return {
+        "schema": REPORT_SCHEMA,
+        "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "dataset": dataset_info,
+        "examples": len(records),
+        "settings": {
+            "limit": options.limit,
+            "maxNewTokens": options.max_new_tokens,
+            "decoding": "greedy, batch 1, stop at completionEnd / EOS / maxNewTokens",
+            "trimming": "first complete statement by bracket balance (metrics.first_statement)",
+            "editSimilarity": "rapidfuzz fuzz.ratio / 100 (normalised InDel similarity)",
+            "identifierMatch": "identifiers outside strings/comments, keywords removed; EM as sequence, F1 as bag",
+            "bootstrap": {"resamples": BOOTSTRAP_RESAMPLES, "seed": BOOTSTRAP_SEED, "confidence": 0.95},
+        },
+        "systems": systems,
+        "deltas": deltas,
+        "verdict": verdict,
+        "samples": samples,
+    }
+
+
+_LABELS = {
+    "exactMatch": "exact match",
+    "editSimilarity": "edit similarity",
+    "identifierEm": "identifier EM",
+    "identifierF1": "identifier F1",
+}
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """A readable report card for stderr."""
+    systems: dict[str, Any] = report["systems"]
+    names = list(systems)
+    lines = [f"report card: {report['examples']} held-out examples"]
+    header = f"{'metric':<16}" + "".join(f"{n:>10}" for n in names)
+    delta_names = [k for k in report["deltas"]]
+    header += "".join(f"  {d + ' [95% CI]':>28}" for d in delta_names)
+    lines.append(header)
+    for metric in (*METRIC_NAMES, "loss"):
+        row = f"{_LABELS.get(metric, 'eval loss'):<16}"
+        for n in names:
+            value = systems[n].get(metric)
+            row += f"{value:>10.3f}" if isinstance(value, float) else f"{'-':>10}"
+        for d in delta_names:
+            ci = report["deltas"][d].get(metric)
+            cell = f"{ci['mean']:+.3f} [{ci['low']:+.3f}, {ci['high']:+.3f}]" if ci else "-"
+            row += f"  {cell:>28}"
+        lines.append(row)
+    verdict = report.get("verdict")
+    if verdict:
+        word = "better than" if verdict["adapterBetter"] else "not better than"
+        sig = " (significant)" if verdict["significant"] else ""
+        lines.append(f"verdict: adapter is {word} base{sig}")
+    return "\n".join(lines)

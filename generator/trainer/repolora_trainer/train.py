@@ -1,0 +1,290 @@
+"""The training loop: optimizer steps over shuffled examples, with budget, validation, early stopping,
+cancellation at step boundaries and CUDA-OOM back-off.
+
+A hand-written loop rather than transformers' Trainer: the progress protocol, the time budget and the OOM retry
+all act between micro-batches, and the loop stays short enough to read in one go.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from .cancel import CancelToken
+from .config import TrainConfig
+from .errors import OutOfMemoryError
+from .features import Example, micro_batches
+from .loss import mean_loss, target_loss_sum
+from .model_loading import Runtime
+from .progress import Progress
+
+# Steps measured before the budget estimate is trusted (the first step pays one-off costs, so it is skipped).
+_BUDGET_WARMUP_STEPS = 3
+_FINAL_LR_FRACTION = 0.1  # cosine decays to 10% of the peak, so a budget-shortened run still learns at the end
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    planned_steps: int
+    loss: float | None  # mean token loss over the last steps (up to 10)
+    first_loss: float | None
+    seconds: float
+    stopped_by: str  # "steps" | "budget" | "early_stopping"
+    tokens: int
+    tokens_per_sec: float
+    step_seconds: float
+    micro_batch: int
+    grad_accum: int
+    best_val_loss: float | None = None
+    val_losses: list[dict[str, float]] = field(default_factory=list)
+    history: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "steps": self.steps,
+            "plannedSteps": self.planned_steps,
+            "loss": self.loss,
+            "firstLoss": self.first_loss,
+            "seconds": round(self.seconds, 3),
+            "stoppedBy": self.stopped_by,
+            "tokens": self.tokens,
+            "tokensPerSec": round(self.tokens_per_sec, 1),
+            "stepSeconds": round(self.step_seconds, 4),
+            "microBatch": self.micro_batch,
+            "gradAccum": self.grad_accum,
+            "bestValLoss": self.best_val_loss,
+            "valLosses": self.val_losses,
+            "lossHistory": [round(x, 5) for x in self.history],
+        }
+
+
+def planned_steps(n_examples: int, config: TrainConfig) -> int:
+    if config.max_steps > 0:
+        return config.max_steps
+    return max(1, math.ceil(config.epochs * n_examples / config.effective_batch))
+
+
+def split_validation(examples: Sequence[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """Holds out a seeded slice of train examples for validation loss (at least 1, leaving at least 1)."""
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    n_val = min(len(examples) - 1, max(1, round(len(examples) * fraction)))
+    held = set(order[:n_val])
+    train = [e for i, e in enumerate(examples) if i not in held]
+    val = [examples[i] for i in sorted(held)]
+    return train, val
+
+
+def example_stream(examples: Sequence[Example], seed: int) -> Iterator[Example]:
+    """Endless stream of examples, reshuffled each epoch with a seed derived from (seed, epoch)."""
+    epoch = 0
+    while True:
+        order = list(range(len(examples)))
+        random.Random(seed * 1_000_003 + epoch).shuffle(order)
+        for i in order:
+            yield examples[i]
+        epoch += 1
+
+
+def lr_at(step: int, total: int, peak: float, warmup_ratio: float) -> float:
+    """Linear warm-up, then cosine decay to 10% of peak; `total` may shrink under a time budget."""
+    warmup = max(1, math.ceil(total * warmup_ratio)) if warmup_ratio > 0 else 0
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    progress = min(1.0, progress)
+    return peak * (_FINAL_LR_FRACTION + (1 - _FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def _is_oom(err: BaseException) -> bool:
+    return isinstance(err, torch.OutOfMemoryError) or "out of memory" in str(err).lower()
+
+
+class Trainer:
+    def __init__(
+        self,
+        model: Any,
+        train_examples: Sequence[Example],
+        val_examples: Sequence[Example],
+        config: TrainConfig,
+        runtime: Runtime,
+        progress: Progress,
+        cancel: CancelToken,
+        pad_id: int,
+    ) -> None:
+        self.model = model
+        self.train_examples = train_examples
+        self.val_examples = val_examples
+        self.config = config
+        self.runtime = runtime
+        self.progress = progress
+        self.cancel = cancel
+        self.pad_id = pad_id
+        self.micro_batch = config.micro_batch
+        self.grad_accum = config.grad_accum
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = self._make_optimizer()
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        if self.runtime.mode == "qlora":
+            import bitsandbytes as bnb
+
+            # Paged 8-bit AdamW: optimizer state in 8 bits, paged to host memory under pressure.
+            optimizer: torch.optim.Optimizer = bnb.optim.PagedAdamW8bit(
+                self.params, lr=self.config.lr, weight_decay=self.config.weight_decay
+            )
+            return optimizer
+        return torch.optim.AdamW(self.params, lr=self.config.lr, weight_decay=self.config.weight_decay)
+
+    def _accumulate(self, examples: Sequence[Example]) -> tuple[float, int]:
+        """Forward/backward over one step's examples; returns (mean token loss, real tokens)."""
+        device = self.runtime.device
+        batches = micro_batches(examples, self.micro_batch, self.config.packing, self.config.max_tokens, self.pad_id)
+        targets = sum(b.target_tokens for b in batches)
+        total = 0.0
+        tokens = 0
+        for batch in batches:
+            self.cancel.check()
+            loss_sum, _ = target_loss_sum(self.model, batch.to(device))
+            # Normalise by the whole step's target tokens so every token weighs the same across micro-batches.
+            (loss_sum / targets).backward()
+            total += float(loss_sum.detach())
+            tokens += batch.tokens
+        return total / targets, tokens
+
+    def _step(self, examples: Sequence[Example]) -> tuple[float, int]:
+        while True:
+            try:
+                return self._accumulate(examples)
+            except (torch.OutOfMemoryError, RuntimeError) as err:
+                if not _is_oom(err) or self.runtime.device.type != "cuda":
+                    raise
+                self.optimizer.zero_grad(set_to_none=True)
+                torch.cuda.empty_cache()
+                if self.micro_batch == 1:
+                    raise OutOfMemoryError(
+                        "CUDA ran out of memory even at micro_batch 1; lower max_tokens, rank or layers, "
+                        "or use a smaller base model"
+                    ) from err
+                # Same examples per step: half the micro-batch, twice the accumulation.
+                self.micro_batch //= 2
+                self.grad_accum *= 2
+                self.progress.message(
+                    f"CUDA out of memory: retrying with micro_batch {self.micro_batch}, grad_accum {self.grad_accum}",
+                    level="warning",
+                )
+
+    def _validate(self, step: int) -> float:
+        loss = mean_loss(
+            self.model, self.val_examples, self.micro_batch, self.config.max_tokens, self.pad_id, self.runtime.device
+        )
+        self.progress.emit("eval", step=step, loss=round(loss, 5))
+        return loss
+
+    def run(self) -> TrainResult:
+        from peft import get_peft_model_state_dict, set_peft_model_state_dict
+
+        config = self.config
+        planned = planned_steps(len(self.train_examples), config)
+        total = planned
+        stream = example_stream(self.train_examples, config.seed)
+        effective = config.effective_batch
+        self.model.train()
+        started = time.monotonic()
+        durations: list[float] = []
+        history: list[float] = []
+        tokens_total = 0
+        tokens_after_first = 0
+        stopped_by = "steps"
+        best: float | None = None
+        best_state: dict[str, torch.Tensor] | None = None
+        bad_evals = 0
+        val_losses: list[dict[str, float]] = []
+        step = 0
+        while step < total:
+            self.cancel.check()
+            t0 = time.monotonic()
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr_at(step, total, config.lr, config.warmup_ratio)
+            lr = self.optimizer.param_groups[0]["lr"]
+            examples = [next(stream) for _ in range(effective)]
+            loss, tokens = self._step(examples)
+            if config.max_grad_norm > 0:
+                torch.nn.utils.clip_grad_norm_(self.params, config.max_grad_norm)
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+            step += 1
+            elapsed_step = time.monotonic() - t0
+            durations.append(elapsed_step)
+            history.append(loss)
+            tokens_total += tokens
+            if step > 1:
+                tokens_after_first += tokens
+            elapsed = time.monotonic() - started
+            step_time = statistics.median(durations[1:]) if len(durations) > 1 else durations[0]
+            if config.budget_seconds > 0:
+                total = self._fit_budget(step, total, elapsed, step_time, len(durations))
+                if step >= total and total < planned:
+                    stopped_by = "budget"
+            measured = sum(durations[1:]) if len(durations) > 1 else durations[0]
+            tps = (tokens_after_first if len(durations) > 1 else tokens_total) / max(measured, 1e-9)
+            self.progress.emit(
+                "step",
+                step=step,
+                of=total,
+                loss=round(loss, 5),
+                lr=lr,
+                tokensPerSec=round(tps, 1),
+                etaSec=round(max(0, total - step) * step_time, 1),
+            )
+            if config.eval_every > 0 and self.val_examples and (step % config.eval_every == 0 or step == total):
+                val = self._validate(step)
+                val_losses.append({"step": step, "loss": val})
+                if best is None or val < best - 1e-6:
+                    best, bad_evals = val, 0
+                    if config.early_stopping_patience > 0:
+                        best_state = {k: v.detach().clone() for k, v in get_peft_model_state_dict(self.model).items()}
+                else:
+                    bad_evals += 1
+                    if config.early_stopping_patience and bad_evals >= config.early_stopping_patience:
+                        stopped_by = "early_stopping"
+                        break
+        if best_state is not None and stopped_by == "early_stopping":
+            set_peft_model_state_dict(self.model, best_state)  # keep the weights of the best validation loss
+        seconds = time.monotonic() - started
+        tail = history[-10:]
+        measured = sum(durations[1:]) if len(durations) > 1 else sum(durations)
+        return TrainResult(
+            steps=step,
+            planned_steps=planned,
+            loss=sum(tail) / len(tail) if tail else None,
+            first_loss=history[0] if history else None,
+            seconds=seconds,
+            stopped_by=stopped_by,
+            tokens=tokens_total,
+            tokens_per_sec=(tokens_after_first if len(durations) > 1 else tokens_total) / max(measured, 1e-9),
+            step_seconds=statistics.median(durations[1:]) if len(durations) > 1 else (durations[0] if durations else 0),
+            micro_batch=self.micro_batch,
+            grad_accum=self.grad_accum,
+            best_val_loss=best,
+            val_losses=val_losses,
+            history=history,
+        )
+
+    def _fit_budget(self, step: int, total: int, elapsed: float, step_time: float, measured: int) -> int:
+        """Cuts the step count so the loop ends within budget_seconds, once step times are known."""
+        budget = self.config.budget_seconds
+        if elapsed >= budget:
+            return step
+        if measured < _BUDGET_WARMUP_STEPS:
+            return total
+        affordable = step + int((budget - elapsed) / max(step_time, 1e-9))
+        return max(step, min(total, affordable))
