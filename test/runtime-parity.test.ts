@@ -25,9 +25,10 @@ import { SafetensorsFile } from "../runtime/src/safetensors/read.ts";
 const TOLERANCE = 2e-4;
 /**
  * int4 at accuracy_level 4 against fp32 with the same dequantised weights: MatMulNBits quantises activations to
- * int8 per block of 32, which the reference does not. Measured max |Δ| in docs/RUNTIME.md.
+ * int8 per block of 32, which the reference does not. Measured max |Δ| 0.18–0.55 on logits up to |16| (docs/RUNTIME.md);
+ * the quantisation itself (int4 vs fp32) is 2.4–6.8 on the same models, so this still tells them apart.
  */
-const INT4_TOLERANCE = 0.5;
+const INT4_TOLERANCE = 1.0;
 const FAMILIES = ["qwen2", "llama"] as const;
 const CASES = ["none", "adapter-1", "adapter-2", "stacked"] as const;
 type Case = (typeof CASES)[number];

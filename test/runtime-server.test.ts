@@ -21,7 +21,8 @@ interface Rpc {
   input: PassThrough;
   lines: string[];
   request<M extends keyof Methods>(method: M, params: unknown): Promise<Response<M>>;
-  send(raw: string): void;
+  /** Sends a raw line; resolves with the error answer (id null) it draws. */
+  send(raw: string): Promise<Response<keyof Methods>>;
   notify(method: string, params: unknown): void;
   /** The id the next request will get. */
   nextId(): number;

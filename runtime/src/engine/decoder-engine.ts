@@ -7,6 +7,7 @@
  */
 import ort from "onnxruntime-node";
 import type { LoraTensors } from "../adapter/lora-tensors.ts";
+import type { TextStopReason } from "../complete/stop-rules.ts";
 import { EngineError } from "../errors.ts";
 import {
   GRAPH_INPUT,
@@ -41,13 +42,27 @@ export interface GenerateOptions {
   isCancelled?: () => boolean;
   /** Called with each new token and the logits that chose it, (vocab,). */
   onToken?: (token: number, logits: Float32Array) => void;
+  /**
+   * The KV cache of the prompt's first `prefix.length` tokens (prefix reuse): only the rest of the prompt is
+   * fed. It must leave at least one prompt token to feed.
+   */
+  prefix?: KvCache;
+  /** Checked after each emitted token with all of them; a reason ends generation (text stop rules). */
+  stopAfter?: (tokens: readonly number[]) => TextStopReason | null;
 }
+
+export type StopReason = "stop-token" | "max-tokens" | "cancelled" | TextStopReason;
 
 export interface GenerateResult {
   tokens: number[];
-  stopReason: "stop-token" | "max-tokens" | "cancelled";
+  stopReason: StopReason;
   /** The cache of the prompt and every emitted token but the last (which was never fed back). */
   cache: KvCache;
+  /** Prompt tokens taken from `prefix` rather than computed. */
+  reusedTokens: number;
+  /** Wall time of the prefill (the prompt's uncached tokens) and of the decode steps after it. */
+  prefillMs: number;
+  decodeMs: number;
 }
 
 export class DecoderEngine {
@@ -148,25 +163,45 @@ export class DecoderEngine {
   }
 
   /**
-   * Greedy decoding: prefill the prompt, then one token per step through the cache. Cancellation is checked
-   * before the prefill and before each decode step, so a cancelled request pays for no further step.
+   * Greedy decoding: prefill the prompt (after the cached prefix, if any), then one token per step through the
+   * cache. Cancellation is checked before the prefill and before each decode step, so a cancelled request pays
+   * for no further step.
    */
   async generate(prompt: readonly number[], options: GenerateOptions): Promise<GenerateResult> {
     if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1) {
       throw new EngineError(`maxNewTokens must be a positive integer, got ${options.maxNewTokens}`);
     }
+    const prefix = options.prefix ?? this.emptyCache();
+    if (prefix.length >= prompt.length) {
+      throw new EngineError(
+        `a cached prefix of ${prefix.length} tokens leaves nothing of a ${prompt.length}-token prompt to feed`,
+      );
+    }
     const stop = new Set(options.stopTokenIds ?? this.pkg.manifest.stopTokenIds);
     const tokens: number[] = [];
-    if (options.isCancelled?.()) return { tokens, stopReason: "cancelled", cache: this.emptyCache() };
-    // prefill: prompt (S,) → logits of the last position (V,), cache (S)
-    let { logits, cache } = await this.forward(prompt, this.emptyCache());
+    const started = performance.now();
+    let decodeStart = started;
+    const result = (stopReason: StopReason, cache: KvCache): GenerateResult => ({
+      tokens,
+      stopReason,
+      cache,
+      reusedTokens: prefix.length,
+      prefillMs: decodeStart - started,
+      decodeMs: performance.now() - decodeStart,
+    });
+    if (options.isCancelled?.()) return { ...result("cancelled", this.emptyCache()), reusedTokens: 0 };
+    // prefill: the prompt's uncached tokens (S - P,) + cache (P) → logits of the last position (V,), cache (S)
+    let { logits, cache } = await this.forward(prompt.slice(prefix.length), prefix);
+    decodeStart = performance.now();
     for (;;) {
       const next = argmax(logits);
-      if (stop.has(next)) return { tokens, stopReason: "stop-token", cache };
+      if (stop.has(next)) return result("stop-token", cache);
       tokens.push(next);
       options.onToken?.(next, logits);
-      if (tokens.length >= options.maxNewTokens) return { tokens, stopReason: "max-tokens", cache };
-      if (options.isCancelled?.()) return { tokens, stopReason: "cancelled", cache };
+      const textStop = options.stopAfter?.(tokens);
+      if (textStop) return result(textStop, cache);
+      if (tokens.length >= options.maxNewTokens) return result("max-tokens", cache);
+      if (options.isCancelled?.()) return result("cancelled", cache);
       // decode: one token (1,) + cache (P) → logits (V,), cache (P + 1)
       ({ logits, cache } = await this.forward([next], cache));
     }

@@ -3,16 +3,18 @@
  * caller's event loop. Adapters are loaded from disk inside the worker (their tensors never cross threads).
  */
 import { Worker } from "node:worker_threads";
+import type { CompletionStopSpec } from "../complete/stop-rules.ts";
 import { RuntimeError } from "../errors.ts";
 import type { ModelPackageManifest } from "../model/manifest.ts";
-import type { EngineOptions } from "./decoder-engine.ts";
 import type {
+  EngineInfo,
   EngineRequest,
   EngineResponse,
   GenerateWorkerResult,
   LoadAdapterResult,
   OpenResult,
   WeightedAdapterKey,
+  WorkerOptions,
 } from "./worker-protocol.ts";
 
 type RequestBody = EngineRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
@@ -24,6 +26,12 @@ export interface ClientGenerateOptions {
   onToken?: (token: number) => void;
   /** Also return the logits behind each token (tests, debugging). */
   returnLogits?: boolean;
+  /** Switch to these adapters first ([] = base model); default: keep the current ones. */
+  adapters?: WeightedAdapterKey[];
+  /** Reuse and keep the prompt KV cache under this key (one per workspace). */
+  cacheKey?: string;
+  /** Text stop rules (end of line / block), applied in the worker after each token. */
+  stop?: CompletionStopSpec;
 }
 
 export class EngineClient {
@@ -33,7 +41,7 @@ export class EngineClient {
   ) {}
 
   /** Starts a worker and opens the model package in it. */
-  static async start(packageDir: string, options: EngineOptions = {}): Promise<EngineClient> {
+  static async start(packageDir: string, options: WorkerOptions = {}): Promise<EngineClient> {
     const channel = new WorkerChannel(new Worker(new URL("./engine-worker-entry.mjs", import.meta.url)));
     try {
       const { manifest } = (await channel.call({ method: "open", packageDir, options })) as OpenResult;
@@ -71,11 +79,19 @@ export class EngineClient {
         ...(options.stopTokenIds ? { stopTokenIds: options.stopTokenIds } : {}),
         returnLogits: options.returnLogits ?? false,
         cancelFlag,
+        ...(options.adapters ? { adapters: options.adapters } : {}),
+        ...(options.cacheKey !== undefined ? { cacheKey: options.cacheKey } : {}),
+        ...(options.stop ? { stop: options.stop } : {}),
       };
       return (await this.channel.call(request, options.onToken)) as GenerateWorkerResult;
     } finally {
       options.signal?.removeEventListener("abort", cancel);
     }
+  }
+
+  /** Sessions created, active adapters, prompt caches: what the worker holds now. */
+  info(): Promise<EngineInfo> {
+    return this.channel.call({ method: "info" }) as Promise<EngineInfo>;
   }
 
   /** Releases the session and stops the worker. */

@@ -1,15 +1,19 @@
 /**
- * The engine's worker thread: owns the DecoderEngine (one session, one base model) and the loaded adapters,
- * handles EngineRequests one at a time, and streams tokens back as they are chosen.
+ * The engine's worker thread: owns the DecoderEngine (one session, one base model), the loaded adapters and
+ * the prompt KV caches, handles EngineRequests one at a time, and streams tokens back as they are chosen.
  */
 import { parentPort } from "node:worker_threads";
 import { type LoraTensors, loraTensorBytes } from "../adapter/lora-tensors.ts";
 import { loadPeftAdapter } from "../adapter/peft-adapter.ts";
 import { stackAdapters } from "../adapter/stack.ts";
+import { CompletionStopper } from "../complete/stopper.ts";
 import { EngineError, RuntimeError } from "../errors.ts";
 import { openModelPackage } from "../model/package.ts";
+import { loadTokenizer, type TextTokenizer } from "../model/tokenizer.ts";
 import { DecoderEngine } from "./decoder-engine.ts";
+import { PromptCacheStore } from "./prompt-cache.ts";
 import type {
+  EngineInfo,
   EngineRequest,
   EngineResponse,
   GenerateWorkerResult,
@@ -21,81 +25,159 @@ import type {
 if (!parentPort) throw new Error("engine-worker.ts must run in a worker thread (use EngineClient)");
 const port = parentPort;
 
+const DEFAULT_PROMPT_CACHES = 4;
+const MAX_STACKS = 16;
+
 let engine: DecoderEngine | null = null;
-const adapters = new Map<string, LoraTensors>();
-/** The keys behind the engine's current adapter (one, or a stack). */
-let activeKeys: string[] = [];
+let tokenizer: TextTokenizer | null = null;
+let sessionsCreated = 0;
+let promptCaches = new PromptCacheStore(DEFAULT_PROMPT_CACHES);
+const adapters = new Map<string, { tensors: LoraTensors; version: number }>();
+let adapterVersion = 0;
+/** Stacks (and single adapters at weight ≠ 1) built once per signature: a workspace switch is a lookup. */
+const stacks = new Map<string, LoraTensors>();
+/** The adapters behind the engine's current tensors, and their signature. */
+let active: { keys: WeightedAdapterKey[]; signature: string } = { keys: [], signature: "" };
 
 function requireEngine(): DecoderEngine {
   if (!engine) throw new EngineError("the engine is not open; call open first");
   return engine;
 }
 
-function resolveAdapters(list: WeightedAdapterKey[]): LoraTensors | null {
+/** Identifies an adapter list, including each adapter's load version (a reload changes the signature). */
+function signatureOf(list: readonly WeightedAdapterKey[]): string {
+  return list
+    .map(({ key, weight }) => {
+      const loaded = adapters.get(key);
+      if (!loaded) throw new EngineError(`adapter "${key}" is not loaded; call loadAdapter first`);
+      return `${key}@${loaded.version}×${weight}`;
+    })
+    .join("\u0000");
+}
+
+function resolveAdapters(list: readonly WeightedAdapterKey[], signature: string): LoraTensors | null {
   if (list.length === 0) return null;
-  const parts = list.map(({ key, weight }) => {
-    const adapter = adapters.get(key);
-    if (!adapter) throw new EngineError(`adapter "${key}" is not loaded; call loadAdapter first`);
-    return { adapter, weight };
-  });
   // One adapter at weight 1 is fed as is; anything else is stacked (exact, and costs one rank-Σr branch).
-  return parts.length === 1 && parts[0]!.weight === 1 ? parts[0]!.adapter : stackAdapters(parts);
+  if (list.length === 1 && list[0]!.weight === 1) return adapters.get(list[0]!.key)!.tensors;
+  let stacked = stacks.get(signature);
+  if (!stacked) {
+    stacked = stackAdapters(list.map(({ key, weight }) => ({ adapter: adapters.get(key)!.tensors, weight })));
+    stacks.set(signature, stacked);
+    if (stacks.size > MAX_STACKS) stacks.delete(stacks.keys().next().value as string);
+  }
+  return stacked;
+}
+
+function setAdapters(list: readonly WeightedAdapterKey[]): void {
+  const signature = signatureOf(list);
+  if (signature === active.signature) return;
+  requireEngine().setAdapter(resolveAdapters(list, signature));
+  active = { keys: [...list], signature };
+}
+
+function forgetAdapter(key: string): void {
+  for (const signature of [...stacks.keys()]) {
+    if (signature.split("\u0000").some((part) => part.startsWith(`${key}@`))) stacks.delete(signature);
+  }
+  promptCaches.invalidate(key);
+  if (active.keys.some((a) => a.key === key)) {
+    requireEngine().setAdapter(null);
+    active = { keys: [], signature: "" };
+  }
+}
+
+async function generate(
+  request: Extract<EngineRequest, { method: "generate" }>,
+): Promise<GenerateWorkerResult> {
+  const current = requireEngine();
+  const switchStart = performance.now();
+  if (request.adapters) setAdapters(request.adapters);
+  const adapterSwitchMs = performance.now() - switchStart;
+  const flag = new Int32Array(request.cancelFlag);
+  const logits: Float32Array[] = [];
+  const hit = request.cacheKey
+    ? promptCaches.lookup(request.cacheKey, active.signature, request.prompt)
+    : null;
+  const stopper = request.stop ? new CompletionStopper(request.stop, (ids) => tokenizer!.decode(ids)) : null;
+  const result = await current.generate(request.prompt, {
+    maxNewTokens: request.maxNewTokens,
+    ...(request.stopTokenIds ? { stopTokenIds: request.stopTokenIds } : {}),
+    ...(hit ? { prefix: hit.cache } : {}),
+    ...(stopper ? { stopAfter: (tokens: readonly number[]) => stopper.check(tokens) } : {}),
+    isCancelled: () => Atomics.load(flag, 0) !== 0,
+    onToken: (token, stepLogits) => {
+      if (request.returnLogits) logits.push(stepLogits.slice());
+      port.postMessage({ id: request.id, event: "token", token } satisfies EngineResponse);
+    },
+  });
+  if (request.cacheKey && result.cache.length > 0) {
+    // The cache holds the prompt and the emitted tokens but the last.
+    const cached = [...request.prompt, ...result.tokens].slice(0, result.cache.length);
+    promptCaches.store(request.cacheKey, active.signature, cached, result.cache);
+  }
+  return {
+    tokens: result.tokens,
+    stopReason: result.stopReason,
+    ...(stopper ? { text: stopper.text } : {}),
+    reusedTokens: result.reusedTokens,
+    prefillMs: result.prefillMs,
+    decodeMs: result.decodeMs,
+    adapterSwitchMs,
+    ...(request.returnLogits ? { logits } : {}),
+  };
 }
 
 async function handle(request: EngineRequest): Promise<{ result: unknown; transfer?: ArrayBuffer[] }> {
   switch (request.method) {
     case "open": {
       if (engine) throw new EngineError("the engine is already open");
-      engine = await DecoderEngine.create(openModelPackage(request.packageDir), request.options);
+      const pkg = openModelPackage(request.packageDir);
+      tokenizer = loadTokenizer(pkg);
+      engine = await DecoderEngine.create(pkg, request.options);
+      sessionsCreated += 1;
+      promptCaches = new PromptCacheStore(request.options.promptCaches ?? DEFAULT_PROMPT_CACHES);
       return { result: { manifest: engine.pkg.manifest } satisfies OpenResult };
     }
     case "loadAdapter": {
-      const adapter = loadPeftAdapter(request.dir, requireEngine().pkg.lora);
-      adapters.set(request.key, adapter);
+      const tensors = loadPeftAdapter(request.dir, requireEngine().pkg.lora);
+      if (adapters.has(request.key)) forgetAdapter(request.key);
+      adapters.set(request.key, { tensors, version: ++adapterVersion });
       const result: LoadAdapterResult = {
         key: request.key,
-        bytes: loraTensorBytes(adapter),
-        coveredTargets: adapter.pairs.size,
+        bytes: loraTensorBytes(tensors),
+        coveredTargets: tensors.pairs.size,
       };
       return { result };
     }
     case "dropAdapter": {
-      if (activeKeys.includes(request.key)) {
-        requireEngine().setAdapter(null);
-        activeKeys = [];
-      }
+      forgetAdapter(request.key);
       adapters.delete(request.key);
       return { result: null };
     }
     case "setAdapters": {
-      requireEngine().setAdapter(resolveAdapters(request.adapters));
-      activeKeys = request.adapters.map((a) => a.key);
+      setAdapters(request.adapters);
       return { result: null };
     }
     case "generate": {
-      const flag = new Int32Array(request.cancelFlag);
-      const logits: Float32Array[] = [];
-      const { tokens, stopReason } = await requireEngine().generate(request.prompt, {
-        maxNewTokens: request.maxNewTokens,
-        ...(request.stopTokenIds ? { stopTokenIds: request.stopTokenIds } : {}),
-        isCancelled: () => Atomics.load(flag, 0) !== 0,
-        onToken: (token, stepLogits) => {
-          if (request.returnLogits) logits.push(stepLogits.slice());
-          port.postMessage({ id: request.id, event: "token", token } satisfies EngineResponse);
-        },
-      });
-      const result: GenerateWorkerResult = {
-        tokens,
-        stopReason,
-        ...(request.returnLogits ? { logits } : {}),
+      const result = await generate(request);
+      return { result, transfer: (result.logits ?? []).map((l) => l.buffer as ArrayBuffer) };
+    }
+    case "info": {
+      const info: EngineInfo = {
+        sessionsCreated,
+        activeAdapters: active.keys,
+        loadedAdapters: [...adapters.keys()],
+        promptCaches: promptCaches.summary(),
       };
-      return { result, transfer: logits.map((l) => l.buffer as ArrayBuffer) };
+      return { result: info };
     }
     case "close": {
       await engine?.release();
       engine = null;
       adapters.clear();
-      activeKeys = [];
+      stacks.clear();
+      promptCaches.invalidate();
+      active = { keys: [], signature: "" };
       return { result: null };
     }
   }

@@ -1,14 +1,20 @@
 /** Messages between EngineClient (any thread) and the engine worker (engine-worker.ts). */
+import type { CompletionStopSpec } from "../complete/stop-rules.ts";
 import type { ModelPackageManifest } from "../model/manifest.ts";
-import type { EngineOptions } from "./decoder-engine.ts";
+import type { EngineOptions, StopReason } from "./decoder-engine.ts";
 
 export interface WeightedAdapterKey {
   key: string;
   weight: number;
 }
 
+export interface WorkerOptions extends EngineOptions {
+  /** Prompt KV caches kept (one per cache key, i.e. per workspace); 0 disables prefix reuse. */
+  promptCaches?: number;
+}
+
 export type EngineRequest =
-  | { id: number; method: "open"; packageDir: string; options: EngineOptions }
+  | { id: number; method: "open"; packageDir: string; options: WorkerOptions }
   | { id: number; method: "loadAdapter"; key: string; dir: string }
   | { id: number; method: "dropAdapter"; key: string }
   /** [] = no adapter; one entry = that adapter scaled; several = stacked along the rank axis. */
@@ -22,7 +28,14 @@ export type EngineRequest =
       returnLogits: boolean;
       /** Int32 flag set to 1 by the client to cancel; read by the worker before each step. */
       cancelFlag: SharedArrayBuffer;
+      /** Switch to these adapters first (same as setAdapters). */
+      adapters?: WeightedAdapterKey[];
+      /** Reuse and keep the prompt KV cache under this key (a workspace). */
+      cacheKey?: string;
+      /** Text stop rules (end of line / block); the worker decodes the tokens to apply them. */
+      stop?: CompletionStopSpec;
     }
+  | { id: number; method: "info" }
   | { id: number; method: "close" };
 
 export interface OpenResult {
@@ -35,9 +48,23 @@ export interface LoadAdapterResult {
 }
 export interface GenerateWorkerResult {
   tokens: number[];
-  stopReason: "stop-token" | "max-tokens" | "cancelled";
+  stopReason: StopReason;
+  /** With a stop spec: the decoded completion, cut where the stop rule fired. */
+  text?: string;
+  reusedTokens: number;
+  prefillMs: number;
+  decodeMs: number;
+  /** Time the worker spent switching adapters before this generation. */
+  adapterSwitchMs: number;
   /** With returnLogits: the logits that chose each token, (vocab,) each. */
   logits?: Float32Array[];
+}
+export interface EngineInfo {
+  /** Inference sessions created by this worker (1 once open: adapter switches never create one). */
+  sessionsCreated: number;
+  activeAdapters: WeightedAdapterKey[];
+  loadedAdapters: string[];
+  promptCaches: Array<{ key: string; tokens: number }>;
 }
 
 export interface SerializedError {

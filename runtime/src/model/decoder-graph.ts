@@ -5,8 +5,8 @@
  *   h = rms_norm(x);  x = x + down_proj(silu(gate_proj(h)) * up_proj(h))
  *
  * Every projection is `y = x·Wᵀ (+ bias) + (x·A)·B` where A [in, r] and B [r, out] are graph inputs with a
- * symbolic rank r (r = 0: no adapter). How Wᵀ enters the graph is a `BaseWeightFormat`: fp32 MatMul today,
- * int4 MatMulNBits next (the LoRA branch stays float either way).
+ * symbolic rank r (r = 0: no adapter). How Wᵀ enters the graph is a `BaseWeightFormat` (weight-formats.ts):
+ * int4 MatMulNBits for serving, fp32 MatMul for parity (the LoRA branch stays float either way).
  */
 import { UnsupportedModelError } from "../errors.ts";
 import { attr, type GraphBuilder } from "../onnx/graph-builder.ts";

@@ -15,10 +15,16 @@ export const LORA_MANIFEST_FILE = "lora_manifest.json";
 export const MODEL_PACKAGE_SCHEMA = "repolora.model-package/1";
 export const LORA_MANIFEST_SCHEMA = "repolora.lora-manifest/1";
 
+/** Base weight precisions a package can hold: int4 (MatMulNBits, the serving default) or fp32. */
+export const PRECISIONS = ["int4", "fp32"] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
 export const BaseModelRef = z.object({
   /** Hub id or the folder it was prepared from; adapters name it in `base_model_name_or_path`. */
   id: z.string().min(1),
   modelType: z.enum(["qwen2", "llama"]),
+  /** The hub revision (commit) it was prepared from, when it came from the hub cache. */
+  revision: z.string().optional(),
   /** sha256 of config.json's bytes. */
   configSha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** sha256 of the weights: of model.safetensors, or of the shards' bytes concatenated in name order. */
@@ -45,8 +51,13 @@ export const ModelPackageManifest = z.object({
   schema: z.literal(MODEL_PACKAGE_SCHEMA),
   baseModel: BaseModelRef,
   config: DecoderConfigSchema,
-  /** Weight precision of the base projections; the LoRA branches are always float32. */
-  precision: z.enum(["fp32"]),
+  /** Weight precision of the base projections and the head; the embedding and LoRA branches are float32. */
+  precision: z.enum(PRECISIONS),
+  /** int4 only: MatMulNBits block size along K and accuracy_level. */
+  quantization: z
+    .object({ blockSize: z.number().int().positive(), accuracyLevel: z.number().int().min(0).max(4) })
+    .nullable()
+    .default(null),
   /** The FIM template of the family (runtime/src/prompt), null when the tokenizer has no FIM tokens. */
   fimTemplate: z.enum(TEMPLATE_IDS).nullable(),
   /** Token ids that end generation (eos and the template's stop tokens present in the vocabulary). */

@@ -26,7 +26,7 @@ import { ModelPackageError, UnsupportedModelError } from "../errors.ts";
 import { ExternalDataWriter, GraphBuilder } from "../onnx/graph-builder.ts";
 import { getTemplate, isTemplateId, type TemplateId } from "../prompt/index.ts";
 import { type DecoderConfig, parseDecoderConfig } from "./config.ts";
-import { buildDecoderGraph, DECODER_OPSETS } from "./decoder-graph.ts";
+import { type BaseWeightFormat, buildDecoderGraph, DECODER_OPSETS } from "./decoder-graph.ts";
 import { HfWeights } from "./hf-weights.ts";
 import {
   type BaseModelRef,
@@ -36,9 +36,11 @@ import {
   MODEL_PACKAGE_FILE,
   MODEL_PACKAGE_SCHEMA,
   ModelPackageManifest,
+  type Precision,
   readJsonManifest,
 } from "./manifest.ts";
 import { detectFimTemplate, stopTokenIds } from "./special-tokens.ts";
+import { DEFAULT_INT4, type Int4Options, weightFormat } from "./weight-formats.ts";
 
 export interface PrepareOptions {
   /** A Hugging Face model folder: config.json, model.safetensors (or shards), tokenizer.json. */
@@ -50,6 +52,16 @@ export interface PrepareOptions {
   fimTemplate?: TemplateId;
   /** Replace an existing package at outDir. */
   overwrite?: boolean;
+  /** Base projection and head weights: int4 MatMulNBits (default, for serving) or fp32 (parity, debugging). */
+  precision?: Precision;
+  int4?: Int4Options;
+  /** The hub revision the source folder is a snapshot of (recorded in the manifest). */
+  revision?: string;
+  /**
+   * Tests only: writes the base weights with this format instead of `precision`'s (e.g. the dequantised int4
+   * reference); the manifest still says `precision`.
+   */
+  weightFormatOverride?: BaseWeightFormat;
 }
 
 export interface ModelPackage {
@@ -89,6 +101,9 @@ export async function prepareModelPackage(options: PrepareOptions): Promise<Mode
   if (fimTemplate !== null && !isTemplateId(fimTemplate))
     throw new ModelPackageError(`unknown FIM template ${fimTemplate}`);
 
+  const precision = options.precision ?? "int4";
+  const int4 = options.int4 ?? DEFAULT_INT4;
+
   const staging = join(dirname(outDir), `.${basename(outDir)}.staging-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -99,11 +114,13 @@ export async function prepareModelPackage(options: PrepareOptions): Promise<Mode
     try {
       baseModel = {
         id: options.id ?? source,
+        ...(options.revision ? { revision: options.revision } : {}),
         modelType: config.modelType,
         configSha256: sha256(configBytes),
         weightsSha256: sha256OfFiles(weights.files),
       };
-      const targets = writeDecoderGraph(staging, config, weights);
+      const format = options.weightFormatOverride ?? weightFormat(precision, int4);
+      const targets = writeDecoderGraph(staging, config, weights, format);
       lora = { schema: LORA_MANIFEST_SCHEMA, baseModel, layout: "A[in,r]·B[r,out], scale in B", targets };
     } finally {
       weights.close();
@@ -116,7 +133,8 @@ export async function prepareModelPackage(options: PrepareOptions): Promise<Mode
       schema: MODEL_PACKAGE_SCHEMA,
       baseModel,
       config,
-      precision: "fp32",
+      precision,
+      quantization: precision === "int4" ? int4 : null,
       fimTemplate,
       stopTokenIds: stopTokenIds(
         tokenizerJson,
@@ -144,11 +162,11 @@ export async function prepareModelPackage(options: PrepareOptions): Promise<Mode
   return openModelPackage(outDir);
 }
 
-function writeDecoderGraph(dir: string, config: DecoderConfig, weights: HfWeights) {
+function writeDecoderGraph(dir: string, config: DecoderConfig, weights: HfWeights, format: BaseWeightFormat) {
   const externalData = new ExternalDataWriter(join(dir, "model.onnx.data"));
   try {
     const graph = new GraphBuilder(externalData);
-    const targets = buildDecoderGraph(graph, config, weights);
+    const targets = buildDecoderGraph(graph, config, weights, format);
     writeFileSync(
       join(dir, "model.onnx"),
       graph.encode(`repolora-${config.modelType}-decoder`, DECODER_OPSETS),

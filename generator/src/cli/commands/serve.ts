@@ -57,8 +57,8 @@ export const serveCommand: Command = {
       ...(threads ? { threads } : {}),
       promptCaches: numberOption("prompt-caches", values["prompt-caches"], 4, 0),
     });
-    await server.closed;
+    const exitCode = await server.closed;
     process.stdin.destroy(); // nothing more to read: let the process exit
-    return 0;
+    return exitCode;
   },
 };

@@ -1,0 +1,25 @@
+/** Applies the stop rules to a token stream: decodes what was generated so far and asks findStop. */
+import { type CompletionStopSpec, findStop, type StopPoint } from "./stop-rules.ts";
+
+export class CompletionStopper {
+  private stopPoint: StopPoint | null = null;
+  private decoded = "";
+
+  constructor(
+    private readonly spec: CompletionStopSpec,
+    private readonly decode: (ids: readonly number[]) => string,
+  ) {}
+
+  /** Called after each new token with every token so far; a reason means: stop now. */
+  check(tokens: readonly number[]): StopPoint["reason"] | null {
+    // Whole-sequence decoding: byte-level tokens that split a character only decode once it is complete.
+    this.decoded = this.decode(tokens);
+    this.stopPoint = findStop(this.decoded, this.spec);
+    return this.stopPoint?.reason ?? null;
+  }
+
+  /** The completion text up to the stop point (all of it when no rule fired). */
+  get text(): string {
+    return this.stopPoint ? this.decoded.slice(0, this.stopPoint.at) : this.decoded;
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * The runtime's methods, independent of transport: the JSON-RPC server (server.ts) and the CLI's `complete`
+ * both drive this class. One base model in one engine worker; adapters cached by bytes; per-workspace adapter
+ * bindings (switching = feeding other tensors); completions queued one at a time.
+ */
+import { resolve } from "node:path";
+import { finishCompletion } from "../complete/postprocess.ts";
+import { buildServingPrompt } from "../complete/prompt.ts";
+import { stopSpecFor } from "../complete/stop-rules.ts";
+import { EngineClient } from "../engine/engine-client.ts";
+import type { EngineInfo, GenerateWorkerResult } from "../engine/worker-protocol.ts";
+import { type ModelPackage, openModelPackage } from "../model/package.ts";
+import { loadTokenizer, type TextTokenizer } from "../model/tokenizer.ts";
+import { DEFAULT_BUDGET, type FimTemplate, getTemplate } from "../prompt/index.ts";
+import { type Methods, PROTOCOL_VERSION, type WeightedAdapter } from "../protocol/index.ts";
+import { AdapterCache } from "./adapter-cache.ts";
+import { CancelledError, CompletionQueue } from "./completion-queue.ts";
+import { toRpcError } from "./errors.ts";
+import { badRequest, serverError } from "./jsonrpc.ts";
+import type { Logger } from "./log.ts";
+
+export const SERVER_VERSION = "0.1.0";
+export const DEFAULT_MAX_ADAPTER_BYTES = 512 * 1024 * 1024;
+/** Completion tokens when a request gives no maxTokens. */
+export const DEFAULT_MAX_TOKENS = { singleLine: 64, multiline: 256 } as const;
+/** Room always left for the completion when the prompt budget is clamped to the model's positions. */
+const MIN_COMPLETION_ROOM = 64;
+
+type Params<M extends keyof Methods> = Methods[M]["params"];
+type Result<M extends keyof Methods> = Methods[M]["result"];
+
+export interface ServiceOptions {
+  log: Logger;
+  /** Prompt KV caches kept in the engine, one per workspace (0 disables prefix reuse). */
+  promptCaches?: number;
+}
+
+interface Ready {
+  packageDir: string;
+  pkg: ModelPackage;
+  engine: EngineClient;
+  tokenizer: TextTokenizer;
+  template: FimTemplate;
+  maxPromptTokens: number;
+  adapters: AdapterCache;
+}
+
+export class RuntimeService {
+  private ready: Ready | null = null;
+  private preloaded: {
+    packageDir: string;
+    threads: number | undefined;
+    engine: Promise<EngineClient>;
+  } | null = null;
+  private readonly workspaces = new Map<string, WeightedAdapter[]>();
+  private readonly queue = new CompletionQueue<GenerateWorkerResult>();
+  private counters = { requests: 0, cancelled: 0, lastLatencyMs: null as number | null };
+
+  constructor(private readonly options: ServiceOptions) {}
+
+  /** Starts the engine before `initialize` (`repolora serve --model`), so initialize finds it warm. */
+  preload(packageDir: string, threads?: number): void {
+    const dir = resolve(packageDir);
+    const engine = EngineClient.start(dir, this.engineOptions(threads));
+    engine.catch(() => undefined); // reported by initialize
+    this.preloaded = { packageDir: dir, threads, engine };
+  }
+
+  async initialize(params: Params<"initialize">): Promise<Result<"initialize">> {
+    if (params.protocolVersion !== PROTOCOL_VERSION) {
+      throw serverError(
+        "PROTOCOL_MISMATCH",
+        `client speaks protocol ${params.protocolVersion}, this server ${PROTOCOL_VERSION}; update the extension and the runtime together`,
+      );
+    }
+    if (this.ready)
+      throw badRequest(
+        `already initialized with ${this.ready.packageDir}; start another server for another model`,
+      );
+    const packageDir = resolve(params.modelPackage || this.preloaded?.packageDir || "");
+    if (!params.modelPackage && !this.preloaded)
+      throw badRequest("initialize: modelPackage is required (the server was started without --model)");
+    let engine: EngineClient;
+    let pkg: ModelPackage;
+    let tokenizer: TextTokenizer;
+    try {
+      pkg = openModelPackage(packageDir);
+      tokenizer = loadTokenizer(pkg);
+      engine = await this.takeEngine(packageDir, params.threads);
+    } catch (error) {
+      throw toRpcError(error, "MODEL_LOAD_FAILED");
+    }
+    const { manifest } = pkg;
+    if (manifest.fimTemplate === null) {
+      await engine.close();
+      throw serverError(
+        "MODEL_LOAD_FAILED",
+        `${packageDir}: the model has no FIM template (its tokenizer has no FIM tokens); prepare it again with --fim-template <id>`,
+      );
+    }
+    const maxPromptTokens = Math.min(
+      params.maxPromptTokens ?? DEFAULT_BUDGET.maxTokens,
+      manifest.config.maxPositions - MIN_COMPLETION_ROOM,
+    );
+    if (maxPromptTokens < 32) {
+      await engine.close();
+      throw serverError(
+        "MODEL_LOAD_FAILED",
+        `${packageDir}: ${manifest.config.maxPositions} positions leave no room for a prompt`,
+      );
+    }
+    this.ready = {
+      packageDir,
+      pkg,
+      engine,
+      tokenizer,
+      template: getTemplate(manifest.fimTemplate),
+      maxPromptTokens,
+      adapters: new AdapterCache(params.maxAdapterBytes ?? DEFAULT_MAX_ADAPTER_BYTES, (key) =>
+        this.isBound(key),
+      ),
+    };
+    this.options.log(
+      "info",
+      `initialized ${manifest.baseModel.id} (${manifest.precision}) from ${packageDir}; prompt budget ${maxPromptTokens} tokens`,
+    );
+    return {
+      protocolVersion: PROTOCOL_VERSION,
+      serverVersion: SERVER_VERSION,
+      model: {
+        id: manifest.baseModel.id,
+        fimTemplate: manifest.fimTemplate,
+        vocabSize: manifest.config.vocabSize,
+      },
+    };
+  }
+
+  async loadAdapter(params: Params<"loadAdapter">): Promise<Result<"loadAdapter">> {
+    const ready = this.requireReady();
+    let loaded: Awaited<ReturnType<EngineClient["loadAdapter"]>>;
+    try {
+      loaded = await ready.engine.loadAdapter(params.key, resolve(params.dir));
+    } catch (error) {
+      throw toRpcError(error, "ADAPTER_MISMATCH");
+    }
+    const evicted = ready.adapters.add({ key: params.key, dir: resolve(params.dir), bytes: loaded.bytes });
+    for (const key of evicted) {
+      await ready.engine.dropAdapter(key);
+      this.options.log("info", `evicted adapter ${key} (cache over ${ready.adapters.maxBytes} bytes)`);
+    }
+    if (ready.adapters.totalBytes > ready.adapters.maxBytes) {
+      this.options.log(
+        "warn",
+        `adapters in use take ${ready.adapters.totalBytes} bytes, over the ${ready.adapters.maxBytes}-byte bound; none of them can be evicted`,
+      );
+    }
+    this.options.log(
+      "info",
+      `loaded adapter ${params.key} from ${params.dir} (${loaded.bytes} bytes, ${loaded.coveredTargets} targets)`,
+    );
+    return loaded;
+  }
+
+  setWorkspaceAdapters(params: Params<"setWorkspaceAdapters">): Result<"setWorkspaceAdapters"> {
+    const ready = this.requireReady();
+    const missing = params.adapters.filter((a) => !ready.adapters.has(a.key)).map((a) => a.key);
+    if (missing.length > 0) {
+      throw serverError(
+        "ADAPTER_NOT_FOUND",
+        `adapter(s) ${missing.join(", ")} not loaded (or evicted); call loadAdapter first`,
+      );
+    }
+    const adapters = params.adapters.map(({ key, weight }) => ({ key, weight }));
+    this.workspaces.set(params.workspace, adapters);
+    ready.adapters.touch(adapters.map((a) => a.key));
+    return { workspace: params.workspace, adapters };
+  }
+
+  async complete(id: number, params: Params<"complete">): Promise<Result<"complete">> {
+    const received = performance.now();
+    const ready = this.requireReady();
+    const replaced = this.queue.cancelDocument(params.documentUri, `replaced by request ${id}`);
+    if (replaced.length > 0)
+      this.options.log("debug", `request ${id} replaces ${replaced.join(", ")} for ${params.documentUri}`);
+    const adapters = this.workspaces.get(params.workspace) ?? [];
+    const prompt = buildServingPrompt(params, ready.template, ready.tokenizer, ready.maxPromptTokens);
+    const room = ready.pkg.manifest.config.maxPositions - prompt.ids.length;
+    const requested =
+      params.maxTokens ?? (params.multiline ? DEFAULT_MAX_TOKENS.multiline : DEFAULT_MAX_TOKENS.singleLine);
+    const maxNewTokens = Math.min(requested, room);
+    if (maxNewTokens < 1)
+      throw badRequest(
+        `the prompt takes ${prompt.ids.length} of the model's ${ready.pkg.manifest.config.maxPositions} positions`,
+      );
+    // The cursor line and the suffix come from the request itself (the budget may have cut the prompt's).
+    const stop = stopSpecFor(params.prefix, params.suffix, params.multiline, ready.template.stop);
+    this.counters.requests += 1;
+    const queued = performance.now();
+    let started = queued;
+    let out: GenerateWorkerResult;
+    try {
+      out = await this.queue.enqueue(id, params.documentUri, (signal) => {
+        started = performance.now();
+        ready.adapters.touch(adapters.map((a) => a.key));
+        return ready.engine.generate(prompt.ids, {
+          maxNewTokens,
+          adapters,
+          cacheKey: params.workspace,
+          stop,
+          signal,
+        });
+      });
+    } catch (error) {
+      if (error instanceof CancelledError) {
+        this.counters.cancelled += 1;
+        throw serverError("CANCELLED", `request ${id} was cancelled before it started (${error.message})`);
+      }
+      throw toRpcError(error);
+    }
+    if (out.stopReason === "cancelled") this.counters.cancelled += 1;
+    const totalMs = performance.now() - received;
+    this.counters.lastLatencyMs = totalMs;
+    const result: Result<"complete"> = {
+      text: finishCompletion(out.text ?? "", params.suffix, params.multiline),
+      stopReason: out.stopReason,
+      completionTokens: out.tokens.length,
+      promptTokens: prompt.ids.length,
+      reusedPromptTokens: out.reusedTokens,
+      adapters,
+      timings: { queueMs: started - queued, prefillMs: out.prefillMs, decodeMs: out.decodeMs, totalMs },
+    };
+    this.options.log(
+      "debug",
+      `complete ${id} ${params.workspace} ${result.stopReason}: ${result.completionTokens} tokens, prompt ${result.promptTokens} (${result.reusedPromptTokens} reused), ${totalMs.toFixed(0)} ms`,
+    );
+    return result;
+  }
+
+  /** Counts a completion cancelled before it was admitted (the server refused it on arrival). */
+  countCancelled(): void {
+    this.counters.cancelled += 1;
+  }
+
+  /** Cancels a waiting or running completion; false for an unknown id (it may have finished). */
+  cancel(id: number): boolean {
+    const found = this.queue.cancel(id);
+    if (found) this.options.log("debug", `cancelled request ${id}`);
+    return found;
+  }
+
+  stats(): Result<"stats"> {
+    const adapters = this.requireReady()
+      .adapters.list()
+      .map(({ key, bytes }) => ({ key, bytes }));
+    return {
+      adapters,
+      adapterCacheBytes: adapters.reduce((sum, a) => sum + a.bytes, 0),
+      requests: this.counters.requests,
+      cancelled: this.counters.cancelled,
+      lastLatencyMs: this.counters.lastLatencyMs,
+    };
+  }
+
+  /** What the engine worker holds (tests, debugging): sessions created, active adapters, prompt caches. */
+  engineInfo(): Promise<EngineInfo> {
+    return this.requireReady().engine.info();
+  }
+
+  /** Cancels waiting completions and stops the running one (shutdown); resolves when none runs. */
+  async drain(): Promise<void> {
+    await this.queue.drain("the server is shutting down");
+  }
+
+  async shutdown(): Promise<void> {
+    await this.drain();
+    const engines = [this.ready?.engine, await this.preloaded?.engine.catch(() => undefined)];
+    this.ready = null;
+    this.preloaded = null;
+    for (const engine of new Set(engines)) await engine?.close();
+  }
+
+  private async takeEngine(packageDir: string, threads: number | undefined): Promise<EngineClient> {
+    const preloaded = this.preloaded;
+    this.preloaded = null;
+    if (
+      preloaded &&
+      preloaded.packageDir === packageDir &&
+      (threads === undefined || threads === preloaded.threads)
+    ) {
+      return preloaded.engine;
+    }
+    if (preloaded) {
+      this.options.log(
+        "info",
+        `initialize asks for ${packageDir} (threads ${threads ?? "default"}); closing the preloaded ${preloaded.packageDir}`,
+      );
+      await (await preloaded.engine.catch(() => null))?.close();
+    }
+    return EngineClient.start(packageDir, this.engineOptions(threads));
+  }
+
+  private engineOptions(threads: number | undefined) {
+    return {
+      ...(threads ? { intraOpNumThreads: threads } : {}),
+      ...(this.options.promptCaches !== undefined ? { promptCaches: this.options.promptCaches } : {}),
+    };
+  }
+
+  private isBound(key: string): boolean {
+    for (const adapters of this.workspaces.values()) if (adapters.some((a) => a.key === key)) return true;
+    return false;
+  }
+
+  private requireReady(): Ready {
+    if (!this.ready) throw serverError("NOT_INITIALIZED", "call initialize first");
+    return this.ready;
+  }
+}
