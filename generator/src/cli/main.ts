@@ -1,13 +1,23 @@
 import { isRepoLoraError } from "../util/errors.ts";
 import type { Command } from "./command.ts";
+import { adaptersCommand } from "./commands/adapters.ts";
 import { completeCommand } from "./commands/complete.ts";
 import { datasetCommand } from "./commands/dataset.ts";
+import { exportCommand } from "./commands/export.ts";
 import { modelCommand } from "./commands/model.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { trainCommand } from "./commands/train.ts";
 
 /** Every subcommand, in the order `--help` lists them. Each lives in its own file under commands/. */
-const commands: Command[] = [datasetCommand, trainCommand, modelCommand, serveCommand, completeCommand];
+const commands: Command[] = [
+  datasetCommand,
+  trainCommand,
+  adaptersCommand,
+  exportCommand,
+  modelCommand,
+  serveCommand,
+  completeCommand,
+];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
