@@ -3,6 +3,7 @@ import type { Command } from "./command.ts";
 import { adaptersCommand } from "./commands/adapters.ts";
 import { completeCommand } from "./commands/complete.ts";
 import { datasetCommand } from "./commands/dataset.ts";
+import { evalCommand } from "./commands/eval.ts";
 import { exportCommand } from "./commands/export.ts";
 import { modelCommand } from "./commands/model.ts";
 import { serveCommand } from "./commands/serve.ts";
@@ -12,6 +13,7 @@ import { trainCommand } from "./commands/train.ts";
 const commands: Command[] = [
   datasetCommand,
   trainCommand,
+  evalCommand,
   adaptersCommand,
   exportCommand,
   modelCommand,
