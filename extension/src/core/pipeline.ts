@@ -17,16 +17,11 @@ export type CompleteResult = Methods["complete"]["result"];
 /** Asks the model; must reject (or resolve with stopReason "cancelled") once `signal` aborts. */
 export type ModelCall = (params: CompleteParams, signal: AbortSignal) => Promise<CompleteResult>;
 
-export interface CompletionInput {
-  workspace: string;
-  documentUri: string;
-  path: string;
-  languageId: string;
-  repoName: string;
-  /** Document text before and after the cursor. */
-  prefix: string;
-  suffix: string;
-}
+/** What the editor knows at the cursor: the protocol's request minus what the pipeline adds (context, limits). */
+export type CompletionInput = Pick<
+  CompleteParams,
+  "workspace" | "documentUri" | "path" | "languageId" | "repoName" | "prefix" | "suffix"
+>;
 
 export interface PipelineSettings {
   debounceMs: number;
