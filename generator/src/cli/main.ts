@@ -1,6 +1,7 @@
 import { isRepoLoraError } from "../util/errors.ts";
 import type { Command } from "./command.ts";
 import { adaptersCommand } from "./commands/adapters.ts";
+import { benchCommand } from "./commands/bench.ts";
 import { completeCommand } from "./commands/complete.ts";
 import { datasetCommand } from "./commands/dataset.ts";
 import { evalCommand } from "./commands/eval.ts";
@@ -19,6 +20,7 @@ const commands: Command[] = [
   modelCommand,
   serveCommand,
   completeCommand,
+  benchCommand,
 ];
 
 function usage(): string {

@@ -9,10 +9,16 @@ import { join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import {
   buildPrompt,
+  buildRetrievalIndex,
+  type ChosenContext,
   DEFAULT_BUDGET,
   estimateTokens,
   getTemplate,
   type PromptBudget,
+  type RetrievalIndex,
+  type RetrievedContext,
+  retrievalOptionsForBudget,
+  retrieveContext,
   type SymbolIndex,
   selectContext,
   type TemplateId,
@@ -55,6 +61,8 @@ export interface BuildOptions {
   tokenizer?: string;
   /** null disables the on-disk parse cache. */
   cacheDir?: string | null;
+  /** Append BM25-retrieved snippets (runtime/src/prompt/retrieval.ts) after the definitions. Default off. */
+  retrieval?: boolean;
   maxFileBytes?: number;
   progress: Progress;
   signal?: AbortSignal;
@@ -181,6 +189,10 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     };
     progress.phase("building examples", evalFiles.length + trainParsed.length);
     const evalIndex = buildSymbolIndex(headParsed);
+    // Retrieval, like the symbol index, sees HEAD for evaluation and the cutoff snapshot for training.
+    const evalRetrieval = options.retrieval
+      ? buildRetrievalIndex(headFiles, retrievalOptionsForBudget(budget))
+      : undefined;
     const evalRecords: DatasetRecord[] = [];
     const dedup = new NearDuplicateIndex();
     for (const file of evalFiles.map(withParse).map(withStarts)) {
@@ -195,13 +207,17 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
         sampling,
       );
       for (const span of spans) {
-        const record = makeRecord(recordContext, file, info.head, "eval", span, evalIndex);
+        const record = makeRecord(recordContext, file, info.head, "eval", span, evalIndex, evalRetrieval);
         evalRecords.push(record);
         dedup.add(record.middle);
       }
       progress.tick();
     }
     const trainIndex = plan.mode === "time" ? buildSymbolIndex(trainParsed) : evalIndex;
+    const trainRetrieval =
+      options.retrieval && plan.mode === "time"
+        ? buildRetrievalIndex(trainFiles, retrievalOptionsForBudget(budget))
+        : evalRetrieval;
     const trainRecords: DatasetRecord[] = [];
     let dedupRemoved = 0;
     for (const file of trainParsed.map(withStarts)) {
@@ -215,7 +231,9 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
           dedupRemoved += 1;
           continue;
         }
-        trainRecords.push(makeRecord(recordContext, file, trainCommit, "train", span, trainIndex));
+        trainRecords.push(
+          makeRecord(recordContext, file, trainCommit, "train", span, trainIndex, trainRetrieval),
+        );
       }
       progress.tick();
     }
@@ -326,12 +344,18 @@ function makeRecord(
   split: "train" | "eval",
   span: { kind: DatasetRecord["span"]["kind"]; start: number; end: number },
   index: SymbolIndex,
+  retrieval?: RetrievalIndex,
 ): DatasetRecord {
   const prefix = file.text.slice(0, span.start);
   const middle = file.text.slice(span.start, span.end);
   const suffix = file.text.slice(span.end);
   const template = getTemplate(context.template);
-  const chosen = selectContext(file.path, prefix, suffix, index);
+  const chosen: Array<ChosenContext | RetrievedContext> = selectContext(file.path, prefix, suffix, index);
+  if (retrieval) {
+    // The middle's own lines (and those around them) are never retrieved: the answer must not leak.
+    const excludeLines = { start: lineOf(file.starts, span.start), end: lineOf(file.starts, span.end) + 1 };
+    chosen.push(...retrieveContext(retrieval, { path: file.path, prefix, suffix, excludeLines }));
+  }
   const prompt = buildPrompt({
     template,
     repoName: context.repoName,
@@ -342,7 +366,7 @@ function makeRecord(
     budget: context.budget,
     countTokens: context.countTokens,
   });
-  const kept = new Set(prompt.context.map((c) => c.path));
+  const kept = new Set(prompt.context); // by identity: a path may come both as definitions and as retrieval
   const startByte = Buffer.byteLength(prefix, "utf8");
   return {
     schema: DATASET_SCHEMA_VERSION,
@@ -355,7 +379,7 @@ function makeRecord(
     prefix: prompt.prefix,
     middle,
     suffix: prompt.suffix,
-    context: chosen.filter((c) => kept.has(c.path)),
+    context: chosen.filter((c) => kept.has(c)),
     span: {
       kind: span.kind,
       startByte,

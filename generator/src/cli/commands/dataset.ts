@@ -25,6 +25,8 @@ Options:
   --seed <n>             Sampling seed (default ${DEFAULT_SAMPLING.seed}).
   --span-mix <k=w,...>   Weights of span kinds, e.g. rest_of_line=3,statement=2,block=1.
   --no-cache             Do not read or write the parse cache.
+  --retrieval            Add BM25-retrieved code windows to each prompt's context, after the definitions
+                         (--no-retrieval: off, the default; \`repolora bench\` measures both).
   --json                 Print dataset.json to stdout instead of the summary.
 
 Example:
@@ -48,6 +50,8 @@ export const datasetCommand: Command = {
       seed: { type: "string" },
       "span-mix": { type: "string" },
       "no-cache": { type: "boolean" },
+      retrieval: { type: "boolean" },
+      "no-retrieval": { type: "boolean" },
       json: { type: "boolean" },
     });
     const repo = positionals[0];
@@ -98,6 +102,7 @@ export const datasetCommand: Command = {
         ...(values.tokenizer !== undefined ? { tokenizer: values.tokenizer } : {}),
         sampling: { seed: numberOption("seed", values.seed, DEFAULT_SAMPLING.seed), spanMix },
         ...(values["no-cache"] ? { cacheDir: null } : {}),
+        retrieval: (values.retrieval ?? false) && !values["no-retrieval"],
         progress,
         signal: cancel.signal,
       });

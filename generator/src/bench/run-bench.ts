@@ -1,0 +1,396 @@
+/**
+ * `repolora bench`: is the repo adapter worth training? For each repository: build the time-split dataset twice
+ * (definitions only, and definitions + retrieval: the same examples and ids, other context), train an adapter
+ * on the plain one, then score on the same held-out examples base, base + retrieval, adapter, adapter +
+ * retrieval and a control adapter (same recipe, trained on the next repository of the list) with and without
+ * retrieval. Scores come from the trainer's metrics (generator/trainer/tools/bench_eval.py); intervals,
+ * tables and the chart from ./report.ts.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import type { Progress } from "../cli/progress.ts";
+import { buildDataset } from "../dataset/build.ts";
+import { DatasetManifest } from "../dataset/record.ts";
+import { openRepo } from "../mine/repo.ts";
+import { localModelDir, templateForBaseModel } from "../train/base-model.ts";
+import { PROJECT_ROOT, trainerPython } from "../train/python-env.ts";
+import { runTrainer } from "../train/run-trainer.ts";
+import { throwIfCancelled } from "../util/cancel.ts";
+import { RepoLoraError } from "../util/errors.ts";
+import {
+  type BenchResults,
+  type RepoResult,
+  renderMarkdown,
+  renderSvg,
+  type ScoresFile,
+  summarise,
+} from "./report.ts";
+import { type BootstrapOptions, DEFAULT_BOOTSTRAP } from "./stats.ts";
+
+export interface BenchOptions {
+  repos: string[];
+  out: string;
+  base: string;
+  /** Optimizer steps per adapter. */
+  steps: number;
+  /** Prompt budget and training sequence cap. */
+  maxTokens: number;
+  /** Held-out examples scored per repo (a seeded sample; 0 = all). */
+  limit: number;
+  maxNewTokens: number;
+  seed: number;
+  cutoff?: string;
+  evalShare?: number;
+  languages?: string[] | null;
+  /** Extra `python -m repolora_trainer train` flags, e.g. ["--rank", "4", "--micro-batch", "1"]. */
+  trainArgs?: string[];
+  threads?: number;
+  bootstrap?: BootstrapOptions;
+  /** Reuse a repo's datasets and adapter from an earlier run into the same --out when HEAD is unchanged. */
+  reuse?: boolean;
+  /** The command line, recorded in the results. */
+  command: string;
+  progress: Progress;
+  signal?: AbortSignal;
+}
+
+interface PreparedRepo {
+  name: string;
+  root: string;
+  remote: string | null;
+  head: string;
+  dir: string;
+  plain: string;
+  retrieval: string;
+  manifest: DatasetManifest;
+  adapterDir: string;
+  training: { seconds: number | null; steps: number | null; loss: number | null };
+}
+
+const BENCH_EVAL = join(PROJECT_ROOT, "generator", "trainer", "tools", "bench_eval.py");
+
+export async function runBench(options: BenchOptions): Promise<{ results: BenchResults; out: string }> {
+  const started = Date.now();
+  if (options.repos.length === 0) throw new RepoLoraError("BAD_ARGUMENT", "Give at least one repository.");
+  const out = resolve(options.out);
+  await mkdir(out, { recursive: true });
+  const { progress, signal } = options;
+  const bootstrap = options.bootstrap ?? DEFAULT_BOOTSTRAP;
+  const template = templateForBaseModel(options.base);
+  const modelDir = localModelDir(options.base);
+  const tokenizer =
+    modelDir && existsSync(join(modelDir, "tokenizer.json")) ? join(modelDir, "tokenizer.json") : undefined;
+
+  // 1. Datasets (twice per repo) and one adapter per repo.
+  const prepared: PreparedRepo[] = [];
+  const usedNames = new Set<string>();
+  for (const repo of options.repos) {
+    throwIfCancelled(signal);
+    const { info } = await openRepo(repo);
+    let name = info.name;
+    for (let k = 2; usedNames.has(name); k += 1) name = `${info.name}-${k}`;
+    usedNames.add(name);
+    const dir = join(out, "repos", name);
+    const datasetOptions = {
+      repo,
+      force: true,
+      ...(options.cutoff !== undefined ? { cutoff: options.cutoff } : {}),
+      ...(options.evalShare !== undefined ? { evalShare: options.evalShare } : {}),
+      languages: options.languages ?? null,
+      template,
+      budget: { maxTokens: options.maxTokens, suffixShare: 0.2, contextShare: 0.3 },
+      ...(tokenizer ? { tokenizer } : {}),
+      sampling: { seed: options.seed },
+      progress,
+      ...(signal ? { signal } : {}),
+    };
+    const plainDir = join(dir, "dataset");
+    const retrievalDir = join(dir, "dataset-retrieval");
+    const adapterDir = join(dir, "adapter");
+    const reused = options.reuse ? reusable(plainDir, retrievalDir, adapterDir, info.head, options) : null;
+    let manifest: DatasetManifest;
+    let training: PreparedRepo["training"];
+    if (reused) {
+      progress.log(`bench: ${name}: reusing datasets and adapter from ${dir}`);
+      ({ manifest, training } = reused);
+    } else {
+      progress.log(`bench: ${name}: building datasets (plain and retrieval)`);
+      manifest = (await buildDataset({ ...datasetOptions, out: plainDir, retrieval: false })).manifest;
+      await buildDataset({ ...datasetOptions, out: retrievalDir, retrieval: true });
+    }
+    assertSameExamples(plainDir, retrievalDir);
+    if (manifest.counts.train === 0 || manifest.counts.eval === 0) {
+      throw new RepoLoraError(
+        "BAD_DATASET",
+        `${name}: ${manifest.counts.train} training and ${manifest.counts.eval} evaluation examples; the benchmark needs both.`,
+        "Pick a repository with history before and after the cutoff, or pass --cutoff.",
+      );
+    }
+    if (!reused) {
+      progress.log(`bench: ${name}: training the adapter (${options.steps} steps)`);
+      training = await train(options, plainDir, adapterDir);
+    }
+    prepared.push({
+      name,
+      root: info.root,
+      remote: info.remote,
+      head: info.head,
+      dir,
+      plain: plainDir,
+      retrieval: retrievalDir,
+      manifest,
+      adapterDir,
+      training: training!,
+    });
+  }
+
+  // 2. Scores: each repo's held-out examples under every system; the control is the next repo's adapter.
+  const repos: RepoResult[] = [];
+  let device = "cpu";
+  for (const [i, repo] of prepared.entries()) {
+    throwIfCancelled(signal);
+    const control = prepared.length > 1 ? prepared[(i + 1) % prepared.length]! : null;
+    const scoresPath = join(repo.dir, "scores.json");
+    progress.log(`bench: ${repo.name}: scoring ${control ? "6" : "4"} systems`);
+    await runBenchEval(options, repo, control, scoresPath);
+    const scores = JSON.parse(readFileSync(scoresPath, "utf8")) as ScoresFile;
+    device = `${scores.device} (${scores.threads} torch threads)`;
+    repos.push({
+      name: repo.name,
+      root: repo.root,
+      remote: repo.remote,
+      head: repo.head,
+      cutoff: {
+        commit: repo.manifest.cutoff.commit,
+        time: repo.manifest.cutoff.time,
+        source: repo.manifest.cutoff.source,
+      },
+      datasets: { plain: repo.plain, retrieval: repo.retrieval },
+      counts: {
+        train: repo.manifest.counts.train,
+        eval: repo.manifest.counts.eval,
+        scored: scores.examples.length,
+      },
+      retrievalShare: retrievalShare(repo.retrieval, new Set(scores.examples.map((e) => e.id))),
+      adapter: {
+        dir: repo.adapterDir,
+        trainSeconds: repo.training.seconds,
+        steps: repo.training.steps,
+        loss: repo.training.loss,
+        bytes: folderBytes(repo.adapterDir, /\.safetensors$/),
+      },
+      control: control ? { trainedOn: control.name, dir: control.adapterDir } : null,
+      summary: summarise(scores, bootstrap),
+      scoresFile: scoresPath,
+    });
+  }
+
+  const results: BenchResults = {
+    schema: 1,
+    createdAt: new Date().toISOString(),
+    command: options.command,
+    machine: {
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? "unknown",
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      device,
+    },
+    settings: {
+      base: options.base,
+      steps: options.steps,
+      maxTokens: options.maxTokens,
+      limit: options.limit,
+      maxNewTokens: options.maxNewTokens,
+      seed: options.seed,
+      bootstrap,
+    },
+    repos,
+    seconds: (Date.now() - started) / 1000,
+  };
+  await writeFile(join(out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(out, "results.md"), renderMarkdown(results));
+  await writeFile(join(out, "results.svg"), renderSvg(results));
+  return { results, out };
+}
+
+/** Datasets and adapter of an earlier run of the same HEAD, or null when anything is missing or stale. */
+function reusable(
+  plainDir: string,
+  retrievalDir: string,
+  adapterDir: string,
+  head: string,
+  options: BenchOptions,
+): { manifest: DatasetManifest; training: PreparedRepo["training"] } | null {
+  const bundle = join(adapterDir, "repolora.json");
+  if (
+    ![join(plainDir, "dataset.json"), join(retrievalDir, "dataset.json"), bundle].every((p) => existsSync(p))
+  )
+    return null;
+  const manifest = DatasetManifest.parse(JSON.parse(readFileSync(join(plainDir, "dataset.json"), "utf8")));
+  const o = manifest.options;
+  const sameData =
+    manifest.repo.head === head &&
+    o.maxPromptTokens === options.maxTokens &&
+    o.seed === options.seed &&
+    JSON.stringify(o.languages ?? null) === JSON.stringify(options.languages ?? null) &&
+    (options.cutoff === undefined || manifest.cutoff.source !== "default");
+  if (!sameData) return null;
+  const recorded = JSON.parse(readFileSync(bundle, "utf8")) as {
+    training?: { seconds?: number; steps?: number; loss?: number };
+  };
+  const t = recorded.training ?? {};
+  if (t.steps !== options.steps) return null;
+  return { manifest, training: { seconds: t.seconds ?? null, steps: t.steps ?? null, loss: t.loss ?? null } };
+}
+
+function evalIds(datasetDir: string): string[] {
+  return readFileSync(join(datasetDir, "eval.jsonl"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { id: string }).id);
+}
+
+/** The two variants must differ only in context: same held-out examples, same ids, same order. */
+function assertSameExamples(plain: string, retrieval: string): void {
+  const a = evalIds(plain);
+  const b = evalIds(retrieval);
+  if (a.length !== b.length || a.some((id, i) => id !== b[i])) {
+    throw new RepoLoraError(
+      "BAD_DATASET",
+      `The datasets with and without retrieval hold different evaluation examples (${a.length} vs ${b.length}).`,
+    );
+  }
+}
+
+function retrievalShare(datasetDir: string, ids: ReadonlySet<string>): number {
+  let scored = 0;
+  let withRetrieval = 0;
+  for (const line of readFileSync(join(datasetDir, "eval.jsonl"), "utf8").split("\n")) {
+    if (!line) continue;
+    const record = JSON.parse(line) as { id: string; context: Array<{ reason: string }> };
+    if (!ids.has(record.id)) continue;
+    scored += 1;
+    if (record.context.some((c) => c.reason === "retrieval")) withRetrieval += 1;
+  }
+  return scored > 0 ? withRetrieval / scored : 0;
+}
+
+function folderBytes(dir: string, pattern: RegExp): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir)
+    .filter((name) => pattern.test(name))
+    .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+}
+
+async function train(
+  options: BenchOptions,
+  datasetDir: string,
+  adapterDir: string,
+): Promise<PreparedRepo["training"]> {
+  const args = [
+    "train",
+    "--dataset",
+    datasetDir,
+    "--out",
+    adapterDir,
+    "--base-model",
+    options.base,
+    "--max-tokens",
+    String(options.maxTokens),
+    "--max-steps",
+    String(options.steps),
+    "--seed",
+    String(options.seed),
+    "--no-eval",
+    ...(options.threads ? ["--threads", String(options.threads)] : []),
+    ...(options.trainArgs ?? []),
+  ];
+  const logTail: string[] = [];
+  const result = await runTrainer({
+    args,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onEvent: (event) => {
+      if (event.event === "step")
+        options.progress.update(event.step, `loss ${event.loss?.toFixed(3) ?? "?"}`);
+      if (event.event === "start") options.progress.phase("training", Number(event.steps ?? 0));
+    },
+    onLog: (line) => {
+      logTail.push(line);
+      if (logTail.length > 20) logTail.shift();
+    },
+  });
+  options.progress.done();
+  if (result.error || !result.done) {
+    if (result.error?.code === "CANCELLED") throw new RepoLoraError("CANCELLED", "Benchmark cancelled.");
+    throw new RepoLoraError(
+      "TRAINER_FAILED",
+      `Training failed (${result.error?.code ?? result.exitCode}): ${result.error?.message ?? logTail.join("\n")}`,
+    );
+  }
+  const done = result.done as { seconds?: number; steps?: number; loss?: number | null };
+  return { seconds: done.seconds ?? null, steps: done.steps ?? null, loss: done.loss ?? null };
+}
+
+function runBenchEval(
+  options: BenchOptions,
+  repo: PreparedRepo,
+  control: PreparedRepo | null,
+  outPath: string,
+): Promise<void> {
+  const args = [
+    BENCH_EVAL,
+    "--base",
+    options.base,
+    "--dataset",
+    `plain=${repo.plain}`,
+    "--dataset",
+    `retrieval=${repo.retrieval}`,
+    "--adapter",
+    `adapter=${repo.adapterDir}`,
+    ...(control ? ["--adapter", `control=${control.adapterDir}`] : []),
+    "--limit",
+    String(options.limit),
+    "--max-new-tokens",
+    String(options.maxNewTokens),
+    "--max-tokens",
+    String(options.maxTokens),
+    ...(options.threads ? ["--threads", String(options.threads)] : []),
+    "--out",
+    outPath,
+  ];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(trainerPython(), args, {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, PYTHONUNBUFFERED: "1", TOKENIZERS_PARALLELISM: "false" },
+    });
+    const tail: string[] = [];
+    createInterface({ input: child.stderr }).on("line", (line) => {
+      const match = /^bench_eval: (\d+)\/(\d+)$/.exec(line);
+      if (match) {
+        if (match[1] === "1") options.progress.phase(`scoring ${repo.name}`, Number(match[2]));
+        options.progress.update(Number(match[1]));
+        return;
+      }
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+    });
+    const onAbort = () => child.kill("SIGTERM");
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    child.on("error", (e) =>
+      reject(new RepoLoraError("TRAINER_FAILED", `Could not start bench_eval: ${e.message}`)),
+    );
+    child.on("close", (code) => {
+      options.signal?.removeEventListener("abort", onAbort);
+      options.progress.done();
+      if (options.signal?.aborted) reject(new RepoLoraError("CANCELLED", "Benchmark cancelled."));
+      else if (code === 0) resolvePromise();
+      else reject(new RepoLoraError("TRAINER_FAILED", `bench_eval exited with ${code}:\n${tail.join("\n")}`));
+    });
+  });
+}

@@ -1,0 +1,120 @@
+import { formatInterval } from "../../bench/report.ts";
+import { runBench } from "../../bench/run-bench.ts";
+import { DEFAULT_BOOTSTRAP } from "../../bench/stats.ts";
+import { DEFAULT_BASE_MODEL } from "../../train/base-model.ts";
+import { checkTrainerEnv } from "../../train/python-env.ts";
+import { RepoLoraError } from "../../util/errors.ts";
+import { cancelOnSignals, numberOption, parseCommandArgs } from "../args.ts";
+import type { Command } from "../command.ts";
+import { createProgress } from "../progress.ts";
+
+const HELP = `Usage: repolora bench <repo...> --out <dir> [options]
+
+Is the repo adapter worth training? For each repository: builds the time-split dataset with and without
+retrieval context (same examples), trains an adapter, and scores on the same held-out examples: base,
+base+retrieval, adapter, adapter+retrieval, and a control adapter (trained on the next repository of the list)
+with and without retrieval. Writes results.json, results.md and results.svg, with paired-bootstrap 95%
+intervals for each difference, a per-language breakdown and costs (training seconds, adapter bytes, latency).
+
+Options:
+  --out <dir>            Output folder (datasets, adapters and results go under it; reused runs overwrite)
+  --base <model>         Base model folder or hub id (default ${DEFAULT_BASE_MODEL})
+  --steps <n>            Training steps per adapter (default 20)
+  --max-tokens <n>       Prompt budget and sequence cap (default 512)
+  --limit <n>            Held-out examples scored per repo, a seeded sample (default 50; 0 = all)
+  --max-new-tokens <n>   Generation cap per completion (default 48)
+  --rank <n>             LoRA rank (default: the trainer's, 16)
+  --micro-batch <n>      Examples per forward pass (default: the trainer's)
+  --threads <n>          torch CPU threads (default: torch's)
+  --cutoff, --eval-share, --languages, --seed   As for \`repolora dataset\`
+  --reuse                Keep datasets and adapters an earlier run left in --out (same HEAD): re-score only
+  --resamples <n>        Bootstrap resamples (default ${DEFAULT_BOOTSTRAP.resamples})
+  --json                 Print results.json to stdout
+
+Example:
+  repolora bench ../repo-a ../repo-b --out /tmp/bench --base ./models/qwen --steps 10 --limit 20`;
+
+export const benchCommand: Command = {
+  name: "bench",
+  summary: "Benchmark base vs adapter vs retrieval vs a control adapter on held-out code of several repos",
+  help: HELP,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(args, {
+      out: { type: "string" },
+      base: { type: "string" },
+      steps: { type: "string" },
+      "max-tokens": { type: "string" },
+      limit: { type: "string" },
+      "max-new-tokens": { type: "string" },
+      rank: { type: "string" },
+      "micro-batch": { type: "string" },
+      threads: { type: "string" },
+      cutoff: { type: "string" },
+      "eval-share": { type: "string" },
+      languages: { type: "string" },
+      seed: { type: "string" },
+      resamples: { type: "string" },
+      reuse: { type: "boolean" },
+      json: { type: "boolean" },
+    });
+    if (positionals.length === 0)
+      throw new RepoLoraError("BAD_ARGUMENT", "Give one or more repository paths.", HELP.split("\n")[0]);
+    if (!values.out)
+      throw new RepoLoraError("BAD_ARGUMENT", "--out <dir> is required.", "e.g. --out /tmp/bench");
+    await checkTrainerEnv();
+    const trainArgs: string[] = [];
+    if (values.rank) trainArgs.push("--rank", String(numberOption("rank", values.rank, 16, 1)));
+    if (values["micro-batch"])
+      trainArgs.push("--micro-batch", String(numberOption("micro-batch", values["micro-batch"], 4, 1)));
+    const threads = numberOption("threads", values.threads, 0);
+    const cancel = cancelOnSignals();
+    const progress = createProgress();
+    try {
+      const { results, out } = await runBench({
+        repos: positionals,
+        out: values.out,
+        base: values.base ?? DEFAULT_BASE_MODEL,
+        steps: numberOption("steps", values.steps, 20, 1),
+        maxTokens: numberOption("max-tokens", values["max-tokens"], 512, 64),
+        limit: numberOption("limit", values.limit, 50),
+        maxNewTokens: numberOption("max-new-tokens", values["max-new-tokens"], 48, 1),
+        seed: numberOption("seed", values.seed, 1),
+        ...(values.cutoff !== undefined ? { cutoff: values.cutoff } : {}),
+        ...(values["eval-share"] !== undefined
+          ? { evalShare: numberOption("eval-share", values["eval-share"], 0.1) }
+          : {}),
+        languages: values.languages
+          ? values.languages
+              .split(",")
+              .map((l) => l.trim())
+              .filter(Boolean)
+          : null,
+        trainArgs,
+        ...(threads > 0 ? { threads } : {}),
+        bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: numberOption("resamples", values.resamples, 1000, 10) },
+        reuse: values.reuse ?? false,
+        command: ["repolora", "bench", ...args].join(" "),
+        progress,
+        signal: cancel.signal,
+      });
+      progress.done();
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      } else {
+        const lines = [`Benchmark written to ${out} (results.json, results.md, results.svg)`];
+        for (const repo of results.repos) {
+          lines.push(`  ${repo.name}: ${repo.counts.scored} examples`);
+          for (const c of repo.summary.comparisons)
+            lines.push(
+              `    ${`${c.treatment} − ${c.control}`.padEnd(42)} ES ${formatInterval(c.metrics.editSimilarity)}`,
+            );
+        }
+        process.stdout.write(`${lines.join("\n")}\n`);
+      }
+      return 0;
+    } finally {
+      progress.done();
+      cancel.dispose();
+    }
+  },
+};
