@@ -79,8 +79,6 @@ export interface SampleRequest {
   spans: readonly Span[];
   /** When given, only spans whose lines all lie inside these ranges are eligible (evaluation code). */
   onlyLines?: readonly LineRange[];
-  /** When given, spans touching these lines are not eligible (lines that belong to evaluation). */
-  excludeLines?: readonly LineRange[];
 }
 
 export function sampleSpans(request: SampleRequest, options: SamplingOptions): Span[] {
@@ -93,7 +91,6 @@ export function sampleSpans(request: SampleRequest, options: SamplingOptions): S
     const last = lineOf(starts, Math.max(span.start, span.end - 1));
     if (last - first + 1 > options.maxMiddleLines) continue;
     if (request.onlyLines && !withinRanges(request.onlyLines, first, last)) continue;
-    if (request.excludeLines?.some((r) => r.start <= last && first < r.end)) continue;
     if (!(options.spanMix[span.kind] > 0)) continue;
     const list = byKind.get(span.kind) ?? [];
     list.push(span);
