@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { buildDataset } from "../../dataset/build.ts";
 import { DatasetManifest } from "../../dataset/record.ts";
 import { openRepo } from "../../mine/repo.ts";
+import { AdapterRegistry } from "../../registry/registry.ts";
 import { DEFAULT_BASE_MODEL, templateForBaseModel } from "../../train/base-model.ts";
 import type { TrainerEvent, TrainRunEvent } from "../../train/events.ts";
 import { dataHome, defaultAdapterDir, defaultDatasetDir, repoKey } from "../../train/locations.ts";
@@ -129,10 +130,8 @@ export const trainCommand: Command = {
           `dataset: ${manifest.counts.train} train / ${manifest.counts.eval} eval examples in ${datasetDir}`,
         );
 
-      const out = resolve(
-        values.out ??
-          defaultAdapterDir(values["adapters-dir"] ?? join(dataHome(), "adapters"), key, info.head),
-      );
+      const adaptersDir = resolve(values["adapters-dir"] ?? join(dataHome(), "adapters"));
+      const out = resolve(values.out ?? defaultAdapterDir(adaptersDir, key, info.head));
       const trainerArgs = [
         "train",
         "--dataset",
@@ -181,6 +180,7 @@ export const trainCommand: Command = {
         );
       }
       if (!json) process.stdout.write(`Adapter written to ${result.done.adapterDir}\n`);
+      if (!values.out) await activateIfBetter(new AdapterRegistry(adaptersDir), result.done.adapterDir, json);
       return 0;
     } catch (error) {
       if (json && error instanceof RepoLoraError) {
@@ -193,6 +193,20 @@ export const trainCommand: Command = {
     }
   },
 };
+
+/**
+ * A new adapter becomes the repository's active one only when its report card beats the base model; otherwise
+ * the previous active adapter stays, and the user can still choose the new one explicitly.
+ */
+async function activateIfBetter(registry: AdapterRegistry, adapterDir: string, json: boolean): Promise<void> {
+  try {
+    const entry = await registry.activate(adapterDir);
+    if (!json) process.stdout.write(`Active adapter for this repository: ${entry.id}\n`);
+  } catch (error) {
+    if (!(error instanceof RepoLoraError) || json) return;
+    process.stdout.write(`Not made active: ${error.message}\n  ${error.hint ?? ""}\n`);
+  }
+}
 
 function renderEvent(progress: Progress, event: TrainerEvent): void {
   switch (event.event) {

@@ -1,0 +1,71 @@
+/**
+ * `repolora train` end to end on a tiny random model: dataset → Python trainer → bundle → report card, and the
+ * rule that a new adapter becomes the repository's active one only when its report card beats the base model.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
+import { buildFixtureRepo, FIXTURE_EVAL_SHARE } from "./helpers/fixture-repo.ts";
+import { tempDir } from "./helpers/git-repo.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const hasPython = existsSync(join(ROOT, ".venv", "bin", "python"));
+
+describe.skipIf(!hasPython)("repolora train", { timeout: 300_000 }, () => {
+  it("writes a bundle with a report card and activates it only if it beats the base model", () => {
+    const { repo } = buildFixtureRepo();
+    const model = join(tempDir(), "tiny");
+    writeRandomModel(model, TINY_QWEN2);
+    const home = tempDir();
+    const dataset = join(tempDir(), "ds");
+    const build = spawnSync(
+      "node",
+      [
+        join(ROOT, "bin/repolora.mjs"),
+        "dataset",
+        repo.root,
+        "--out",
+        dataset,
+        "--eval-share",
+        String(FIXTURE_EVAL_SHARE),
+      ],
+      { encoding: "utf8" },
+    );
+    expect(build.status, build.stderr).toBe(0);
+    const adapters = join(home, "adapters");
+    const run = spawnSync(
+      "node",
+      [
+        join(ROOT, "bin/repolora.mjs"),
+        "train",
+        repo.root,
+        "--dataset",
+        dataset,
+        "--base",
+        model,
+        "--steps",
+        "2",
+      ].concat(["--adapters-dir", adapters, "--max-tokens", "256"]),
+      { encoding: "utf8", env: { ...process.env, REPOLORA_HOME: home } },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const written = /Adapter written to (.+)/.exec(run.stdout)?.[1];
+    expect(written).toBeDefined();
+    for (const file of ["adapter_config.json", "adapter_model.safetensors", "repolora.json", "report.json"]) {
+      expect(existsSync(join(written!, file)), file).toBe(true);
+    }
+    const report = JSON.parse(readFileSync(join(written!, "report.json"), "utf8"));
+    expect(Object.keys(report.systems)).toEqual(["base", "adapter"]);
+    const repoKey = readdirSync(adapters).find((name) => !name.startsWith("."))!;
+    const activeFile = join(adapters, repoKey, "active.json");
+    if (report.verdict.adapterBetter) {
+      expect(run.stdout).toMatch(/Active adapter for this repository/);
+      expect(JSON.parse(readFileSync(activeFile, "utf8")).adapter).toBe(written!.split("/").pop());
+    } else {
+      expect(run.stdout).toMatch(/Not made active: .*not better than the base model/);
+      expect(existsSync(activeFile)).toBe(false);
+    }
+  });
+});
