@@ -201,6 +201,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
         {
           key: `${file.path}\0${info.head}`,
           text: file.text,
+          starts: file.starts,
           spans: file.parsed.spans,
           ...(plan.mode === "time" ? { onlyLines: plan.lines.get(file.path) ?? [] } : {}),
         },
@@ -223,7 +224,12 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     for (const file of trainParsed.map(withStarts)) {
       await checkpoint(signal);
       const spans = sampleSpans(
-        { key: `${file.path}\0${trainCommit}`, text: file.text, spans: file.parsed.spans },
+        {
+          key: `${file.path}\0${trainCommit}`,
+          text: file.text,
+          starts: file.starts,
+          spans: file.parsed.spans,
+        },
         sampling,
       );
       for (const span of spans) {

@@ -77,16 +77,27 @@ export interface SampleRequest {
   key: string;
   text: string;
   spans: readonly Span[];
+  /** Line starts of `text` when the caller has them (see lineStarts). */
+  starts?: readonly number[];
   /** When given, only spans whose lines all lie inside these ranges are eligible (evaluation code). */
   onlyLines?: readonly LineRange[];
 }
 
+/** True when text[start, end) holds a non-whitespace character; no substring is allocated. */
+function hasContent(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return true;
+  }
+  return false;
+}
+
 export function sampleSpans(request: SampleRequest, options: SamplingOptions): Span[] {
-  const starts = lineStarts(request.text);
+  const starts = request.starts ?? lineStarts(request.text);
   const byKind = new Map<SpanKind, Span[]>();
   for (const span of request.spans) {
-    const middle = request.text.slice(span.start, span.end);
-    if (!middle.trim() || middle.length > options.maxMiddleChars) continue;
+    if (span.end - span.start > options.maxMiddleChars || !hasContent(request.text, span.start, span.end))
+      continue;
     const first = lineOf(starts, span.start);
     const last = lineOf(starts, Math.max(span.start, span.end - 1));
     if (last - first + 1 > options.maxMiddleLines) continue;

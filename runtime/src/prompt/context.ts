@@ -43,10 +43,26 @@ export const DEFAULT_CONTEXT_OPTIONS: ContextOptions = {
 const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*/g;
 const MIN_NAME_LENGTH = 3;
 
+function lastLines(text: string, count: number): string {
+  let start = text.length;
+  for (let i = 0; i < count && start > 0; i += 1) start = text.lastIndexOf("\n", start - 1);
+  return start <= 0 ? text : text.slice(start + 1);
+}
+
+function firstLines(text: string, count: number): string {
+  let end = -1;
+  for (let i = 0; i < count; i += 1) {
+    end = text.indexOf("\n", end + 1);
+    if (end < 0) return text;
+  }
+  return text.slice(0, end);
+}
+
 /** Identifiers near the cursor, nearest first, each once. */
 export function identifiersNear(prefix: string, suffix: string, options: ContextOptions): string[] {
-  const before = prefix.split("\n").slice(-options.prefixLines).reverse();
-  const after = suffix.split("\n").slice(0, options.suffixLines);
+  // Only the lines near the cursor are split: the prefix can be a whole file.
+  const before = lastLines(prefix, options.prefixLines).split("\n").reverse();
+  const after = firstLines(suffix, options.suffixLines).split("\n");
   const seen = new Set<string>();
   const names: string[] = [];
   // Interleave lines by distance from the cursor: the line before, the line after, and so on.
