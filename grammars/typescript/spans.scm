@@ -1,4 +1,4 @@
-; FIM span candidates for TypeScript; grammars/tsx/spans.scm is this file plus JSX. Capture names are span
+; FIM span candidates for TypeScript; grammars/tsx/spans.scm inherits this file and adds JSX. Capture names are span
 ; kinds; see generator/src/parse/spans.ts.
 
 ; statement: one whole statement. Function and class declarations are left out: their bodies are blocks.

@@ -1,5 +1,5 @@
 ; Definitions (aider-style @name.definition.<kind> + @definition.<kind>) and imports (@import) for
-; TypeScript; grammars/tsx/tags.scm is the same. Adapted from tree-sitter-javascript's and
+; TypeScript; grammars/tsx/tags.scm inherits it. Adapted from tree-sitter-javascript's and
 ; tree-sitter-typescript's queries/tags.scm (MIT). When several patterns find one name, the earliest
 ; pattern wins (generator/src/parse/tags.ts).
 

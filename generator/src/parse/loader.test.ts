@@ -37,3 +37,17 @@ describe("loader", () => {
     await expect(loadGrammar("cobol")).rejects.toThrow(GrammarError);
   });
 });
+
+describe("query inheritance", () => {
+  it("prepends the inherited language's query of the same name", async () => {
+    const { querySource } = await import("./loader.ts");
+    const { grammarFiles } = await import("./languages.ts");
+    const tsx = await querySource(grammarFiles("tsx").spans);
+    const typescript = await querySource(grammarFiles("typescript").spans);
+    expect(tsx.startsWith(typescript)).toBe(true);
+    expect(tsx).toContain("(jsx_expression (expression) @expression)");
+    expect(await querySource(grammarFiles("tsx").tags)).toContain(
+      await querySource(grammarFiles("typescript").tags),
+    );
+  });
+});

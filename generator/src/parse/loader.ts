@@ -92,9 +92,29 @@ async function buildGrammar(id: string): Promise<Grammar> {
   return { id, language, parser, spans, tags };
 }
 
+/**
+ * A query file may start with `; inherits: <lang>[,<lang>]` (nvim-treesitter's convention): the same-named
+ * query of those languages is prepended, so a grammar that extends another (tsx → typescript) states only
+ * what it adds.
+ */
+export async function querySource(file: URL): Promise<string> {
+  const text = await readFile(file, "utf8");
+  const inherits = /^;\s*inherits:\s*([\w,\s]+?)\s*$/m.exec(text.split("\n", 1)[0] ?? "");
+  if (!inherits) return text;
+  const name = file.pathname.slice(file.pathname.lastIndexOf("/") + 1);
+  const parents = inherits[1]!
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const inherited = await Promise.all(
+    parents.map((parent) => querySource(new URL(`../${parent}/${name}`, file))),
+  );
+  return [...inherited, text].join("\n");
+}
+
 async function compile(id: string, language: Language, file: URL): Promise<Query> {
   try {
-    return new Query(language, await readFile(file, "utf8"));
+    return new Query(language, await querySource(file));
   } catch (error) {
     throw new GrammarError(id, `cannot use ${fileURLToPath(file)}: ${String(error)}`, { cause: error });
   }
