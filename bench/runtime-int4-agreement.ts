@@ -8,7 +8,8 @@
  * against the file itself.
  */
 import { readFileSync } from "node:fs";
-import { argmax, DecoderEngine } from "../runtime/src/engine/decoder-engine.ts";
+import { DecoderEngine } from "../runtime/src/engine/decoder-engine.ts";
+import { argmax } from "../runtime/src/engine/sampling.ts";
 import { openModelPackage } from "../runtime/src/model/package.ts";
 import { loadTokenizer } from "../runtime/src/model/tokenizer.ts";
 

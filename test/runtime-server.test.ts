@@ -301,6 +301,30 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
       );
     });
 
+    it("samples with temperature/top-p reproducibly for a seed; temperature 0 is greedy", async () => {
+      const ask = async (extra: Record<string, number>) =>
+        ok(
+          await rpc.request("complete", {
+            ...document,
+            workspace: "ws-sampling",
+            prefix: PREFIX,
+            suffix: SUFFIX,
+            multiline: true,
+            maxTokens: 12,
+            ...extra,
+          }),
+        );
+      const greedy = await ask({});
+      expect((await ask({ temperature: 0, seed: 5 })).text).toBe(greedy.text);
+      const sampled = await ask({ temperature: 1.5, topP: 1, seed: 11 });
+      expect((await ask({ temperature: 1.5, topP: 1, seed: 11 })).text).toBe(sampled.text);
+      // Several seeds at a high temperature cannot all reproduce the greedy text on a random model.
+      const texts = new Set<string>();
+      for (const seed of [1, 2, 3, 4]) texts.add((await ask({ temperature: 2, topP: 1, seed })).text);
+      texts.add(greedy.text);
+      expect(texts.size).toBeGreaterThan(1);
+    });
+
     it("reuses the KV cache when typing forward: same output as a cold run, reused tokens reported", async () => {
       ok(
         await rpc.request("setWorkspaceAdapters", {

@@ -19,6 +19,7 @@ import {
 } from "../model/graph-io.ts";
 import type { ModelPackage } from "../model/package.ts";
 import type { KvCache } from "./kv-cache.ts";
+import { type Sampling, tokenChooser } from "./sampling.ts";
 
 export interface EngineOptions {
   /** Threads for one operator; default: onnxruntime's choice (the physical cores). */
@@ -49,6 +50,8 @@ export interface GenerateOptions {
   prefix?: KvCache;
   /** Checked after each emitted token with all of them; a reason ends generation (text stop rules). */
   stopAfter?: (tokens: readonly number[]) => TextStopReason | null;
+  /** Temperature / top-p sampling; greedy when absent or at temperature 0. */
+  sampling?: Sampling;
 }
 
 export type StopReason = "stop-token" | "max-tokens" | "cancelled" | TextStopReason;
@@ -178,6 +181,7 @@ export class DecoderEngine {
       );
     }
     const stop = new Set(options.stopTokenIds ?? this.pkg.manifest.stopTokenIds);
+    const choose = tokenChooser(options.sampling);
     const tokens: number[] = [];
     const started = performance.now();
     let decodeStart = started;
@@ -194,7 +198,7 @@ export class DecoderEngine {
     let { logits, cache } = await this.forward(prompt.slice(prefix.length), prefix);
     decodeStart = performance.now();
     for (;;) {
-      const next = argmax(logits);
+      const next = choose(logits);
       if (stop.has(next)) return result("stop-token", cache);
       tokens.push(next);
       options.onToken?.(next, logits);
@@ -227,11 +231,4 @@ export class DecoderEngine {
     }
     return feeds;
   }
-}
-
-/** Index of the largest value (the first one on ties). */
-export function argmax(values: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
 }

@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import type { CompletionStopSpec } from "../complete/stop-rules.ts";
 import { RuntimeError } from "../errors.ts";
 import type { ModelPackageManifest } from "../model/manifest.ts";
+import type { Sampling } from "./sampling.ts";
 import type {
   EngineInfo,
   EngineRequest,
@@ -32,6 +33,8 @@ export interface ClientGenerateOptions {
   cacheKey?: string;
   /** Text stop rules (end of line / block), applied in the worker after each token. */
   stop?: CompletionStopSpec;
+  /** Temperature / top-p sampling; greedy when absent. */
+  sampling?: Sampling;
 }
 
 export class EngineClient {
@@ -82,6 +85,7 @@ export class EngineClient {
         ...(options.adapters ? { adapters: options.adapters } : {}),
         ...(options.cacheKey !== undefined ? { cacheKey: options.cacheKey } : {}),
         ...(options.stop ? { stop: options.stop } : {}),
+        ...(options.sampling ? { sampling: options.sampling } : {}),
       };
       return (await this.channel.call(request, options.onToken)) as GenerateWorkerResult;
     } finally {

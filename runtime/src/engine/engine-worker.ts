@@ -104,6 +104,7 @@ async function generate(
     ...(request.stopTokenIds ? { stopTokenIds: request.stopTokenIds } : {}),
     ...(hit ? { prefix: hit.cache } : {}),
     ...(stopper ? { stopAfter: (tokens: readonly number[]) => stopper.check(tokens) } : {}),
+    ...(request.sampling ? { sampling: request.sampling } : {}),
     isCancelled: () => Atomics.load(flag, 0) !== 0,
     onToken: (token, stepLogits) => {
       if (request.returnLogits) logits.push(stepLogits.slice());

@@ -2,6 +2,7 @@
 import type { CompletionStopSpec } from "../complete/stop-rules.ts";
 import type { ModelPackageManifest } from "../model/manifest.ts";
 import type { EngineOptions, StopReason } from "./decoder-engine.ts";
+import type { Sampling } from "./sampling.ts";
 
 export interface WeightedAdapterKey {
   key: string;
@@ -34,6 +35,8 @@ export type EngineRequest =
       cacheKey?: string;
       /** Text stop rules (end of line / block); the worker decodes the tokens to apply them. */
       stop?: CompletionStopSpec;
+      /** Temperature / top-p sampling; greedy when absent. */
+      sampling?: Sampling;
     }
   | { id: number; method: "info" }
   | { id: number; method: "close" };

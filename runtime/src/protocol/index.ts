@@ -61,6 +61,10 @@ export interface Methods {
       /** Single-line completions stop at the end of the line; multi-line ones at the end of the block. */
       multiline: boolean;
       maxTokens?: number;
+      /** Sampling instead of greedy decoding: temperature > 0, nucleus mass topP (default 1), seed (default 0). */
+      temperature?: number;
+      topP?: number;
+      seed?: number;
     };
     result: {
       text: string;

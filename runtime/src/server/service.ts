@@ -208,6 +208,11 @@ export class RuntimeService {
           cacheKey: params.workspace,
           stop,
           signal,
+          ...(params.temperature !== undefined && params.temperature > 0
+            ? {
+                sampling: { temperature: params.temperature, topP: params.topP ?? 1, seed: params.seed ?? 0 },
+              }
+            : {}),
         });
       });
     } catch (error) {
