@@ -22,6 +22,16 @@ export function numberOption(name: string, value: string | undefined, fallback: 
   return parsed;
 }
 
+/** "a, b,,c" → ["a", "b", "c"]; absent → null (meaning "all"). */
+export function listOption(value: string | undefined): string[] | null {
+  return value
+    ? value
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : null;
+}
+
 /** Aborts the returned signal on the first Ctrl-C / SIGTERM; a second one exits at once. */
 export function cancelOnSignals(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();

@@ -4,7 +4,7 @@ import { DEFAULT_BOOTSTRAP } from "../../bench/stats.ts";
 import { DEFAULT_BASE_MODEL } from "../../train/base-model.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { RepoLoraError } from "../../util/errors.ts";
-import { cancelOnSignals, numberOption, parseCommandArgs } from "../args.ts";
+import { cancelOnSignals, listOption, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { createProgress } from "../progress.ts";
 
@@ -83,12 +83,7 @@ export const benchCommand: Command = {
         ...(values["eval-share"] !== undefined
           ? { evalShare: numberOption("eval-share", values["eval-share"], 0.1) }
           : {}),
-        languages: values.languages
-          ? values.languages
-              .split(",")
-              .map((l) => l.trim())
-              .filter(Boolean)
-          : null,
+        languages: listOption(values.languages),
         trainArgs,
         ...(threads > 0 ? { threads } : {}),
         bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: numberOption("resamples", values.resamples, 1000, 10) },

@@ -3,7 +3,7 @@ import { buildDataset } from "../../dataset/build.ts";
 import { DEFAULT_SAMPLING, parseSpanMix } from "../../dataset/examples.ts";
 import type { DatasetManifest } from "../../dataset/record.ts";
 import { RepoLoraError } from "../../util/errors.ts";
-import { cancelOnSignals, numberOption, parseCommandArgs } from "../args.ts";
+import { cancelOnSignals, listOption, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { createProgress } from "../progress.ts";
 
@@ -88,12 +88,7 @@ export const datasetCommand: Command = {
         ...(values.subdir !== undefined ? { subdir: values.subdir } : {}),
         ...(values.cutoff !== undefined ? { cutoff: values.cutoff } : {}),
         evalShare,
-        languages: values.languages
-          ? values.languages
-              .split(",")
-              .map((l) => l.trim())
-              .filter(Boolean)
-          : null,
+        languages: listOption(values.languages),
         template,
         budget: {
           ...DEFAULT_BUDGET,

@@ -10,7 +10,7 @@ import { dataHome, defaultAdapterDir, defaultDatasetDir, repoKey } from "../../t
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { runTrainer } from "../../train/run-trainer.ts";
 import { RepoLoraError } from "../../util/errors.ts";
-import { cancelOnSignals, numberOption, parseCommandArgs } from "../args.ts";
+import { cancelOnSignals, listOption, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { parseDuration } from "../duration.ts";
 import { createProgress, type Progress, silentProgress } from "../progress.ts";
@@ -100,7 +100,7 @@ export const trainCommand: Command = {
           force: true,
           ...(values.subdir !== undefined ? { subdir: values.subdir } : {}),
           ...(values.cutoff !== undefined ? { cutoff: values.cutoff } : {}),
-          languages: values.languages ? values.languages.split(",").map((l) => l.trim()) : null,
+          languages: listOption(values.languages),
           template: templateForBaseModel(base),
           budget: { maxTokens, suffixShare: 0.2, contextShare: 0.3 },
           sampling: { seed: numberOption("seed", values.seed, 1) },
