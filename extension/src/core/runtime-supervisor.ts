@@ -101,10 +101,15 @@ export class RuntimeSupervisor {
         `the runtime is restarting in ${Math.ceil((this.state.retryAt - Date.now()) / 1000)} s`,
       );
     }
+    return (await this.launch()).client;
+  }
+
+  /** Starts the process, or joins a start in flight. No back-off check: callers decide when it is time. */
+  private launch(): Promise<Running> {
     this.starting ??= this.start().finally(() => {
       this.starting = null;
     });
-    return (await this.starting).client;
+    return this.starting;
   }
 
   async complete(
@@ -305,7 +310,9 @@ export class RuntimeSupervisor {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (this.disposed || this.running || this.starting) return;
-      this.client().catch(() => {});
+      // Not client(): a timer may fire a millisecond before Date.now() reaches retryAt, and client() would then
+      // refuse as "still backing off", leaving the runtime never restarted.
+      this.launch().catch(() => {});
     }, delay);
     this.restartTimer.unref?.();
   }
