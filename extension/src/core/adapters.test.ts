@@ -2,14 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  defaultAdaptersDir,
-  describeAdapter,
-  isSameRepo,
-  listAdapters,
-  readAdapter,
-  sortForRepo,
-} from "./adapters.ts";
+import { defaultAdaptersDir, describeAdapter, isSameRepo, readAdapter } from "./adapters.ts";
 
 const REPORT = {
   examples: 40,
@@ -37,9 +30,8 @@ function bundle(dir: string, repo: Record<string, unknown>, report: unknown = RE
 
 describe("adapter bundles", () => {
   const root = mkdtempSync(join(tmpdir(), "repolora-adapters-"));
-  const extraRoot = mkdtempSync(join(tmpdir(), "repolora-extra-"));
   afterAll(() => {
-    for (const dir of [root, extraRoot]) rmSync(dir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   });
   const mine = bundle(join(root, "app-1234abcd", "20261101T000000Z-aaaaaaaa"), {
     root: "/src/app",
@@ -75,18 +67,11 @@ describe("adapter bundles", () => {
     expect(readAdapter(root)).toBeNull();
   });
 
-  it("finds bundles two levels down and known ones elsewhere", () => {
-    const extra = bundle(join(extraRoot, "x"), { root: "/x" }, null);
-    const found = listAdapters([root, join(root, "missing")], [extra]).map((a) => a.dir);
-    expect(found.sort()).toEqual([mine, mineNewer, other, extra].sort());
-  });
-
-  it("puts this repository's adapters first (same remote in any URL form), newest first", () => {
-    const sorted = sortForRepo(listAdapters([root]), {
-      root: "/work/app",
-      remote: "https://github.com/Acme/app.git",
-    });
-    expect(sorted.map((a) => a.dir)).toEqual([mineNewer, mine, other]);
+  it("matches a repository by remote in any URL form, else by root", () => {
+    const remote = "https://github.com/Acme/app.git";
+    expect(isSameRepo(readAdapter(mine)!.repo, { root: "/work/app", remote })).toBe(true);
+    expect(isSameRepo(readAdapter(mineNewer)!.repo, { root: "/work/app", remote })).toBe(true);
+    expect(isSameRepo(readAdapter(other)!.repo, { root: "/work/app", remote })).toBe(false);
     expect(isSameRepo({ root: "/src/lib" }, { root: "/src/lib/" })).toBe(true);
   });
 

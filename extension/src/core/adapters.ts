@@ -1,8 +1,9 @@
 /**
- * Adapter bundles on disk (folders with `repolora.json` and `report.json`): reading their manifests, listing
- * them for the pickers, scoring them from their report cards. Node's fs only; no editor.
+ * Adapter bundles on disk (folders with `repolora.json` and `report.json`): reading their manifests, matching
+ * them to a repository, scoring them from their report cards, describing them for the pickers (the registry
+ * that lists them is registry.ts). Node's fs only; no editor.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 
@@ -90,50 +91,13 @@ function adapterName(dir: string, repo: AdapterRepo): string {
   return repo.head ? `${basename(repo.root)}@${repo.head.slice(0, 7)}` : basename(repo.root);
 }
 
-/** Bundles under the given folders (up to `depth` levels down: adapters/<repo>/<run>) plus known ones. */
-export function listAdapters(roots: string[], known: string[] = [], depth = 3): AdapterInfo[] {
-  const found = new Map<string, AdapterInfo>();
-  const visit = (dir: string, level: number) => {
-    const info = readAdapter(dir);
-    if (info) {
-      found.set(info.dir, info);
-      return;
-    }
-    if (level >= depth) return;
-    let entries: string[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && !e.name.startsWith("."))
-        .map((e) => e.name);
-    } catch {
-      return;
-    }
-    for (const name of entries) visit(join(dir, name), level + 1);
-  };
-  for (const root of roots) visit(root, 0);
-  for (const dir of known) {
-    const info = readAdapter(dir);
-    if (info) found.set(info.dir, info);
-  }
-  return [...found.values()];
-}
-
-/** Adapters of this repository first (same remote, else same root), each group newest first. */
-export function sortForRepo(
-  adapters: AdapterInfo[],
-  repo: { root: string; remote?: string | null },
-): AdapterInfo[] {
-  const mine = (a: AdapterInfo) => isSameRepo(a.repo, repo);
-  const time = (a: AdapterInfo) => Date.parse(a.repo.trainedAt ?? "") || 0;
-  return [...adapters].sort((a, b) => Number(mine(b)) - Number(mine(a)) || time(b) - time(a));
-}
-
 export function isSameRepo(a: AdapterRepo, repo: { root: string; remote?: string | null }): boolean {
   if (a.remote && repo.remote) return normalizeRemote(a.remote) === normalizeRemote(repo.remote);
   return a.root !== undefined && resolve(a.root) === resolve(repo.root);
 }
 
-function normalizeRemote(remote: string): string {
+/** "github.com/acme/app" from any URL form of a remote (https, ssh, scp-like, with or without .git). */
+export function normalizeRemote(remote: string): string {
   return remote
     .trim()
     .replace(/\.git$/, "")
@@ -148,9 +112,15 @@ export function defaultAdaptersDir(env: NodeJS.ProcessEnv = process.env, home = 
   return join(dataHome, "adapters");
 }
 
-/** "2026-11-23 14:05 · a1b2c3d4 · ES 0.61 (base 0.55)" for pickers. */
-export function describeAdapter(adapter: AdapterInfo): string {
+/**
+ * "2026-11-23 14:05 · a1b2c3d4 · ES 0.61 (base 0.55)" for pickers; with what the registry adds, "active · …"
+ * first and "3 commits behind" / "up to date" last.
+ */
+export function describeAdapter(
+  adapter: AdapterInfo & { active?: boolean; commitsBehind?: number | null },
+): string {
   const parts: string[] = [];
+  if (adapter.active) parts.push("active");
   if (adapter.repo.trainedAt) parts.push(adapter.repo.trainedAt.replace("T", " ").slice(0, 16));
   if (adapter.repo.head) parts.push(adapter.repo.head.slice(0, 8));
   if (adapter.score) {
@@ -159,5 +129,11 @@ export function describeAdapter(adapter: AdapterInfo): string {
     parts.push("no report card");
   }
   if (adapter.better === false) parts.push("not better than base");
+  if (typeof adapter.commitsBehind === "number")
+    parts.push(
+      adapter.commitsBehind === 0
+        ? "up to date"
+        : `${adapter.commitsBehind} commit${adapter.commitsBehind === 1 ? "" : "s"} behind`,
+    );
   return parts.join(" · ");
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   BindingStore,
   bindingLabel,
+  effectiveBinding,
   type KeyValueStore,
   parseWeight,
   toWeightedAdapters,
@@ -20,8 +21,12 @@ function memento(): KeyValueStore & { data: Map<string, unknown> } {
 }
 
 describe("BindingStore", () => {
-  it("defaults to the base model, enabled", () => {
-    expect(new BindingStore(memento()).get("file:///w")).toEqual({ adapters: [], disabled: false });
+  it("defaults to no choice (the registry's active adapter applies), enabled", () => {
+    expect(new BindingStore(memento()).get("file:///w")).toEqual({
+      adapters: [],
+      disabled: false,
+      explicit: false,
+    });
   });
 
   it("keeps each workspace's binding apart", async () => {
@@ -29,7 +34,8 @@ describe("BindingStore", () => {
     await store.set("file:///a", { adapters: [{ dir: "/ad/a", weight: 1 }], disabled: false });
     await store.update("file:///b", { disabled: true });
     expect(store.get("file:///a").adapters).toEqual([{ dir: "/ad/a", weight: 1 }]);
-    expect(store.get("file:///b")).toEqual({ adapters: [], disabled: true });
+    // Disabling is not a choice of adapters: b still follows the registry.
+    expect(store.get("file:///b")).toEqual({ adapters: [], disabled: true, explicit: false });
   });
 
   it("refuses more than three adapters", async () => {
@@ -41,7 +47,37 @@ describe("BindingStore", () => {
   it("survives garbage in the state", () => {
     const m = memento();
     m.data.set("repolora.binding:w", { adapters: [{ nope: 1 }, { dir: "/ok", weight: 1 }], disabled: "yes" });
-    expect(new BindingStore(m).get("w")).toEqual({ adapters: [{ dir: "/ok", weight: 1 }], disabled: false });
+    expect(new BindingStore(m).get("w")).toEqual({
+      adapters: [{ dir: "/ok", weight: 1 }],
+      disabled: false,
+      explicit: true,
+    });
+  });
+
+  it("tells an explicit choice (None included) from following the registry's active adapter", async () => {
+    const store = new BindingStore(memento());
+    const active = "/reg/app-1234abcd/20261120T000000Z-bbbbbbbb";
+    // Never chosen: the registry's active adapter, weight 1; none active: the base model.
+    expect(effectiveBinding(store.get("w"), active).adapters).toEqual([{ dir: active, weight: 1 }]);
+    expect(effectiveBinding(store.get("w"), null).adapters).toEqual([]);
+    // "None (base model)" is a choice: the active adapter no longer applies, also after disable/enable.
+    await store.update("w", { adapters: [] });
+    await store.update("w", { disabled: true });
+    await store.update("w", { disabled: false });
+    expect(store.get("w").explicit).toBe(true);
+    expect(effectiveBinding(store.get("w"), active).adapters).toEqual([]);
+    // A chosen adapter wins over the registry's.
+    await store.update("w", { adapters: [{ dir: "/mine", weight: 0.5 }] });
+    expect(effectiveBinding(store.get("w"), active).adapters).toEqual([{ dir: "/mine", weight: 0.5 }]);
+    // "Follow the registry" forgets the choice but keeps the disabled flag.
+    await store.update("w", { disabled: true });
+    await store.update("w", { explicit: false });
+    expect(store.get("w")).toEqual({ adapters: [], disabled: true, explicit: false });
+    expect(effectiveBinding(store.get("w"), active)).toEqual({
+      adapters: [{ dir: active, weight: 1 }],
+      disabled: true,
+      explicit: false,
+    });
   });
 });
 

@@ -12,10 +12,16 @@ export interface BoundAdapter {
 export interface WorkspaceBinding {
   adapters: BoundAdapter[];
   disabled: boolean;
+  /**
+   * True when the user chose the adapters (or "None") for this folder; false when never chosen, or when told
+   * to follow the registry again: then the repository's active adapter (its `active.json`) applies.
+   * Absent means true (a binding built in code is a choice).
+   */
+  explicit?: boolean;
 }
 
 export const MAX_STACK = 3;
-export const EMPTY_BINDING: WorkspaceBinding = { adapters: [], disabled: false };
+export const EMPTY_BINDING: WorkspaceBinding = { adapters: [], disabled: false, explicit: false };
 
 /** The editor's Memento, or a Map in tests. */
 export interface KeyValueStore {
@@ -51,27 +57,49 @@ export class BindingStore {
     return `repolora.binding:${workspace}`;
   }
 
+  /** What is stored: `explicit` false (and no adapters) when the folder follows the registry. */
   get(workspace: string): WorkspaceBinding {
     const stored = this.store.get<Partial<WorkspaceBinding>>(this.key(workspace));
+    const explicit = Array.isArray(stored?.adapters);
     return {
-      adapters: Array.isArray(stored?.adapters)
-        ? stored.adapters.filter((a) => typeof a?.dir === "string")
-        : [],
+      adapters: explicit ? stored!.adapters!.filter((a) => typeof a?.dir === "string") : [],
       disabled: stored?.disabled === true,
+      explicit,
     };
   }
 
   async set(workspace: string, binding: WorkspaceBinding): Promise<void> {
     const problem = validateStack(binding.adapters);
     if (problem) throw new RangeError(problem);
-    await this.store.update(this.key(workspace), binding);
+    await this.store.update(
+      this.key(workspace),
+      binding.explicit === false
+        ? { disabled: binding.disabled }
+        : { adapters: binding.adapters, disabled: binding.disabled },
+    );
   }
 
+  /** Changing `adapters` makes the binding explicit unless the change says `explicit: false`. */
   async update(workspace: string, change: Partial<WorkspaceBinding>): Promise<WorkspaceBinding> {
     const next = { ...this.get(workspace), ...change };
+    if (change.adapters && change.explicit === undefined) next.explicit = true;
+    if (next.explicit === false) next.adapters = [];
     await this.set(workspace, next);
     return next;
   }
+}
+
+/**
+ * The binding that applies: the stored one when explicit, else the registry's default (the repository's active
+ * adapter, weight 1) with the stored disabled flag.
+ */
+export function effectiveBinding(stored: WorkspaceBinding, registryDefault: string | null): WorkspaceBinding {
+  if (stored.explicit !== false) return stored;
+  return {
+    adapters: registryDefault ? [{ dir: registryDefault, weight: 1 }] : [],
+    disabled: stored.disabled,
+    explicit: false,
+  };
 }
 
 /** The runtime's view of a binding, given each bundle's cache key (bundles that vanished are dropped). */

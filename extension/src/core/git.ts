@@ -14,12 +14,3 @@ export function commitsSince(root: string, head: string): Promise<number | null>
     );
   });
 }
-
-/** The folder's `origin` remote URL, if any. */
-export function remoteOf(root: string): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile("git", ["remote", "get-url", "origin"], { cwd: root, timeout: 5000 }, (error, stdout) => {
-      resolve(error ? null : stdout.trim() || null);
-    });
-  });
-}

@@ -10,6 +10,7 @@ import type { ContextRing } from "./context-ring.ts";
 import type { Debouncer } from "./debounce.ts";
 import type { Logger } from "./log.ts";
 import { postprocess, restOfLineIsClosers, shouldBeMultiline } from "./postprocess.ts";
+import { type Retrieve, withoutShown } from "./workspace-index.ts";
 
 export type CompleteParams = Methods["complete"]["params"];
 export type CompleteResult = Methods["complete"]["result"];
@@ -21,7 +22,10 @@ export type ModelCall = (params: CompleteParams, signal: AbortSignal) => Promise
 export type CompletionInput = Pick<
   CompleteParams,
   "workspace" | "documentUri" | "path" | "languageId" | "repoName" | "prefix" | "suffix"
->;
+> & {
+  /** The cursor's 0-based line in the document (the prefix may be cut); default: counted in `prefix`. */
+  line?: number;
+};
 
 export interface PipelineSettings {
   debounceMs: number;
@@ -31,6 +35,8 @@ export interface PipelineSettings {
   /** Characters of prefix / suffix sent (the runtime cuts to its token budget; this bounds the message). */
   maxPrefixChars: number;
   maxSuffixChars: number;
+  /** Add the workspace index's BM25 windows (reason "retrieval") after the ring's snippets. */
+  retrieval: boolean;
 }
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
@@ -39,6 +45,7 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   contextSize: 8,
   maxPrefixChars: 12_000,
   maxSuffixChars: 4_000,
+  retrieval: false,
 };
 
 export interface PipelineDeps {
@@ -51,6 +58,8 @@ export interface PipelineDeps {
   scope: (workspace: string) => string;
   log: Logger;
   now?: () => number;
+  /** Retrieval over the workspace's files (core/workspace-index.ts); used when settings().retrieval. */
+  retrieve?: Retrieve;
 }
 
 export interface Completion {
@@ -61,6 +70,8 @@ export interface Completion {
   latencyMs: number;
   /** Paths of the context snippets sent (model answers only). */
   contextPaths: string[];
+  /** Paths of the retrieved snippets among them. */
+  retrievalPaths?: string[];
   result?: CompleteResult;
 }
 
@@ -105,10 +116,14 @@ export class CompletionPipeline {
       if (!(await this.deps.debouncer.wait(settings.debounceMs, own.signal)))
         return this.skip("cancelled", input);
 
-      const context: ContextSnippet[] = this.deps.ring.snippets(
+      const ringContext: ContextSnippet[] = this.deps.ring.snippets(
         { uri: input.documentUri, visible: prefix.slice(-3000) + suffix.slice(0, 1000) },
         settings.contextSize,
       );
+      const retrieved = settings.retrieval ? this.retrieve(input, ringContext) : [];
+      // As in the dataset: the other context first, the retrieved windows after it; the runtime's buildPrompt
+      // keeps them in this order while they fit the budget.
+      const context: ContextSnippet[] = [...ringContext, ...retrieved];
       const params: CompleteParams = {
         workspace: input.workspace,
         documentUri: input.documentUri,
@@ -137,6 +152,7 @@ export class CompletionPipeline {
         multiline,
         adapters: result.adapters,
         context: context.map((c) => c.path),
+        ...(settings.retrieval ? { retrieval: retrieved.map((c) => c.path) } : {}),
         promptTokens: result.promptTokens,
         reusedPromptTokens: result.reusedPromptTokens,
         completionTokens: result.completionTokens,
@@ -154,11 +170,30 @@ export class CompletionPipeline {
         multiline,
         latencyMs,
         contextPaths: context.map((c) => c.path),
+        retrievalPaths: retrieved.map((c) => c.path),
         result,
       };
     } finally {
       signal.removeEventListener("abort", onAbort);
       if (this.inflight === own) this.inflight = null;
+    }
+  }
+
+  /** The retrieved windows as protocol snippets; a failing index never fails the completion. */
+  private retrieve(input: CompletionInput, shown: readonly ContextSnippet[]): ContextSnippet[] {
+    if (!this.deps.retrieve) return [];
+    try {
+      const entries = this.deps.retrieve({
+        workspace: input.workspace,
+        path: input.path,
+        prefix: input.prefix,
+        suffix: input.suffix,
+        line: input.line ?? countLines(input.prefix) - 1,
+      });
+      return withoutShown(entries, shown).map((entry) => ({ path: entry.path, text: entry.text }));
+    } catch (error) {
+      this.deps.log.log("warn", "retrieval.error", { path: input.path, error });
+      return [];
     }
   }
 
@@ -172,4 +207,10 @@ export class CompletionPipeline {
     this.deps.log.log("trace", "complete.skip", { reason, path: input.path });
     return null;
   }
+}
+
+function countLines(text: string): number {
+  let lines = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines += 1;
+  return lines;
 }

@@ -13,6 +13,8 @@ export interface Settings {
   /** Per language id; "*" is the default for the rest. */
   enable: Record<string, boolean>;
   adaptersDir: string;
+  /** BM25 windows of the workspace's files as extra context (the dataset's `--retrieval`). */
+  retrieval: { enabled: boolean };
   training: Omit<TrainSettings, "adaptersDir">;
 }
 
@@ -27,6 +29,8 @@ export const DEFAULT_SETTINGS: Settings = {
   maxPromptTokens: 1024,
   enable: { "*": true, plaintext: false, markdown: false, scminput: false },
   adaptersDir: "",
+  // Off, as the dataset's (and so the default adapter's training prompts); see docs/EXTENSION.md.
+  retrieval: { enabled: false },
   training: { rank: 16, budgetMinutes: 30, baseModel: "", extraArgs: [] },
 };
 
@@ -60,6 +64,12 @@ export function readSettings(get: Get): Settings {
         ? { ...d.enable, ...(enable as Record<string, boolean>) }
         : { ...d.enable },
     adaptersDir: str(get, "adaptersDir", d.adaptersDir),
+    retrieval: {
+      enabled:
+        typeof get("retrieval.enabled") === "boolean"
+          ? (get("retrieval.enabled") as boolean)
+          : d.retrieval.enabled,
+    },
     training: {
       rank: num(get, "training.rank", d.training.rank, 1, 256),
       budgetMinutes: num(get, "training.budgetMinutes", d.training.budgetMinutes, 0, 24 * 60),

@@ -1,15 +1,18 @@
 /** Adapter commands: switch, stack, report, disable/enable per workspace, and the status bar menu. */
 import * as vscode from "vscode";
-import {
-  type AdapterInfo,
-  defaultAdaptersDir,
-  describeAdapter,
-  isSameRepo,
-  listAdapters,
-  sortForRepo,
-} from "../core/adapters.ts";
+import { defaultAdaptersDir, describeAdapter } from "../core/adapters.ts";
 import { MAX_STACK, parseWeight } from "../core/binding.ts";
-import { remoteOf } from "../core/git.ts";
+import type { Logger } from "../core/log.ts";
+import {
+  type AdapterGroup,
+  addStaleness,
+  groupOf,
+  organizationOf,
+  type RegistryAdapter,
+  type RepoIdentity,
+  readRegistry,
+  sortForPicker,
+} from "../core/registry.ts";
 import type { Settings } from "../core/settings.ts";
 import type { Bindings } from "./bindings.ts";
 import { showReport } from "./report-view.ts";
@@ -18,6 +21,12 @@ export interface CommandDeps {
   bindings: Bindings;
   settings: () => Settings;
   knownAdapters: () => string[];
+  log: Logger;
+}
+
+/** The registry the CLI uses: `repolora.adaptersDir`, else $REPOLORA_HOME/adapters or the XDG default. */
+export function registryRoot(settings: Settings): string {
+  return settings.adaptersDir || defaultAdaptersDir();
 }
 
 /** The folder of the active editor, the only folder, or the one the user picks. */
@@ -33,34 +42,51 @@ export async function pickFolder(placeHolder: string): Promise<vscode.WorkspaceF
   return vscode.window.showWorkspaceFolderPick({ placeHolder });
 }
 
-async function adaptersFor(deps: CommandDeps, folder: vscode.WorkspaceFolder): Promise<AdapterInfo[]> {
-  const root = deps.settings().adaptersDir || defaultAdaptersDir();
-  const all = listAdapters([root], deps.knownAdapters());
-  return sortForRepo(all, { root: folder.uri.fsPath, remote: await remoteOf(folder.uri.fsPath) });
+/** The registry's healthy adapters (broken folders skipped with a log line), grouped for the folder's repo. */
+async function adaptersFor(
+  deps: CommandDeps,
+  folder: vscode.WorkspaceFolder,
+): Promise<{ adapters: RegistryAdapter[]; repo: RepoIdentity }> {
+  const repo = await deps.bindings.identity(folder);
+  const listing = readRegistry(registryRoot(deps.settings()), deps.knownAdapters(), deps.log);
+  const adapters = sortForPicker(listing.adapters, repo);
+  await addStaleness(adapters, repo);
+  return { adapters, repo };
 }
 
 interface AdapterItem extends vscode.QuickPickItem {
-  adapter?: AdapterInfo;
+  adapter?: RegistryAdapter;
+  follow?: boolean;
 }
 
-function adapterItems(
-  adapters: AdapterInfo[],
-  folder: vscode.WorkspaceFolder,
-  remote: string | null,
-): AdapterItem[] {
+function sectionLabel(group: AdapterGroup, repo: RepoIdentity): string {
+  switch (group) {
+    case "repo":
+      return `This repository (${repo.name})`;
+    case "organization":
+      return `Same organization (${organizationOf(repo.remote)})`;
+    case "other":
+      return "Other repositories";
+    case "unattached":
+      return "Not tied to a repository";
+  }
+}
+
+function adapterItems(adapters: RegistryAdapter[], repo: RepoIdentity): AdapterItem[] {
   const items: AdapterItem[] = [];
-  let section: "mine" | "other" | null = null;
+  let section: AdapterGroup | null = null;
   for (const adapter of adapters) {
-    const mine = isSameRepo(adapter.repo, { root: folder.uri.fsPath, remote });
-    const wanted = mine ? "mine" : "other";
-    if (section !== wanted) {
-      items.push({
-        label: mine ? "This repository" : "Other repositories",
-        kind: vscode.QuickPickItemKind.Separator,
-      });
-      section = wanted;
+    const group = groupOf(adapter, repo);
+    if (section !== group) {
+      items.push({ label: sectionLabel(group, repo), kind: vscode.QuickPickItemKind.Separator });
+      section = group;
     }
-    items.push({ label: adapter.name, description: describeAdapter(adapter), detail: adapter.dir, adapter });
+    items.push({
+      label: adapter.name,
+      description: describeAdapter(adapter),
+      detail: `${adapter.id} — ${adapter.dir}`,
+      adapter,
+    });
   }
   return items;
 }
@@ -68,11 +94,22 @@ function adapterItems(
 export async function switchAdapter(deps: CommandDeps): Promise<void> {
   const folder = await pickFolder("Switch the adapter of which folder?");
   if (!folder) return;
-  const adapters = await adaptersFor(deps, folder);
+  const { adapters, repo } = await adaptersFor(deps, folder);
+  const following = deps.bindings.followsRegistry(folder);
   const current = new Set(deps.bindings.get(folder).adapters.map((a) => a.dir));
+  const registryActive = adapters.find((a) => a.active && groupOf(a, repo) === "repo");
   const items: AdapterItem[] = [
-    { label: "$(circle-slash) None (base model)", description: current.size === 0 ? "active" : "" },
-    ...adapterItems(adapters, folder, await remoteOf(folder.uri.fsPath)).map((item) =>
+    {
+      label: "$(sync) Follow the registry",
+      description: `${registryActive ? `active: ${registryActive.name}` : "no active adapter: base model"}${following ? " · current" : ""}`,
+      detail: "The repository's active adapter (repolora adapters activate), also when it changes later",
+      follow: true,
+    },
+    {
+      label: "$(circle-slash) None (base model)",
+      description: !following && current.size === 0 ? "current" : "",
+    },
+    ...adapterItems(adapters, repo).map((item) =>
       item.adapter && current.has(item.adapter.dir) ? { ...item, label: `$(check) ${item.label}` } : item,
     ),
   ];
@@ -85,6 +122,10 @@ export async function switchAdapter(deps: CommandDeps): Promise<void> {
     matchOnDetail: true,
   });
   if (!picked) return;
+  if (picked.follow) {
+    await deps.bindings.followRegistry(folder);
+    return;
+  }
   await deps.bindings.bind(folder, picked.adapter ? [{ dir: picked.adapter.dir, weight: 1 }] : []);
   if (picked.adapter?.better === false) {
     void vscode.window.showWarningMessage(
@@ -96,13 +137,13 @@ export async function switchAdapter(deps: CommandDeps): Promise<void> {
 export async function stackAdapters(deps: CommandDeps): Promise<void> {
   const folder = await pickFolder("Stack adapters for which folder?");
   if (!folder) return;
-  const adapters = await adaptersFor(deps, folder);
+  const { adapters, repo } = await adaptersFor(deps, folder);
   if (adapters.length === 0) {
     void vscode.window.showInformationMessage("RepoLoRA: no adapters to stack yet.");
     return;
   }
   const bound = new Map(deps.bindings.get(folder).adapters.map((a) => [a.dir, a.weight]));
-  const items = adapterItems(adapters, folder, await remoteOf(folder.uri.fsPath)).map((item) => ({
+  const items = adapterItems(adapters, repo).map((item) => ({
     ...item,
     picked: item.adapter ? bound.has(item.adapter.dir) : false,
   }));
@@ -140,14 +181,11 @@ export async function showAdapterReport(deps: CommandDeps): Promise<void> {
     showReport(active);
     return;
   }
-  const adapters = await adaptersFor(deps, folder);
-  const picked = await vscode.window.showQuickPick(
-    adapterItems(adapters, folder, await remoteOf(folder.uri.fsPath)),
-    {
-      title: "RepoLoRA: show the report card of",
-      placeHolder: adapters.length ? undefined : "No adapters yet",
-    },
-  );
+  const { adapters, repo } = await adaptersFor(deps, folder);
+  const picked = await vscode.window.showQuickPick(adapterItems(adapters, repo), {
+    title: "RepoLoRA: show the report card of",
+    placeHolder: adapters.length ? undefined : "No adapters yet",
+  });
   if (picked?.adapter) showReport(picked.adapter);
 }
 

@@ -11,10 +11,12 @@ import { Debouncer } from "../core/debounce.ts";
 import { CompletionPipeline } from "../core/pipeline.ts";
 import { RuntimeSupervisor } from "../core/runtime-supervisor.ts";
 import { readSettings, type Settings } from "../core/settings.ts";
+import { WorkspaceRetriever } from "../core/workspace-index.ts";
 import { Bindings } from "./bindings.ts";
 import {
   type CommandDeps,
   pickFolder,
+  registryRoot,
   setWorkspaceDisabled,
   showAdapterReport,
   showMenu,
@@ -25,6 +27,7 @@ import { startContextFeed } from "./context-feed.ts";
 import { ACCEPTED_COMMAND, RepoLoraInlineProvider } from "./inline-provider.ts";
 import { channelLogger } from "./log-channel.ts";
 import { disposeReportView } from "./report-view.ts";
+import { startRetrievalFeed } from "./retrieval-feed.ts";
 import { StatusBar } from "./status-bar.ts";
 import { trainAdapter } from "./train.ts";
 
@@ -78,7 +81,22 @@ export function activate(context: vscode.ExtensionContext): void {
   supervisor = runtime;
 
   const ring = new ContextRing({ capacity: Math.max(settings.contextSize * 2, 8) });
-  const bindings = new Bindings(context.workspaceState, runtime, log, (m) => tellOnce("warning", m));
+  const knownAdapters = () => context.globalState.get<string[]>(KNOWN_ADAPTERS) ?? [];
+  const bindings = new Bindings(context.workspaceState, runtime, log, (m) => tellOnce("warning", m), {
+    root: () => registryRoot(settings),
+    known: knownAdapters,
+  });
+  // Retrieval over the workspace's files: an index per folder, loaded on its first completion request.
+  const retriever = new WorkspaceRetriever({
+    rootOf: (workspace) => {
+      const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.toString() === workspace);
+      return folder?.uri.scheme === "file" ? folder.uri.fsPath : null;
+    },
+    enabled: () => settings.retrieval.enabled,
+    maxPromptTokens: () => settings.maxPromptTokens,
+    log,
+  });
+  const retrievalFeed = startRetrievalFeed(retriever, () => settings);
   const status = new StatusBar(bindings, ring, () => settings.modelPackage);
   const cache = new CompletionCache();
   const pipeline = new CompletionPipeline({
@@ -92,9 +110,11 @@ export function activate(context: vscode.ExtensionContext): void {
       contextSize: settings.contextSize,
       maxPrefixChars: 12_000,
       maxSuffixChars: 4_000,
+      retrieval: settings.retrieval.enabled,
     }),
     scope: (workspace) => `${settings.modelPackage}|${settings.maxTokens}|${bindings.scope(workspace)}`,
     log,
+    retrieve: retriever.retrieve,
   });
   const provider = new RepoLoraInlineProvider({
     pipeline,
@@ -113,11 +133,26 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
   });
 
-  const deps: CommandDeps = {
-    bindings,
-    settings: () => settings,
-    knownAdapters: () => context.globalState.get<string[]>(KNOWN_ADAPTERS) ?? [],
+  const deps: CommandDeps = { bindings, settings: () => settings, knownAdapters, log };
+
+  // The CLI's `adapters activate` (or a training run) rewrites <repo key>/active.json: re-apply the folders
+  // that follow the registry. Re-created when repolora.adaptersDir changes.
+  let registryWatcher: vscode.FileSystemWatcher | null = null;
+  let registryTimer: ReturnType<typeof setTimeout> | undefined;
+  const watchRegistry = () => {
+    registryWatcher?.dispose();
+    registryWatcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(registryRoot(settings)), "*/active.json"),
+    );
+    const changed = () => {
+      clearTimeout(registryTimer);
+      registryTimer = setTimeout(() => void bindings.applyAll(), 300);
+    };
+    registryWatcher.onDidCreate(changed);
+    registryWatcher.onDidChange(changed);
+    registryWatcher.onDidDelete(changed);
   };
+  watchRegistry();
   const command = (id: string, run: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -138,6 +173,13 @@ export function activate(context: vscode.ExtensionContext): void {
       provider,
     ),
     startContextFeed(ring, () => settings),
+    retrievalFeed,
+    {
+      dispose: () => {
+        clearTimeout(registryTimer);
+        registryWatcher?.dispose();
+      },
+    },
     bindings.onDidChange(() => {
       void status.refreshStaleness();
       const folder = vscode.workspace.workspaceFolders?.[0];
@@ -163,6 +205,12 @@ export function activate(context: vscode.ExtensionContext): void {
       if (restart.some((key) => before[key] !== settings[key])) {
         cache.clear();
         void runtime.restart();
+      }
+      if (before.retrieval.enabled !== settings.retrieval.enabled) cache.clear();
+      retrievalFeed.refresh();
+      if (before.adaptersDir !== settings.adaptersDir) {
+        watchRegistry();
+        void bindings.applyAll();
       }
       status.render();
     }),

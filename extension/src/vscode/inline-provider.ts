@@ -47,6 +47,7 @@ export class RepoLoraInlineProvider implements vscode.InlineCompletionItemProvid
           repoName: folder?.name ?? "",
           prefix: text.slice(Math.max(0, offset - 100_000), offset),
           suffix: text.slice(offset, offset + 50_000),
+          line: position.line,
         },
         controller.signal,
       );

@@ -77,7 +77,11 @@ export class StatusBar implements vscode.Disposable {
     const ring = this.ring.stats();
     const lines = [
       `**RepoLoRA** — model: ${model}`,
-      `adapter: ${label}${stale ? ` (${stale} commits since training)` : ""}`,
+      `adapter: ${label}${stale ? ` (${stale} commits since training)` : ""}${
+        folder && this.bindings.followsRegistry(folder)
+          ? " — the repository's active adapter in the registry"
+          : " — chosen for this folder"
+      }`,
       `runtime: ${describeRuntime(this.runtime)}`,
       this.latencyMs === null
         ? "no completion yet"

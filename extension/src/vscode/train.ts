@@ -139,7 +139,10 @@ export async function trainAdapter(deps: TrainDeps, folder: vscode.WorkspaceFold
   showReport(adapter);
   const summary = summarizeReport(adapter.report);
   if (adapter.better === true) {
-    await deps.bindings.bind(folder, [{ dir: adapter.dir, weight: 1 }]);
+    // `repolora train` made it the registry's active adapter: a folder that follows the registry keeps doing so.
+    if (deps.bindings.followsRegistry(folder)) await deps.bindings.apply(folder);
+    if (deps.bindings.get(folder).adapters[0]?.dir !== adapter.dir || !deps.bindings.followsRegistry(folder))
+      await deps.bindings.bind(folder, [{ dir: adapter.dir, weight: 1 }]);
     void vscode.window.showInformationMessage(
       `RepoLoRA: ${adapter.name} is now active for ${folder.name} (${summary}).`,
     );

@@ -5,6 +5,7 @@ import {
   chunkFile,
   DEFAULT_RETRIEVAL_OPTIONS,
   identifierTerms,
+  indexChunks,
   inverseDocumentFrequency,
   type RetrievalOptions,
   retrievalOptionsForBudget,
@@ -158,6 +159,21 @@ describe("retrieveContext", () => {
 
   it("returns nothing from an empty index", () => {
     expect(retrieveContext(buildRetrievalIndex([]), { path: "a.ts", prefix: "foo", suffix: "" })).toEqual([]);
+  });
+});
+
+describe("indexChunks", () => {
+  it("indexes windows cut beforehand exactly as buildRetrievalIndex does", () => {
+    const files = [
+      { path: "a.ts", text: lines(9, (i) => `alpha${i} beta gamma${i % 3}`) },
+      { path: "b.ts", text: lines(5, (i) => `beta delta${i}`) },
+    ];
+    const built = buildRetrievalIndex(files, small);
+    const fromChunks = indexChunks(
+      files.flatMap((f) => chunkFile(f.path, f.text, small)),
+      small,
+    );
+    expect(fromChunks).toEqual(built);
   });
 });
 

@@ -134,6 +134,18 @@ export function buildRetrievalIndex(
 ): RetrievalIndex {
   const chunks: RetrievalChunk[] = [];
   for (const file of files) chunks.push(...chunkFile(file.path, file.text, options));
+  return indexChunks(chunks, options);
+}
+
+/**
+ * The index over windows already cut by `chunkFile` with the same options (in the order given), so a caller
+ * that keeps each file's windows (the extension's workspace index, updated file by file) re-indexes without
+ * re-cutting every file. `buildRetrievalIndex(files)` = `indexChunks(files.flatMap(chunkFile))`.
+ */
+export function indexChunks(
+  chunks: readonly RetrievalChunk[],
+  options: RetrievalOptions = DEFAULT_RETRIEVAL_OPTIONS,
+): RetrievalIndex {
   const postings = new Map<string, number[]>();
   chunks.forEach((chunk, i) => {
     for (const term of chunk.termCounts.keys()) {
