@@ -391,9 +391,9 @@ describe("retrieval in the completion pipeline", () => {
     }
   });
 
-  it("as in the dataset, two full windows of one file merge into one entry that can exceed the share", () => {
-    // Known limit of the shared retrieveContext (kept for train/serve parity; see docs/EXTENSION.md):
-    // each window fits half the context share, their merge plus the file header does not.
+  it("two full windows of one file stay separate entries, so the budget keeps the better one", () => {
+    // Each window fits half the context share; merged (as retrieveContext once did), they plus the file header
+    // did not, and buildPrompt dropped the whole entry.
     const maxTokens = 1024;
     // Lines of 133 characters: four make a window of 535 of the 537 characters allowed at 1,024 tokens.
     const long = Array.from({ length: 60 }, (_, i) =>
@@ -404,8 +404,8 @@ describe("retrieval in the completion pipeline", () => {
     budgeted.rebuild();
     const prefix = `${filler("line", 400)}\nconst cost = computeShipping(order, zone`;
     const retrieved = budgeted.retrieve({ path: "src/checkout.ts", prefix, suffix: ");\n", line: 400 });
-    expect(retrieved).toHaveLength(1);
-    expect(retrieved[0]!.text.split("\n\n")).toHaveLength(2); // two windows, merged
+    expect(retrieved).toHaveLength(2);
+    expect(retrieved.every((c) => c.path === "src/shipping.ts")).toBe(true);
     const prompt = buildPrompt({
       template: getTemplate("qwen2.5-coder"),
       repoName: "w",
@@ -417,6 +417,7 @@ describe("retrieval in the completion pipeline", () => {
       countTokens: estimateTokens,
     });
     expect(prompt.tokens).toBeLessThanOrEqual(maxTokens);
-    expect(prompt.context).toEqual([]);
+    expect(prompt.context.length).toBeGreaterThanOrEqual(1); // at least the best window survives the budget
+    expect(prompt.context[0]).toEqual(retrieved[0]);
   });
 });

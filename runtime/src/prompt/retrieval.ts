@@ -206,8 +206,8 @@ export interface RetrievalRequest {
 
 /**
  * Top-k windows by BM25, best first, skipping the current file's windows around the cursor and windows that
- * overlap one already chosen. Windows of one file are merged into one entry (in line order) at the rank of the
- * best of them, so each file appears once in the prompt.
+ * overlap one already chosen. Each window is its own entry (sized to fit the context share alone), so a budget
+ * that cannot hold two keeps the better one.
  */
 export function retrieveContext(index: RetrievalIndex, request: RetrievalRequest): RetrievedContext[] {
   const options = index.options;
@@ -230,14 +230,7 @@ export function retrieveContext(index: RetrievalIndex, request: RetrievalRequest
     );
     if (!overlaps) chosen.push(chunk);
   }
-  const byPath = new Map<string, RetrievalChunk[]>();
-  for (const chunk of chosen) byPath.set(chunk.path, [...(byPath.get(chunk.path) ?? []), chunk]);
-  return [...byPath].map(([path, chunks]) => ({
-    path,
-    text: chunks
-      .sort((x, y) => x.startLine - y.startLine)
-      .map((c) => c.text)
-      .join("\n\n"),
-    reason: "retrieval" as const,
-  }));
+  // One entry per window, best first. Merging two windows of one file (as a first version did) could make an
+  // entry larger than the context share, and buildPrompt then dropped it whole: each window fits on its own.
+  return chosen.map((chunk) => ({ path: chunk.path, text: chunk.text, reason: "retrieval" as const }));
 }
