@@ -1,14 +1,17 @@
 /**
- * `repolora bench` end to end on CPU: two fixture repositories, the tiny random Qwen2 model
- * (runtime/tools/make_tiny_models.py), two training steps each. The numbers are noise and are not asserted;
- * the plumbing is: both dataset variants hold the same examples, retrieval context is present and within
- * budget and never shows the answer, and the results file has every system, comparison and interval.
+ * `repolora bench` end to end on CPU: three fixture repositories, the tiny random Qwen2 model
+ * (runtime/tools/make_tiny_models.py), two training steps per adapter. The numbers are noise and are not
+ * asserted; the plumbing is: both dataset variants hold the same examples, retrieval context is present and
+ * within budget and never shows the answer, each repository's format-only adapter is trained on a balanced
+ * mix of the two others, and the results file has every system, comparison, interval, target and cost. A
+ * second, two-repository run over the same folder (--reuse) checks that the control stands in for format-only.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COMPARISONS, METRICS, SYSTEM_ORDER } from "../generator/src/bench/report.ts";
+import type { MixInfo } from "../generator/src/bench/format-only.ts";
+import { COMPARISONS, METRICS, SYSTEM_ORDER, TARGETS } from "../generator/src/bench/report.ts";
 import { runBench } from "../generator/src/bench/run-bench.ts";
 import { silentProgress } from "../generator/src/cli/progress.ts";
 import type { DatasetRecord } from "../generator/src/dataset/record.ts";
@@ -73,6 +76,60 @@ def cheapest(items):
   return repo;
 }
 
+/** A third, TypeScript-only repository: unit conversions, extended in 2025. */
+function buildUnitsRepo(): TestRepo {
+  const repo = new TestRepo();
+  repo
+    .write(
+      "src/length.ts",
+      `export const METRES_PER_FOOT = 0.3048;
+
+export function feetToMetres(feet: number): number {
+  return feet * METRES_PER_FOOT;
+}
+
+export function metresToFeet(metres: number): number {
+  return metres / METRES_PER_FOOT;
+}
+
+export function formatLength(metres: number, unit: "m" | "ft"): string {
+  const value = unit === "m" ? metres : metresToFeet(metres);
+  return \`\${value.toFixed(2)} \${unit}\`;
+}
+`,
+    )
+    .write(
+      "src/mass.ts",
+      `export const GRAMS_PER_OUNCE = 28.3495;
+
+export function ouncesToGrams(ounces: number): number {
+  return ounces * GRAMS_PER_OUNCE;
+}
+
+export function gramsToOunces(grams: number): number {
+  return grams / GRAMS_PER_OUNCE;
+}
+`,
+    );
+  repo.commit("length and mass", "2024-04-01T10:00:00Z");
+  repo.write(
+    "src/convert.ts",
+    `import { feetToMetres, metresToFeet } from "./length";
+import { gramsToOunces, ouncesToGrams } from "./mass";
+
+export function convert(value: number, from: string, to: string): number {
+  if (from === "ft" && to === "m") return feetToMetres(value);
+  if (from === "m" && to === "ft") return metresToFeet(value);
+  if (from === "oz" && to === "g") return ouncesToGrams(value);
+  if (from === "g" && to === "oz") return gramsToOunces(value);
+  throw new Error(\`cannot convert \${from} to \${to}\`);
+}
+`,
+  );
+  repo.commit("convert", "2025-04-01T10:00:00Z");
+  return repo;
+}
+
 function readRecords(dir: string, split: "train" | "eval"): DatasetRecord[] {
   return readFileSync(join(dir, `${split}.jsonl`), "utf8")
     .split("\n")
@@ -83,6 +140,7 @@ function readRecords(dir: string, split: "train" | "eval"): DatasetRecord[] {
 describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
   let fixture: FixtureRepo;
   let library: TestRepo;
+  let units: TestRepo;
   let work: string;
   let results: Awaited<ReturnType<typeof runBench>>["results"];
   let out: string;
@@ -90,12 +148,13 @@ describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
   beforeAll(async () => {
     fixture = buildFixtureRepo();
     library = buildLibraryRepo();
+    units = buildUnitsRepo();
     work = tempDir("repolora-bench-");
     execFileSync(python, [join(repoRoot, "runtime", "tools", "make_tiny_models.py"), join(work, "tiny")], {
       stdio: "ignore",
     });
     ({ results, out } = await runBench({
-      repos: [fixture.repo.root, library.root],
+      repos: [fixture.repo.root, library.root, units.root],
       out: join(work, "bench"),
       base: join(work, "tiny", "qwen2", "model"),
       steps: 2,
@@ -107,7 +166,7 @@ describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
       trainArgs: ["--micro-batch", "2", "--grad-accum", "1"],
       threads: 1,
       bootstrap: { resamples: 100, seed: 0, confidence: 0.95 },
-      command: "repolora bench <fixture> <library> (test)",
+      command: "repolora bench <fixture> <library> <units> (test)",
       progress: silentProgress,
     }));
   }, 600_000);
@@ -115,6 +174,7 @@ describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
   afterAll(() => {
     fixture?.repo.remove();
     library?.remove();
+    units?.remove();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -150,11 +210,9 @@ describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
 
   it("writes results with every system, comparison and interval, per language, and costs", () => {
     const onDisk = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as typeof results;
-    expect(onDisk.repos).toHaveLength(2);
-    expect(onDisk.repos.map((r) => r.control?.trainedOn)).toEqual([
-      onDisk.repos[1]!.name,
-      onDisk.repos[0]!.name,
-    ]);
+    expect(onDisk.repos).toHaveLength(3);
+    const names = onDisk.repos.map((r) => r.name);
+    expect(onDisk.repos.map((r) => r.control?.trainedOn)).toEqual([names[1], names[2], names[0]]);
     for (const repo of onDisk.repos) {
       expect(Object.keys(repo.summary.systems)).toEqual([...SYSTEM_ORDER]);
       expect(repo.counts.scored).toBe(Math.min(4, repo.counts.eval));
@@ -178,14 +236,114 @@ describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
       expect(Object.keys(repo.summary.byLanguage).length).toBeGreaterThan(0);
       for (const breakdown of Object.values(repo.summary.byLanguage))
         expect(breakdown.comparisons).toHaveLength(COMPARISONS.length);
-      expect(repo.adapter.bytes).toBeGreaterThan(0);
-      expect(repo.adapter.steps).toBe(2);
-      expect(repo.adapter.trainSeconds).toBeGreaterThan(0);
+      for (const cost of [repo.adapter, repo.control!, repo.formatOnly!]) {
+        expect(cost.bytes).toBeGreaterThan(0);
+        expect(cost.steps).toBe(2);
+        expect(cost.trainSeconds).toBeGreaterThan(0);
+      }
+      expect(repo.targets.map((t) => [t.name, t.treatment, t.control])).toEqual(
+        TARGETS.map((t) => [t.name, t.treatment, t.control]),
+      );
+      for (const target of repo.targets) {
+        expect(["holds", "not shown", "reversed"]).toContain(target.verdict);
+        expect(target.interval).toEqual(
+          repo.summary.comparisons.find(
+            (c) => c.treatment === target.treatment && c.control === target.control,
+          )!.metrics.editSimilarity,
+        );
+      }
       expect(repo.head).toMatch(/^[0-9a-f]{40}$/);
     }
     expect(onDisk.command).toContain("repolora bench");
     const markdown = readFileSync(join(out, "results.md"), "utf8");
     for (const system of SYSTEM_ORDER) expect(markdown).toContain(`| ${system} |`);
+    expect(markdown).toContain("## Targets");
+    for (const target of TARGETS) expect(markdown).toContain(target.name);
+    expect(markdown).toContain("| training s | adapter MiB |");
+    expect(markdown).toContain("| Δ ES per language [95% CI] |");
     expect(readFileSync(join(out, "results.svg"), "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
   });
+
+  it("trains each format-only adapter on a balanced mix of the other repositories only", () => {
+    for (const repo of results.repos) {
+      const fo = repo.formatOnly!;
+      const others = results.repos.filter((r) => r !== repo);
+      expect(fo.sameAsControl).toBe(false);
+      expect(fo.dir).not.toBe(repo.control!.dir);
+      expect(fo.sources.map((s) => s.name)).toEqual(others.map((r) => r.name));
+      expect(fo.sources.map((s) => s.available)).toEqual(others.map((r) => r.counts.train));
+      const taken = fo.sources.map((s) => s.taken);
+      expect(taken.reduce((a, b) => a + b, 0)).toBe(
+        Math.min(
+          repo.counts.train,
+          fo.sources.reduce((a, s) => a + s.available, 0),
+        ),
+      );
+      // Balanced: a source gives less than another only when it has nothing more to give.
+      for (const s of fo.sources)
+        for (const t of fo.sources)
+          if (s.taken < t.taken - 1) expect(s.taken, `${s.name} in ${repo.name}'s mix`).toBe(s.available);
+      const mix = JSON.parse(readFileSync(join(fo.dataset, "mix.json"), "utf8")) as MixInfo;
+      expect(mix.sources).toEqual(fo.sources);
+      expect(mix.examples).toBe(fo.examples);
+      const mixed = readRecords(fo.dataset, "train");
+      expect(mixed).toHaveLength(fo.examples);
+      const own = new Set(readRecords(repo.datasets.plain, "train").map((r) => r.id));
+      const fromOthers = new Set(
+        others.flatMap((r) => readRecords(r.datasets.plain, "train").map((x) => x.id)),
+      );
+      for (const record of mixed) {
+        expect(own.has(record.id)).toBe(false);
+        expect(fromOthers.has(record.id)).toBe(true);
+      }
+      expect(readdirSync(fo.dir)).toContain("repolora.json");
+      // The adapter's bundle records the mix as its training set.
+      const bundle = JSON.parse(readFileSync(join(fo.dir, "repolora.json"), "utf8")) as {
+        data: { train: number; dataset: { dir: string } };
+      };
+      expect(bundle.data.train).toBe(fo.examples);
+      expect(resolve(bundle.data.dataset.dir)).toBe(resolve(fo.dataset));
+    }
+  });
+
+  it("with two repositories (re-scored with --reuse), the control stands in for format-only", async () => {
+    const two = await runBench({
+      repos: [fixture.repo.root, library.root],
+      out: join(work, "bench"),
+      base: join(work, "tiny", "qwen2", "model"),
+      steps: 2,
+      maxTokens: 256,
+      limit: 4,
+      maxNewTokens: 8,
+      seed: 1,
+      cutoff: "2025-01-01",
+      trainArgs: ["--micro-batch", "2", "--grad-accum", "1"],
+      threads: 1,
+      bootstrap: { resamples: 100, seed: 0, confidence: 0.95 },
+      reuse: true,
+      command: "repolora bench <fixture> <library> --reuse (test)",
+      progress: silentProgress,
+    });
+    expect(two.results.repos).toHaveLength(2);
+    for (const [i, repo] of two.results.repos.entries()) {
+      // Reused: the same adapter folder and training record as the three-repository run.
+      expect(repo.adapter).toEqual(results.repos[i]!.adapter);
+      const fo = repo.formatOnly!;
+      expect(fo.sameAsControl).toBe(true);
+      expect(fo.dir).toBe(repo.control!.dir);
+      expect(fo.sources).toEqual([
+        expect.objectContaining({ name: repo.control!.trainedOn, taken: fo.sources[0]!.available }),
+      ]);
+      expect(Object.keys(repo.summary.systems)).toEqual([...SYSTEM_ORDER]);
+      expect(repo.summary.systems["format-only"]).toEqual(repo.summary.systems.control);
+      expect(repo.summary.systems["format-only+retrieval"]).toEqual(
+        repo.summary.systems["control+retrieval"],
+      );
+      const interval = (t: string, c: string) =>
+        repo.summary.comparisons.find((x) => x.treatment === t && x.control === c)!.metrics;
+      expect(interval("adapter", "format-only")).toEqual(interval("adapter", "control"));
+      expect(repo.targets[2]!.verdict).toBe(repo.targets[1]!.verdict);
+    }
+    expect(readFileSync(join(two.out, "results.md"), "utf8")).toContain("(= control)");
+  }, 600_000);
 });

@@ -3,6 +3,7 @@
  * bootstrap intervals of each comparison, the same per language, and renders them as Markdown and an SVG bar
  * chart (plain string templates, no chart library).
  */
+import type { MixShare } from "./format-only.ts";
 import {
   type BootstrapOptions,
   type Interval,
@@ -23,6 +24,8 @@ export const SYSTEM_ORDER = [
   "adapter+retrieval",
   "control",
   "control+retrieval",
+  "format-only",
+  "format-only+retrieval",
 ] as const;
 
 /** [treatment, control]: each row of the comparison table is treatment − control on the same examples. */
@@ -31,10 +34,64 @@ export const COMPARISONS: ReadonlyArray<readonly [string, string]> = [
   ["adapter", "base"],
   ["adapter+retrieval", "base"],
   ["adapter+retrieval", "adapter"],
+  ["adapter+retrieval", "base+retrieval"],
   ["adapter", "control"],
   ["adapter+retrieval", "control+retrieval"],
+  ["adapter", "format-only"],
+  ["adapter+retrieval", "format-only+retrieval"],
   ["control", "base"],
+  ["format-only", "base"],
 ];
+
+/**
+ * The issue's targets, each a comparison of COMPARISONS read on edit similarity. Like for like: the repo
+ * adapter with retrieval against the alternatives *with* retrieval (base model, control and format-only
+ * adapters), because retrieval is there at serving time either way; the plain differences are in the tables.
+ */
+export const TARGETS: ReadonlyArray<{ name: string; treatment: string; control: string }> = [
+  { name: "adapter+retrieval > retrieval alone", treatment: "adapter+retrieval", control: "base+retrieval" },
+  {
+    name: "adapter+retrieval > control+retrieval",
+    treatment: "adapter+retrieval",
+    control: "control+retrieval",
+  },
+  {
+    name: "adapter+retrieval > format-only+retrieval",
+    treatment: "adapter+retrieval",
+    control: "format-only+retrieval",
+  },
+];
+
+/**
+ * "holds": the 95% interval of treatment − control lies above 0; "reversed": below 0; "not shown": it
+ * includes 0 (too few examples, or no difference); "not scored": a system is missing (one repository).
+ */
+export type TargetVerdict = "holds" | "not shown" | "reversed" | "not scored";
+
+export interface TargetCheck {
+  name: string;
+  treatment: string;
+  control: string;
+  metric: "editSimilarity";
+  interval: Interval | null;
+  verdict: TargetVerdict;
+}
+
+export function checkTargets(summary: Pick<Summary, "comparisons">): TargetCheck[] {
+  return TARGETS.map(({ name, treatment, control }) => {
+    const c = summary.comparisons.find((x) => x.treatment === treatment && x.control === control);
+    const interval = c?.metrics.editSimilarity ?? null;
+    const verdict: TargetVerdict =
+      !interval || !Number.isFinite(interval.low)
+        ? "not scored"
+        : interval.low > 0
+          ? "holds"
+          : interval.high < 0
+            ? "reversed"
+            : "not shown";
+    return { name, treatment, control, metric: "editSimilarity", interval, verdict };
+  });
+}
 
 /** What generator/trainer/tools/bench_eval.py writes. */
 export interface ScoresFile {
@@ -169,20 +226,41 @@ export interface RepoResult {
   counts: { train: number; eval: number; scored: number };
   /** Share of scored examples whose retrieval prompt kept at least one retrieved snippet. */
   retrievalShare: number;
-  adapter: {
-    dir: string;
-    trainSeconds: number | null;
-    steps: number | null;
-    loss: number | null;
-    bytes: number;
-  };
-  control: { trainedOn: string; dir: string } | null;
+  adapter: AdapterCost;
+  /** The next repository's adapter (same recipe): null with one repository. */
+  control: (AdapterCost & { trainedOn: string }) | null;
+  /**
+   * Same recipe on a balanced leave-one-out mix of the other repositories' training sets (./format-only.ts).
+   * With two repositories that mix is the control's own data, so the control adapter is reused and its scores
+   * stand for format-only (`sameAsControl`). Null with one repository.
+   */
+  formatOnly:
+    | (AdapterCost & {
+        sameAsControl: boolean;
+        /** The mix's dataset folder (the control's plain dataset when sameAsControl). */
+        dataset: string;
+        /** Training examples the adapter saw. */
+        examples: number;
+        sources: MixShare[];
+      })
+    | null;
   summary: Summary;
+  /** The issue's targets on edit similarity, from summary.comparisons. */
+  targets: TargetCheck[];
   scoresFile: string;
 }
 
+/** What one adapter cost: training wall time and steps, final loss, safetensors bytes. */
+export interface AdapterCost {
+  dir: string;
+  trainSeconds: number | null;
+  steps: number | null;
+  loss: number | null;
+  bytes: number;
+}
+
 export interface BenchResults {
-  schema: 1;
+  schema: 2;
   createdAt: string;
   command: string;
   machine: {
@@ -225,6 +303,30 @@ function table(header: string[], rows: string[][]): string[] {
   ];
 }
 
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)}`;
+
+/** The adapter behind a system ("control+retrieval" → the control's), or null for the base model. */
+export function adapterCost(repo: RepoResult, system: string): AdapterCost | null {
+  const label = system.split("+")[0];
+  if (label === "adapter") return repo.adapter;
+  if (label === "control") return repo.control;
+  if (label === "format-only") return repo.formatOnly;
+  return null;
+}
+
+const VERDICT_MARK: Record<TargetVerdict, string> = {
+  holds: "✓ holds",
+  "not shown": "✗ not shown",
+  reversed: "✗ reversed",
+  "not scored": "– not scored",
+};
+
+function formatTarget(t: TargetCheck): string {
+  return t.interval && t.verdict !== "not scored"
+    ? `${VERDICT_MARK[t.verdict]}: ${formatInterval(t.interval)}`
+    : VERDICT_MARK[t.verdict];
+}
+
 export function renderMarkdown(results: BenchResults): string {
   const s = results.settings;
   const lines: string[] = [
@@ -234,16 +336,37 @@ export function renderMarkdown(results: BenchResults): string {
     results.command,
     "```",
     "",
-    `Base model \`${s.base}\`; ${s.steps} training steps; prompts ≤ ${s.maxTokens} tokens; ` +
+    `Base model \`${s.base}\`; ${s.steps} training steps per adapter; prompts ≤ ${s.maxTokens} tokens; ` +
       `${s.limit > 0 ? `a seeded sample of ≤ ${s.limit}` : "all"} held-out examples per repo; ` +
       `greedy, ≤ ${s.maxNewTokens} new tokens. Machine: ${results.machine.cpuModel} × ${results.machine.cpus}, ` +
       `${results.machine.memoryGiB} GiB, ${results.machine.platform}, ${results.machine.device}. ` +
       `Intervals: paired bootstrap, ${s.bootstrap.resamples} resamples, ${Math.round(s.bootstrap.confidence * 100)}%, ` +
-      `seed ${s.bootstrap.seed}. ES = edit similarity, EM = exact match, id = identifier match.`,
+      `seed ${s.bootstrap.seed}. ES = edit similarity, EM = exact match, id = identifier match. ` +
+      "control = the same recipe trained on the next repository of the list; format-only = the same recipe " +
+      "trained on a balanced mix of the other repositories (with two repositories: the control).",
+    "",
+    "## Targets",
+    "",
+    `Δ ES [${Math.round(s.bootstrap.confidence * 100)}% CI]; a target holds when the interval excludes 0 on the ` +
+      "positive side. Like for like: each alternative is scored with retrieval too.",
+    "",
+    ...table(
+      ["repo", ...TARGETS.map((t) => t.name)],
+      results.repos.map((repo) => [
+        repo.name,
+        ...repo.targets.map(
+          (t) =>
+            formatTarget(t) +
+            (t.control.startsWith("format-only") && repo.formatOnly?.sameAsControl ? " (= control)" : ""),
+        ),
+      ]),
+    ),
     "",
   ];
   for (const repo of results.repos) {
     const sum = repo.summary;
+    const systems = Object.keys(sum.systems);
+    const fo = repo.formatOnly;
     lines.push(
       `## ${repo.name}`,
       "",
@@ -253,16 +376,33 @@ export function renderMarkdown(results: BenchResults): string {
         `${(repo.retrievalShare * 100).toFixed(0)}% of scored prompts.` +
         (repo.control
           ? ` Control adapter: trained on ${repo.control.trainedOn}.`
-          : " No control adapter (one repo)."),
+          : " No control adapter (one repo).") +
+        (fo
+          ? fo.sameAsControl
+            ? " Format-only = the control (two repositories: the leave-one-out mix is the control's data)."
+            : ` Format-only adapter: ${fo.examples} examples (${fo.sources.map((x) => `${x.taken} of ${x.name}'s ${x.available}`).join(", ")}).`
+          : ""),
       "",
       ...table(
-        ["system", ...METRICS.map((m) => LABEL[m]), "latency ms (mean / median)", "prompt tokens"],
-        Object.entries(sum.systems).map(([name, sys]) => [
-          name,
-          ...METRICS.map((m) => f3(sys[m])),
-          `${sys.latencyMsMean.toFixed(0)} / ${sys.latencyMsMedian.toFixed(0)}`,
-          sys.promptTokensMean.toFixed(0),
-        ]),
+        [
+          "system",
+          ...METRICS.map((m) => LABEL[m]),
+          "latency ms (mean / median)",
+          "prompt tokens",
+          "training s",
+          "adapter MiB",
+        ],
+        Object.entries(sum.systems).map(([name, sys]) => {
+          const cost = adapterCost(repo, name);
+          return [
+            name,
+            ...METRICS.map((m) => f3(sys[m])),
+            `${sys.latencyMsMean.toFixed(0)} / ${sys.latencyMsMedian.toFixed(0)}`,
+            sys.promptTokensMean.toFixed(0),
+            cost?.trainSeconds != null ? cost.trainSeconds.toFixed(1) : "–",
+            cost ? mib(cost.bytes) : "–",
+          ];
+        }),
       ),
       "",
       ...table(
@@ -275,23 +415,46 @@ export function renderMarkdown(results: BenchResults): string {
       "",
       "\\* the edit-similarity interval excludes 0.",
       "",
-      "Per language (edit similarity):",
+      "Per language (the records' `language`), edit similarity:",
       "",
       ...table(
-        ["language", "n", ...Object.keys(sum.systems)],
+        ["language", "n", ...systems],
         Object.entries(sum.byLanguage).map(([language, b]) => [
           language,
           String(b.examples),
-          ...Object.keys(sum.systems).map((name) => f3(b.systems[name]?.editSimilarity ?? Number.NaN)),
+          ...systems.map((name) => f3(b.systems[name]?.editSimilarity ?? Number.NaN)),
         ]),
       ),
       "",
-      `Cost: training ${repo.adapter.trainSeconds?.toFixed(1) ?? "?"} s for ${repo.adapter.steps ?? "?"} steps ` +
-        `(final loss ${repo.adapter.loss?.toFixed(3) ?? "?"}), adapter ${(repo.adapter.bytes / 1024 / 1024).toFixed(2)} MiB.`,
+      ...table(
+        [
+          "Δ ES per language [95% CI]",
+          ...Object.entries(sum.byLanguage).map(([l, b]) => `${l} (n = ${b.examples})`),
+        ],
+        sum.comparisons.map((c) => [
+          `${c.treatment} − ${c.control}`,
+          ...Object.values(sum.byLanguage).map((b) => {
+            const x = b.comparisons.find((y) => y.treatment === c.treatment && y.control === c.control);
+            return x ? `${formatInterval(x.metrics.editSimilarity)}${x.significant ? " *" : ""}` : "–";
+          }),
+        ]),
+      ),
+      "",
+      `Cost: adapter ${costLine(repo.adapter)}` +
+        (repo.control ? `; control ${costLine(repo.control)}` : "") +
+        (fo && !fo.sameAsControl ? `; format-only ${costLine(fo)}` : "") +
+        ". Latency: PyTorch generate, greedy, batch 1, on the bench machine.",
       "",
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+function costLine(cost: AdapterCost): string {
+  return (
+    `${cost.trainSeconds?.toFixed(1) ?? "?"} s for ${cost.steps ?? "?"} steps ` +
+    `(final loss ${cost.loss?.toFixed(3) ?? "?"}), ${mib(cost.bytes)} MiB`
+  );
 }
 
 const escapeXml = (text: string) =>
@@ -304,6 +467,8 @@ const COLORS: Record<string, string> = {
   "adapter+retrieval": "#1565c0",
   control: "#ffb74d",
   "control+retrieval": "#e65100",
+  "format-only": "#81c784",
+  "format-only+retrieval": "#2e7d32",
 };
 
 /** Grouped bars: mean edit similarity per system, one group per repository. */

@@ -2,9 +2,11 @@
  * `repolora bench`: is the repo adapter worth training? For each repository: build the time-split dataset twice
  * (definitions only, and definitions + retrieval: the same examples and ids, other context), train an adapter
  * on the plain one, then score on the same held-out examples base, base + retrieval, adapter, adapter +
- * retrieval and a control adapter (same recipe, trained on the next repository of the list) with and without
- * retrieval. Scores come from the trainer's metrics (generator/trainer/tools/bench_eval.py); intervals,
- * tables and the chart from ./report.ts.
+ * retrieval, a control adapter (same recipe, trained on the next repository of the list) and a format-only
+ * adapter (same recipe, trained on a balanced mix of the other repositories: ./format-only.ts), each with and
+ * without retrieval. With two repositories the format-only mix is the control's own data, so the control
+ * adapter stands in for it (docs/decisions/2026-11-23-retrieval.md). Scores come from the trainer's metrics
+ * (generator/trainer/tools/bench_eval.py); intervals, targets, tables and the chart from ./report.ts.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -21,8 +23,11 @@ import { PROJECT_ROOT, trainerPython } from "../train/python-env.ts";
 import { runTrainer } from "../train/run-trainer.ts";
 import { throwIfCancelled } from "../util/cancel.ts";
 import { RepoLoraError } from "../util/errors.ts";
+import { buildFormatOnlyDataset, type MixShare, reusableMix } from "./format-only.ts";
 import {
+  type AdapterCost,
   type BenchResults,
+  checkTargets,
   type RepoResult,
   renderMarkdown,
   renderSvg,
@@ -68,7 +73,30 @@ interface PreparedRepo {
   retrieval: string;
   manifest: DatasetManifest;
   adapterDir: string;
-  training: { seconds: number | null; steps: number | null; loss: number | null };
+  training: Training;
+  /** Datasets and adapter came from an earlier run (--reuse). */
+  reused: boolean;
+}
+
+interface Training {
+  seconds: number | null;
+  steps: number | null;
+  loss: number | null;
+}
+
+/**
+ * One repository's format-only adapter. With two repositories the leave-one-out mix could only be a
+ * size-matched sample of the control's own training set (all of it when the other repository is not larger),
+ * so the control adapter stands in (`sameAsControl`): scored once, its scores copied to the format-only
+ * systems. From three repositories up, a real mix (./format-only.ts) and its own adapter.
+ */
+interface FormatOnly {
+  adapterDir: string;
+  dataset: string;
+  sameAsControl: boolean;
+  examples: number;
+  sources: MixShare[];
+  training: Training;
 }
 
 const BENCH_EVAL = join(PROJECT_ROOT, "generator", "trainer", "tools", "bench_eval.py");
@@ -113,7 +141,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     const adapterDir = join(dir, "adapter");
     const reused = options.reuse ? reusable(plainDir, retrievalDir, adapterDir, info.head, options) : null;
     let manifest: DatasetManifest;
-    let training: PreparedRepo["training"];
+    let training: Training;
     if (reused) {
       progress.log(`bench: ${name}: reusing datasets and adapter from ${dir}`);
       ({ manifest, training } = reused);
@@ -145,6 +173,75 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
       manifest,
       adapterDir,
       training: training!,
+      reused: reused !== null,
+    });
+  }
+
+  // 1b. Format-only adapters: the same recipe on a balanced mix of the other repositories' training sets.
+  const formatOnly = new Map<PreparedRepo, FormatOnly>();
+  for (const [i, repo] of prepared.entries()) {
+    throwIfCancelled(signal);
+    const others = prepared.filter((p) => p !== repo);
+    if (others.length === 0) continue;
+    if (others.length === 1) {
+      // The leave-one-out mix can only draw on the control's own training set: reuse the control adapter.
+      const control = prepared[(i + 1) % prepared.length]!;
+      formatOnly.set(repo, {
+        adapterDir: control.adapterDir,
+        dataset: control.plain,
+        sameAsControl: true,
+        examples: control.manifest.counts.train,
+        sources: [
+          {
+            name: control.name,
+            head: control.head,
+            available: control.manifest.counts.train,
+            taken: control.manifest.counts.train,
+          },
+        ],
+        training: control.training,
+      });
+      continue;
+    }
+    const mixDir = join(repo.dir, "format-only-dataset");
+    const adapterDir = join(repo.dir, "format-only-adapter");
+    const sources = others.map((p) => ({ name: p.name, dataset: p.plain, head: p.head }));
+    const size = repo.manifest.counts.train;
+    const mix =
+      options.reuse && others.every((p) => p.reused)
+        ? reusableMix(mixDir, repo.name, size, options.seed, sources)
+        : null;
+    const trained = mix ? recordedTraining(adapterDir, options.steps) : null;
+    if (mix && trained) {
+      progress.log(`bench: ${repo.name}: reusing the format-only dataset and adapter`);
+      formatOnly.set(repo, {
+        adapterDir,
+        dataset: mixDir,
+        sameAsControl: false,
+        examples: mix.examples,
+        sources: mix.sources,
+        training: trained,
+      });
+      continue;
+    }
+    progress.log(
+      `bench: ${repo.name}: building the format-only mix of ${others.map((p) => p.name).join(", ")}`,
+    );
+    const built = await buildFormatOnlyDataset({
+      target: repo.name,
+      sources,
+      size,
+      seed: options.seed,
+      out: mixDir,
+    });
+    progress.log(`bench: ${repo.name}: training the format-only adapter (${options.steps} steps)`);
+    formatOnly.set(repo, {
+      adapterDir,
+      dataset: mixDir,
+      sameAsControl: false,
+      examples: built.info.examples,
+      sources: built.info.sources,
+      training: await train(options, mixDir, adapterDir),
     });
   }
 
@@ -154,11 +251,23 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
   for (const [i, repo] of prepared.entries()) {
     throwIfCancelled(signal);
     const control = prepared.length > 1 ? prepared[(i + 1) % prepared.length]! : null;
+    const fo = formatOnly.get(repo) ?? null;
+    const adapters: Array<[string, string]> = [["adapter", repo.adapterDir]];
+    if (control) adapters.push(["control", control.adapterDir]);
+    if (fo && !fo.sameAsControl) adapters.push(["format-only", fo.adapterDir]);
     const scoresPath = join(repo.dir, "scores.json");
-    progress.log(`bench: ${repo.name}: scoring ${control ? "6" : "4"} systems`);
-    await runBenchEval(options, repo, control, scoresPath);
+    progress.log(`bench: ${repo.name}: scoring ${2 * (adapters.length + 1)} systems`);
+    await runBenchEval(options, repo, adapters, scoresPath);
     const scores = JSON.parse(readFileSync(scoresPath, "utf8")) as ScoresFile;
     device = `${scores.device} (${scores.threads} torch threads)`;
+    if (fo?.sameAsControl) {
+      // Two repositories: the control stands in for format-only (see FormatOnly), scored once.
+      for (const suffix of ["", "+retrieval"]) {
+        const scored = scores.systems[`control${suffix}`];
+        if (scored) scores.systems[`format-only${suffix}`] = { ...scored, adapter: "control" };
+      }
+    }
+    const summary = summarise(scores, bootstrap);
     repos.push({
       name: repo.name,
       root: repo.root,
@@ -176,21 +285,25 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
         scored: scores.examples.length,
       },
       retrievalShare: retrievalShare(repo.retrieval, new Set(scores.examples.map((e) => e.id))),
-      adapter: {
-        dir: repo.adapterDir,
-        trainSeconds: repo.training.seconds,
-        steps: repo.training.steps,
-        loss: repo.training.loss,
-        bytes: folderBytes(repo.adapterDir, /\.safetensors$/),
-      },
-      control: control ? { trainedOn: control.name, dir: control.adapterDir } : null,
-      summary: summarise(scores, bootstrap),
+      adapter: cost(repo.adapterDir, repo.training),
+      control: control ? { trainedOn: control.name, ...cost(control.adapterDir, control.training) } : null,
+      formatOnly: fo
+        ? {
+            ...cost(fo.adapterDir, fo.training),
+            sameAsControl: fo.sameAsControl,
+            dataset: fo.dataset,
+            examples: fo.examples,
+            sources: fo.sources,
+          }
+        : null,
+      summary,
+      targets: checkTargets(summary),
       scoresFile: scoresPath,
     });
   }
 
   const results: BenchResults = {
-    schema: 1,
+    schema: 2,
     createdAt: new Date().toISOString(),
     command: options.command,
     machine: {
@@ -226,11 +339,8 @@ function reusable(
   adapterDir: string,
   head: string,
   options: BenchOptions,
-): { manifest: DatasetManifest; training: PreparedRepo["training"] } | null {
-  const bundle = join(adapterDir, "repolora.json");
-  if (
-    ![join(plainDir, "dataset.json"), join(retrievalDir, "dataset.json"), bundle].every((p) => existsSync(p))
-  )
+): { manifest: DatasetManifest; training: Training } | null {
+  if (![join(plainDir, "dataset.json"), join(retrievalDir, "dataset.json")].every((p) => existsSync(p)))
     return null;
   const manifest = DatasetManifest.parse(JSON.parse(readFileSync(join(plainDir, "dataset.json"), "utf8")));
   const o = manifest.options;
@@ -241,12 +351,30 @@ function reusable(
     JSON.stringify(o.languages ?? null) === JSON.stringify(options.languages ?? null) &&
     (options.cutoff === undefined || manifest.cutoff.source !== "default");
   if (!sameData) return null;
+  const training = recordedTraining(adapterDir, options.steps);
+  return training ? { manifest, training } : null;
+}
+
+/** The training record of an adapter bundle trained for `steps` steps, or null (missing, other steps). */
+function recordedTraining(adapterDir: string, steps: number): Training | null {
+  const bundle = join(adapterDir, "repolora.json");
+  if (!existsSync(bundle)) return null;
   const recorded = JSON.parse(readFileSync(bundle, "utf8")) as {
     training?: { seconds?: number; steps?: number; loss?: number };
   };
   const t = recorded.training ?? {};
-  if (t.steps !== options.steps) return null;
-  return { manifest, training: { seconds: t.seconds ?? null, steps: t.steps ?? null, loss: t.loss ?? null } };
+  if (t.steps !== steps) return null;
+  return { seconds: t.seconds ?? null, steps: t.steps ?? null, loss: t.loss ?? null };
+}
+
+function cost(dir: string, training: Training): AdapterCost {
+  return {
+    dir,
+    trainSeconds: training.seconds,
+    steps: training.steps,
+    loss: training.loss,
+    bytes: folderBytes(dir, /\.safetensors$/),
+  };
 }
 
 function evalIds(datasetDir: string): string[] {
@@ -288,11 +416,7 @@ function folderBytes(dir: string, pattern: RegExp): number {
     .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
 }
 
-async function train(
-  options: BenchOptions,
-  datasetDir: string,
-  adapterDir: string,
-): Promise<PreparedRepo["training"]> {
+async function train(options: BenchOptions, datasetDir: string, adapterDir: string): Promise<Training> {
   const args = [
     "train",
     "--dataset",
@@ -340,7 +464,7 @@ async function train(
 function runBenchEval(
   options: BenchOptions,
   repo: PreparedRepo,
-  control: PreparedRepo | null,
+  adapters: ReadonlyArray<readonly [string, string]>,
   outPath: string,
 ): Promise<void> {
   const args = [
@@ -351,9 +475,7 @@ function runBenchEval(
     `plain=${repo.plain}`,
     "--dataset",
     `retrieval=${repo.retrieval}`,
-    "--adapter",
-    `adapter=${repo.adapterDir}`,
-    ...(control ? ["--adapter", `control=${control.adapterDir}`] : []),
+    ...adapters.flatMap(([label, dir]) => ["--adapter", `${label}=${dir}`]),
     "--limit",
     String(options.limit),
     "--max-new-tokens",

@@ -7,11 +7,13 @@ tool loads the base model once, attaches the adapters, and writes one JSON file.
 
 System names: the adapter label (or "base") for the first dataset, "<label>+<variant>" for the others. All
 variants must hold the same evaluation examples (same ids, in the same order); only their prompts differ.
+`repolora bench` passes up to three adapters: the repository's own ("adapter"), the next repository's
+("control") and, from three repositories up, one trained on a mix of the others ("format-only").
 
 Usage:
   python bench_eval.py --base MODEL --dataset plain=DIR --dataset retrieval=DIR \
-      [--adapter adapter=DIR --adapter control=DIR] [--limit N] [--max-new-tokens 64] [--max-tokens 1024] \
-      --out scores.json
+      [--adapter adapter=DIR --adapter control=DIR --adapter format-only=DIR] [--limit N] \
+      [--max-new-tokens 64] [--max-tokens 1024] --out scores.json
 """
 
 from __future__ import annotations

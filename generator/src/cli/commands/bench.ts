@@ -11,10 +11,17 @@ import { createProgress } from "../progress.ts";
 const HELP = `Usage: repolora bench <repo...> --out <dir> [options]
 
 Is the repo adapter worth training? For each repository: builds the time-split dataset with and without
-retrieval context (same examples), trains an adapter, and scores on the same held-out examples: base,
-base+retrieval, adapter, adapter+retrieval, and a control adapter (trained on the next repository of the list)
-with and without retrieval. Writes results.json, results.md and results.svg, with paired-bootstrap 95%
-intervals for each difference, a per-language breakdown and costs (training seconds, adapter bytes, latency).
+retrieval context (same examples), trains an adapter, and scores on the same held-out examples, each with and
+without retrieval: the base model, the adapter, a control adapter (same recipe, trained on the next repository
+of the list) and a format-only adapter (same recipe and steps, trained on a mix of the OTHER repositories:
+as many examples as the repository's own training set, in equal shares, seeded). With two repositories that
+mix is the control's own data, so the control stands in for format-only (no extra training); from three
+repositories up each format-only adapter is trained (one more training run per repository).
+
+Writes results.json, results.md and results.svg: paired-bootstrap 95% intervals for each difference (overall
+and per language), costs per system (training seconds, adapter MiB, completion latency, prompt tokens) and the
+targets check per repository, on edit similarity: adapter+retrieval > base+retrieval (retrieval alone),
+> control+retrieval, > format-only+retrieval; "holds" only when the interval excludes 0.
 
 Options:
   --out <dir>            Output folder (datasets, adapters and results go under it; reused runs overwrite)
@@ -27,16 +34,18 @@ Options:
   --micro-batch <n>      Examples per forward pass (default: the trainer's)
   --threads <n>          torch CPU threads (default: torch's)
   --cutoff, --eval-share, --languages, --seed   As for \`repolora dataset\`
-  --reuse                Keep datasets and adapters an earlier run left in --out (same HEAD): re-score only
+  --reuse                Keep datasets, adapters and format-only mixes an earlier run left in --out (same
+                         HEADs, seed and steps): re-score only
   --resamples <n>        Bootstrap resamples (default ${DEFAULT_BOOTSTRAP.resamples})
   --json                 Print results.json to stdout
 
 Example:
-  repolora bench ../repo-a ../repo-b --out /tmp/bench --base ./models/qwen --steps 10 --limit 20`;
+  repolora bench ../repo-a ../repo-b ../repo-c --out /tmp/bench --base ./models/qwen --steps 10 --limit 20`;
 
 export const benchCommand: Command = {
   name: "bench",
-  summary: "Benchmark base vs adapter vs retrieval vs a control adapter on held-out code of several repos",
+  summary:
+    "Benchmark base, adapter, retrieval, control and format-only adapters on held-out code of several repos",
   help: HELP,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {
@@ -101,8 +110,9 @@ export const benchCommand: Command = {
           lines.push(`  ${repo.name}: ${repo.counts.scored} examples`);
           for (const c of repo.summary.comparisons)
             lines.push(
-              `    ${`${c.treatment} − ${c.control}`.padEnd(42)} ES ${formatInterval(c.metrics.editSimilarity)}`,
+              `    ${`${c.treatment} − ${c.control}`.padEnd(46)} ES ${formatInterval(c.metrics.editSimilarity)}`,
             );
+          for (const t of repo.targets) lines.push(`    target ${t.name}: ${t.verdict}`);
         }
         process.stdout.write(`${lines.join("\n")}\n`);
       }
