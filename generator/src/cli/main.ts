@@ -7,6 +7,7 @@ import { datasetCommand } from "./commands/dataset.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { exportCommand } from "./commands/export.ts";
 import { modelCommand } from "./commands/model.ts";
+import { orgTrainCommand } from "./commands/org.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { trainCommand } from "./commands/train.ts";
 
@@ -14,6 +15,7 @@ import { trainCommand } from "./commands/train.ts";
 const commands: Command[] = [
   datasetCommand,
   trainCommand,
+  orgTrainCommand,
   evalCommand,
   adaptersCommand,
   exportCommand,

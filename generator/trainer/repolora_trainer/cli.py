@@ -63,9 +63,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-eval", action="store_true", help="skip the report card after training")
     _add_config_flags(train)
 
-    ev = sub.add_parser("eval", help="score base vs adapter on eval.jsonl and write report.json into the bundle")
+    ev = sub.add_parser(
+        "eval",
+        help="score base vs adapter on eval.jsonl and write report.json into the bundle; or, with --stack, score "
+        "base, each adapter alone and their weighted stack",
+    )
     ev.add_argument("--dataset", required=True, type=Path)
-    ev.add_argument("--adapter", required=True, type=Path, help="adapter bundle (or plain PEFT folder)")
+    ev.add_argument("--adapter", type=Path, help="adapter bundle (or plain PEFT folder)")
+    ev.add_argument(
+        "--stack",
+        action="append",
+        metavar="DIR[:WEIGHT]",
+        help="an adapter of a stack, optionally weighted (default 1); repeat for each. The stack is the runtime's: "
+        "concatenated along the rank axis, delta-W = sum of weight * scale * B @ A",
+    )
+    ev.add_argument("--names", help="comma-separated system names of the --stack adapters (default adapter1, ...)")
+    ev.add_argument("--out", type=Path, help="with --stack: write the report card (report.json format) here")
     ev.add_argument("--base", help="base model (default: the one recorded in the bundle)")
     ev.add_argument("--control", type=Path, help="a second adapter scored alongside, e.g. one trained on another repo")
     ev.add_argument("--limit", type=int, default=0, help="score only the first N eval examples (0 = all)")
@@ -102,8 +115,30 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
             done = train_command(args.dataset, config, args.out, progress, cancel, run_eval=not args.no_eval)
             progress.emit("done", **done)
         else:
-            from .commands import eval_command
+            from .commands import eval_command, parse_stack_member, stack_eval_command
 
+            if (args.adapter is None) == (not args.stack):
+                raise UsageError("eval: give either --adapter or one or more --stack")
+            if args.stack:
+                names = args.names.split(",") if args.names else [f"adapter{i + 1}" for i in range(len(args.stack))]
+                if len(names) != len(args.stack):
+                    raise UsageError(f"eval: --names has {len(names)} names for {len(args.stack)} --stack adapters")
+                members = [(n.strip(), *parse_stack_member(v)) for n, v in zip(names, args.stack, strict=True)]
+                report = stack_eval_command(
+                    args.dataset,
+                    members,
+                    progress,
+                    cancel,
+                    out=args.out,
+                    base=args.base,
+                    limit=args.limit,
+                    max_new_tokens=args.max_new_tokens,
+                    device=args.device,
+                )
+                if args.json and out is not None:
+                    out.write(json.dumps(report, indent=2) + "\n")
+                    out.flush()
+                return 0
             report = eval_command(
                 args.dataset,
                 args.adapter,
@@ -121,6 +156,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         return 0
     except TrainerError as err:
         return _fail(progress, err.code, str(err), err.exit_code)
+    except UsageError as err:
+        return _fail(progress, "BAD_CONFIG", str(err), 2)
     except KeyboardInterrupt:
         return _fail(progress, CancelledError.code, "interrupted; no adapter was written", CancelledError.exit_code)
     except MemoryError as err:

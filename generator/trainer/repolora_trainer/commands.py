@@ -30,7 +30,7 @@ from .cancel import CancelToken
 from .config import TrainConfig
 from .data import Dataset, load_dataset
 from .errors import AdapterError, DatasetError
-from .evaluate import EvalOptions, format_table, peft_systems, run_report
+from .evaluate import EvalOptions, add_stacked_adapter, format_table, peft_systems, run_report, stack_systems
 from .features import Encoder, EncodeStats, check_special_tokens
 from .model_loading import (
     Runtime,
@@ -335,5 +335,140 @@ def eval_command(
         update_report(adapter_dir, report)
     else:
         write_json_atomic(adapter_dir / REPORT, report)
+    log("\n" + format_table(report))
+    return report
+
+
+def _member_base(adapter_dir: Path) -> dict[str, Any]:
+    """{'id', 'sha256'} of the base model an adapter says it belongs to (sha256 only from a bundle)."""
+    base_id, manifest = _adapter_base_id(adapter_dir)
+    recorded = (manifest or {}).get("baseModel", {})
+    sha = recorded.get("sha256") if isinstance(recorded, dict) else None
+    return {"id": base_id, "sha256": sha if isinstance(sha, str) and sha else None}
+
+
+def check_same_base(members: list[tuple[str, Path]]) -> dict[str, Any]:
+    """Refuses a stack whose adapters were trained on different base models; returns the common base.
+
+    Two adapters share a base when both record the base weights' sha256 and they are equal, otherwise when their
+    base model ids are equal (the runtime's rule, runtime/src/adapter/peft-adapter.ts).
+    """
+    bases = [(name, folder, _member_base(folder)) for name, folder in members]
+    first_name, first_dir, first = bases[0]
+    for name, folder, base in bases[1:]:
+        if first["sha256"] and base["sha256"]:
+            same = first["sha256"] == base["sha256"]
+        else:
+            same = first["id"] is not None and first["id"] == base["id"]
+        if not same:
+
+            def say(b: dict[str, Any]) -> str:
+                return f"base model {b['id']!r}" + (f" (weights sha256 {b['sha256'][:12]})" if b["sha256"] else "")
+
+            raise AdapterError(
+                f"cannot stack adapters trained on different base models: {first_name} ({first_dir}) was trained on "
+                f"{say(first)}, {name} ({folder}) on {say(base)}; a stack adds their weight deltas to one base model"
+            )
+    return first
+
+
+def parse_stack_member(value: str) -> tuple[Path, float]:
+    """'dir' or 'dir:weight' (the last colon followed by a number), as `repolora complete --adapter` takes it."""
+    import re
+
+    match = re.fullmatch(r"(.*):(-?\d+(?:\.\d+)?(?:e-?\d+)?)", value)
+    if match and match.group(1):
+        return Path(match.group(1)), float(match.group(2))
+    return Path(value), 1.0
+
+
+def stack_eval_command(
+    dataset_dir: Path,
+    members: list[tuple[str, Path, float]],
+    progress: Progress,
+    cancel: CancelToken,
+    out: Path | None = None,
+    base: str | None = None,
+    limit: int = 0,
+    max_new_tokens: int = 64,
+    device: str = "auto",
+) -> dict[str, Any]:
+    """The stack's report card: base, each adapter alone (weight 1) and the weighted stack (the runtime's
+    rank-axis concatenation, `add_stacked_adapter`) on the same held-out examples, with paired-bootstrap deltas
+    of every system vs base and of the stack vs each adapter. Writes `out` (report.json's format) when given."""
+    from peft import PeftModel
+
+    if not members:
+        raise AdapterError("a stack needs at least one adapter")
+    names = [name for name, _, _ in members]
+    if len(set(names)) != len(names) or any(n in ("base", "stack") for n in names):
+        raise AdapterError(f"stack member names must be unique and not 'base' or 'stack', got {names}")
+    for _, folder, _ in members:
+        if not (folder / ADAPTER_CONFIG).is_file():
+            raise AdapterError(f"{folder} has no {ADAPTER_CONFIG}: not a PEFT adapter folder")
+    common = check_same_base([(name, folder) for name, folder, _ in members])
+    base_id = base or common["id"]
+    if base_id is None:
+        raise AdapterError(f"{members[0][1]} does not say which base model it belongs to; pass --base")
+    dataset = load_dataset(dataset_dir, need_train=False)
+    if not dataset.eval:
+        raise DatasetError("has no examples to evaluate", str(dataset_dir / "eval.jsonl"))
+    config = TrainConfig(base_model=base_id, device=device, max_new_tokens=max_new_tokens)
+    max_tokens = config.max_tokens
+    for _, folder, _ in members:  # the first adapter that records its training prompt cap
+        manifest = read_manifest(folder) if (folder / "repolora.json").is_file() else {}
+        recorded = manifest.get("training", {}).get("config", {}).get("max_tokens")
+        if isinstance(recorded, int) and recorded > 0:
+            max_tokens = recorded
+            break
+    source = resolve_source(base_id)
+    runtime = choose_runtime(config, source)
+    tokenizer = load_tokenizer(source)
+    check_special_tokens(tokenizer, dataset.eval)
+    encoder = Encoder(tokenizer, max_tokens)
+    model = load_model(source, runtime)
+    actual = base_model_identity(source, model).get("sha256")
+    if common["sha256"] and actual and common["sha256"] != actual:
+        progress.message(
+            f"base model weights (sha256 {actual[:12]}) differ from the ones the adapters were trained on "
+            f"({common['sha256'][:12]}); scores may not reflect the adapters",
+            "warning",
+        )
+    try:
+        first_name, first_dir, _ = members[0]
+        peft_model = PeftModel.from_pretrained(model, str(first_dir), adapter_name=first_name)
+        for name, folder, _ in members[1:]:
+            peft_model.load_adapter(str(folder), adapter_name=name)
+    except (RuntimeError, ValueError, KeyError) as err:
+        raise AdapterError(f"adapter does not fit base model {base_id!r}: {err}") from err
+    rank = add_stacked_adapter(peft_model, [(name, weight) for name, _, weight in members], "__stack__")
+    options = EvalOptions(limit=limit, max_new_tokens=max_new_tokens, max_tokens=max_tokens)
+    report = run_report(
+        peft_model,
+        tokenizer,
+        encoder,
+        dataset.eval,
+        stack_systems(peft_model, {name: name for name in names}, "__stack__"),
+        options,
+        runtime.device,
+        progress,
+        cancel,
+        _dataset_info(dataset),
+        verdict_system="stack",
+        compare_with=names,
+    )
+    report["stack"] = {
+        "combination": "concatenation along the rank axis: delta-W = sum of weight * scale * B @ A (the runtime's)",
+        "rank": rank,
+        "baseModel": {"id": base_id, "sha256": actual or common["sha256"]},
+        "adapters": [
+            {"system": name, "dir": str(folder.absolute()), "weight": weight} for name, folder, weight in members
+        ],
+    }
+    cancel.check()
+    if out is not None:
+        out = out.absolute()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(out, report)
     log("\n" + format_table(report))
     return report

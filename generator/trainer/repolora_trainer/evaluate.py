@@ -19,6 +19,7 @@ import torch
 
 from .cancel import CancelToken
 from .data import Record
+from .errors import AdapterError
 from .features import Encoder
 from .loss import mean_loss
 from .metrics import METRIC_NAMES, Score, paired_bootstrap, score
@@ -129,6 +130,108 @@ def peft_systems(peft_model: Any, adapters: dict[str, str]) -> dict[str, SystemS
     return systems
 
 
+def add_stacked_adapter(peft_model: Any, parts: Sequence[tuple[str, float]], stacked_name: str) -> int:
+    """Adds PEFT adapter `stacked_name`: the loaded adapters `parts` [(name, weight)] concatenated along the rank
+    axis, exactly as the runtime stacks them (runtime/src/adapter/stack.ts): per module, A = [A1; A2; ...] and
+    B = [w1*s1*B1 | w2*s2*B2 | ...] with s_i = that adapter's own scale (alpha/r, alpha/sqrt(r) with rsLoRA,
+    rank/alpha patterns), so delta-W = sum_i w_i * s_i * B_i @ A_i, and the stacked adapter's own scale is 1.
+
+    This is PEFT's `add_weighted_adapter(..., combination_type="cat")` layout (which puts w*s on A instead of B:
+    the same product), built with a config of our own because PEFT's copies the first adapter's config:
+    with use_rslora there its scale would be sqrt(total rank) instead of 1, and its layers_to_transform would drop
+    the layers only a later adapter covers. A module an adapter does not cover gets zero rows (rank 0 for it,
+    as in the runtime). Returns the total rank.
+    """
+    from peft import LoraConfig
+    from peft.tuners.lora import LoraLayer
+
+    if not parts:
+        raise AdapterError("a stack needs at least one adapter")
+    configs = peft_model.peft_config
+    ranks: list[int] = []
+    for name, _ in parts:
+        cfg = configs[name]
+        if getattr(cfg, "use_dora", False):
+            raise AdapterError(f"adapter {name!r} uses DoRA, which cannot be stacked (the runtime refuses it too)")
+        pattern = dict(getattr(cfg, "rank_pattern", None) or {})
+        ranks.append(max([int(cfg.r), *(int(v) for v in pattern.values())]))
+    total = sum(ranks)
+    layers: list[tuple[str, Any]] = []
+    for path, module in peft_model.base_model.model.named_modules():
+        if isinstance(module, LoraLayer) and any(name in module.lora_A for name, _ in parts):
+            layers.append((path, module))
+    if not layers:
+        raise AdapterError("the adapters to stack cover no module of the model")
+    first = configs[parts[0][0]]
+    config = LoraConfig(
+        r=total,
+        lora_alpha=total,  # scale 1: every adapter's own scale is folded into its block of B
+        lora_dropout=0.0,
+        target_modules=[path for path, _ in layers],
+        use_rslora=False,
+        bias="none",
+        task_type=getattr(first, "task_type", None),
+        base_model_name_or_path=getattr(first, "base_model_name_or_path", None),
+    )
+    peft_model.add_adapter(stacked_name, config)
+    with torch.no_grad():
+        for _, module in layers:
+            a_new = module.lora_A[stacked_name].weight
+            b_new = module.lora_B[stacked_name].weight
+            a_new.zero_()
+            b_new.zero_()
+            offset = 0
+            for (name, weight), rank in zip(parts, ranks, strict=True):
+                if name in module.lora_A:
+                    a = module.lora_A[name].weight
+                    b = module.lora_B[name].weight
+                    r = a.shape[0]
+                    scale = float(module.scaling[name])
+                    a_new[offset : offset + r, :] = a.to(a_new.dtype)
+                    b_new[:, offset : offset + r] = (b.to(torch.float64) * (weight * scale)).to(b_new.dtype)
+                offset += rank
+            if abs(float(module.scaling[stacked_name]) - 1.0) > 1e-12:  # pragma: no cover - LoraConfig above
+                raise AdapterError(f"stacked adapter scale is {module.scaling[stacked_name]}, expected 1")
+    return total
+
+
+def stack_systems(
+    peft_model: Any, members: dict[str, str], stacked: str, system: str = "stack"
+) -> dict[str, SystemSwitch]:
+    """'base', each member alone (weight 1, as it would serve on its own), then the weighted stack."""
+    systems = peft_systems(peft_model, members)
+    systems.update(peft_systems(peft_model, {system: stacked}))
+    return systems
+
+
+def add_pairwise_deltas(
+    report: dict[str, Any], records: Sequence[Record], predictions: dict[str, list[str]], system: str, others: list[str]
+) -> None:
+    """Adds '<system>-<other>' paired-bootstrap deltas (e.g. the stack vs each adapter alone) to the report."""
+    rows = {
+        name: [
+            score(pred, rec.middle, rec.language).as_dict()
+            for pred, rec in zip(predictions[name], records, strict=True)
+        ]
+        for name in (system, *others)
+    }
+    for other in others:
+        mine, theirs = rows[system], rows[other]
+        entry: dict[str, Any] = {
+            metric: paired_bootstrap(
+                [d[metric] for d in mine], [d[metric] for d in theirs], BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
+            ).as_dict()
+            for metric in METRIC_NAMES
+        }
+        pairs = [(a["editSimilarity"], b["editSimilarity"]) for a, b in zip(mine, theirs, strict=True)]
+        entry["editSimilarityWins"] = {
+            "better": sum(1 for a, b in pairs if a > b),
+            "worse": sum(1 for a, b in pairs if a < b),
+            "same": sum(1 for a, b in pairs if a == b),
+        }
+        report["deltas"][f"{system}-{other}"] = entry
+
+
 def run_report(
     model: Any,
     tokenizer: Any,
@@ -140,8 +243,14 @@ def run_report(
     progress: Progress,
     cancel: CancelToken,
     dataset_info: dict[str, Any],
+    verdict_system: str = "adapter",
+    compare_with: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Generates, scores and summarises; returns the report.json object."""
+    """Generates, scores and summarises; returns the report.json object.
+
+    `verdict_system`: the system the verdict is about (vs base); `compare_with`: systems it is also compared with,
+    pairwise (e.g. a stack vs each of its adapters alone).
+    """
     chosen = select_records(records, options.limit)
     completer = Completer(model, tokenizer, encoder, options, device)
     examples, _ = encoder.encode_all(chosen)
@@ -166,7 +275,9 @@ def run_report(
                     rate = (time.monotonic() - started) / done
                     progress.emit("reportProgress", done=done, of=total, etaSec=round((total - done) * rate, 1))
             predictions[name] = outs
-    report = build_report(chosen, predictions, losses, options, dataset_info)
+    report = build_report(chosen, predictions, losses, options, dataset_info, verdict_system)
+    if compare_with:
+        add_pairwise_deltas(report, chosen, predictions, verdict_system, list(compare_with))
     report["seconds"] = round(time.monotonic() - started, 3)
     return report
 
@@ -181,6 +292,7 @@ def build_report(
     losses: dict[str, float],
     options: EvalOptions,
     dataset_info: dict[str, Any],
+    verdict_system: str = "adapter",
 ) -> dict[str, Any]:
     """Scores predictions against the records' middles and summarises them (pure: no model needed)."""
     scores: dict[str, list[Score]] = {
@@ -214,15 +326,17 @@ def build_report(
                 "same": sum(1 for a, b in es_pairs if a == b),
             }
     verdict = None
-    if "adapter-base" in deltas:
-        es = deltas["adapter-base"]["editSimilarity"]
-        em = deltas["adapter-base"]["exactMatch"]
+    if f"{verdict_system}-base" in deltas:
+        es = deltas[f"{verdict_system}-base"]["editSimilarity"]
+        em = deltas[f"{verdict_system}-base"]["exactMatch"]
         verdict = {
             "adapterBetter": bool(es["mean"] > 0 and em["mean"] >= 0),
             "significant": bool(es["low"] > 0),
             "rule": "adapterBetter: mean edit similarity above base and exact match not below; "
             "significant: the 95% paired-bootstrap interval of the edit-similarity difference is above 0",
         }
+        if verdict_system != "adapter":
+            verdict["system"] = verdict_system
     samples = []
     for i, record in enumerate(records[:SAMPLE_EXAMPLES]):
         samples.append(
@@ -286,5 +400,5 @@ def format_table(report: dict[str, Any]) -> str:
     if verdict:
         word = "better than" if verdict["adapterBetter"] else "not better than"
         sig = " (significant)" if verdict["significant"] else ""
-        lines.append(f"verdict: adapter is {word} base{sig}")
+        lines.append(f"verdict: {verdict.get('system', 'adapter')} is {word} base{sig}")
     return "\n".join(lines)
