@@ -62,6 +62,7 @@ describe("adapter bundles", () => {
       rank: 16,
       score: { adapter: 0.62, base: 0.5 },
       better: true,
+      orgRepos: null,
     });
     expect(info.key).toBe(`${mine}@2026-11-01T00:00:00Z`);
     expect(readAdapter(root)).toBeNull();

@@ -41,6 +41,8 @@ export interface AdapterInfo {
   score: { adapter: number; base: number } | null;
   /** The report card's verdict; null when there is no report. */
   better: boolean | null;
+  /** For an org-wide adapter (`repolora org-train`): the repositories it was trained on; null otherwise. */
+  orgRepos: AdapterRepo[] | null;
 }
 
 function readJson(path: string): unknown {
@@ -82,7 +84,22 @@ export function readAdapter(dir: string): AdapterInfo | null {
     report,
     score: scoreOf(report),
     better: report?.verdict ? report.verdict.adapterBetter : null,
+    orgRepos: orgReposOf(manifest.org),
   };
+}
+
+/** The repositories of an org adapter's manifest (`org.repos[]`: root, remote, head), or null. */
+function orgReposOf(org: unknown): AdapterRepo[] | null {
+  const repos = asRecord(org).repos;
+  if (!Array.isArray(repos)) return null;
+  return repos.map((r) => {
+    const entry = asRecord(r);
+    return {
+      ...(typeof entry.root === "string" ? { root: entry.root } : {}),
+      remote: typeof entry.remote === "string" ? entry.remote : null,
+      ...(typeof entry.head === "string" ? { head: entry.head } : {}),
+    };
+  });
 }
 
 /** "myrepo@a1b2c3d" from the manifest's repo, else the folder's name. */

@@ -36,7 +36,11 @@ const REPORT = {
 };
 
 /** A bundle as `repolora train` writes it: manifest with files{}, the two PEFT files, report. */
-function bundle(dir: string, repo: Record<string, unknown>, options: { report?: unknown } = {}): string {
+function bundle(
+  dir: string,
+  repo: Record<string, unknown>,
+  options: { report?: unknown; org?: unknown } = {},
+): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "adapter_config.json"), JSON.stringify({ r: 4 }));
   writeFileSync(join(dir, "adapter_model.safetensors"), "weights");
@@ -48,6 +52,7 @@ function bundle(dir: string, repo: Record<string, unknown>, options: { report?: 
       repo,
       lora: { r: 4 },
       files: { "adapter_config.json": "x", "adapter_model.safetensors": "y" },
+      ...(options.org ? { org: options.org } : {}),
     }),
   );
   if (options.report !== null)
@@ -216,6 +221,40 @@ describe("the registry on disk", () => {
     expect(organizationOf("git@github.com:Acme/app.git")).toBe("github.com/acme");
     expect(organizationOf("https://github.com/acme/app")).toBe("github.com/acme");
     expect(organizationOf(null)).toBeNull();
+  });
+
+  it("puts an org-wide adapter with this repository's organization, from the repositories it was trained on", () => {
+    const r = registry();
+    // As `repolora org-train` writes it: no repository of its own, org.repos lists what it was trained on.
+    const org = bundle(
+      join(r.root, "org-acme", "20261118T000000Z-12121212"),
+      { remote: null, trainedAt: "2026-11-18T00:00:00Z" },
+      {
+        org: {
+          name: "acme",
+          repos: [
+            { key: "web-11111111", root: "/src/web", remote: "https://github.com/acme/web.git", head: "dd" },
+            { key: "api-3", root: "/src/api", remote: null, head: "ee" },
+          ],
+        },
+      },
+    );
+    const elsewhere = bundle(
+      join(r.root, "org-other", "20261118T000000Z-34343434"),
+      { remote: null },
+      { org: { name: "other", repos: [{ root: "/src/lib", remote: "https://gitlab.com/other/lib.git" }] } },
+    );
+    const listing = readRegistry(r.root);
+    const byDir = new Map(listing.adapters.map((a) => [a.dir, a]));
+    expect(byDir.get(org)?.orgRepos?.map((x) => x.remote)).toEqual(["https://github.com/acme/web.git", null]);
+    expect(groupOf(byDir.get(org)!, app)).toBe("organization"); // acme/web is in acme, as app is
+    expect(groupOf(byDir.get(elsewhere)!, app)).toBe("unattached");
+    // A workspace the org adapter was trained on directly, without a remote: matched by its root.
+    expect(groupOf(byDir.get(org)!, { root: "/src/api", remote: null, name: "api", key: "api-3" })).toBe(
+      "organization",
+    );
+    // Not this repository's own adapter: never the default binding.
+    expect(activeAdapterFor(listing, app)?.dir).toBe(r.active);
   });
 
   it("counts commits behind HEAD for this repository's adapters and says so in the picker", async () => {

@@ -261,6 +261,10 @@ export function groupOf(adapter: RegistryAdapter, repo: RepoIdentity): AdapterGr
   if (isThisRepo(adapter, repo)) return "repo";
   const org = organizationOf(repo.remote);
   if (org && organizationOf(adapter.repo.remote) === org) return "organization";
+  // An org-wide adapter (no repository of its own) belongs with the repositories it was trained on.
+  const orgRepos = adapter.orgRepos ?? [];
+  if (orgRepos.some((r) => isSameRepo(r, repo) || (org !== null && organizationOf(r.remote) === org)))
+    return "organization";
   if (adapter.repoKey === IMPORTED_KEY || (!adapter.repo.root && !adapter.repo.remote)) return "unattached";
   return "other";
 }

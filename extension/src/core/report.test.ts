@@ -23,6 +23,7 @@ const adapter: AdapterInfo = {
   },
   score: { adapter: 0.625, base: 0.5 },
   better: true,
+  orgRepos: null,
 };
 
 describe("report card", () => {
