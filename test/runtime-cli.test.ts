@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAdapterOption } from "../generator/src/cli/commands/complete.ts";
+import { parseAdapterOption, samplingOptions } from "../generator/src/cli/commands/complete.ts";
 import { PROTOCOL_VERSION } from "../runtime/src/protocol/index.ts";
 import { TINY_QWEN2, writeRandomAdapter, writeRandomModel } from "../runtime/src/testing/random-model.ts";
 
@@ -192,6 +192,28 @@ describe("runtime CLI commands", () => {
       );
       expect(json).toMatchObject({ text: served.text, adapters: [{ key: "adapter-1", weight: 0.5 }] });
 
+      // Sampling: the CLI's flags reach the same sampler as the protocol's fields (same seed, same text).
+      const sampling = { temperature: 1.5, topP: 0.9, seed: 7 };
+      const sampled = (
+        await call(45, "complete", {
+          workspace: "w",
+          documentUri: "file:///demo-repo/src/math.ts",
+          path: "src/math.ts",
+          languageId: "typescript",
+          repoName: "demo-repo",
+          prefix: FILE.slice(0, cursor),
+          suffix: FILE.slice(cursor),
+          context: [],
+          multiline: true,
+          maxTokens: 20,
+          ...sampling,
+        })
+      ).result as { text: string };
+      expect(sampled.text).not.toBe(served.text); // so a CLI that dropped the flags (greedy) would fail below
+      const sampleArgs = [...args, "--adapter", `${adapterDir}:0.5`, "--multiline", "--max-tokens", "20"];
+      const flags = ["--temperature", "1.5", "--top-p", "0.9", "--seed", "7"];
+      expect(cli([...sampleArgs, ...flags]).stdout).toBe(`${sampled.text}\n`);
+
       expect((await call(5, "shutdown", {})).result).toBeNull();
       expect(await exit).toBe(0); // stdin still open: shutdown alone ends the process
       for (const l of stdoutLines) expect(JSON.parse(l)).toMatchObject({ jsonrpc: "2.0" });
@@ -214,5 +236,13 @@ describe("runtime CLI commands", () => {
     expect(cli(["complete", "--help"]).stdout).toContain("Usage: repolora complete <file>");
     expect(parseAdapterOption("C:/a:b/adapter:0.25")).toEqual({ dir: "C:/a:b/adapter", weight: 0.25 });
     expect(parseAdapterOption("./adapter")).toEqual({ dir: "./adapter", weight: 1 });
+    expect(samplingOptions(undefined, undefined, undefined)).toEqual({});
+    expect(samplingOptions("0.8", undefined, undefined)).toEqual({ temperature: 0.8, topP: 1, seed: 0 });
+    expect(samplingOptions("0.8", "0.95", "3")).toEqual({ temperature: 0.8, topP: 0.95, seed: 3 });
+    expect(() => samplingOptions(undefined, "0.9", undefined)).toThrow(/only apply when sampling/);
+    expect(() => samplingOptions("1", "0", undefined)).toThrow(/--top-p must be in \(0, 1\]/);
+    expect(() => samplingOptions("1", "1.5", undefined)).toThrow(/--top-p must be in/);
+    expect(() => samplingOptions("-1", undefined, undefined)).toThrow(/--temperature must be a number/);
+    expect(() => samplingOptions("1", undefined, "1.5")).toThrow(/--seed must be an integer/);
   });
 });

@@ -21,6 +21,9 @@ Options:
   --multiline               Complete to the end of the block (default: to the end of the line).
   --max-tokens <n>          Completion length limit (default 64 single-line, 256 multi-line).
   --threads <n>             onnxruntime intra-op threads.
+  --temperature <t>         Sample instead of greedy decoding (t > 0; default 0 = greedy, as the editor).
+  --top-p <p>               Nucleus mass for sampling, in (0, 1] (default 1).
+  --seed <n>                Sampling seed (default 0): the same seed gives the same completion.
   --json                    Print the whole result (text, stop reason, token counts, timings) as JSON.
   --verbose                 Log the runtime's steps on stderr.
 
@@ -43,6 +46,9 @@ export const completeCommand: Command = {
       multiline: { type: "boolean" },
       "max-tokens": { type: "string" },
       threads: { type: "string" },
+      temperature: { type: "string" },
+      "top-p": { type: "string" },
+      seed: { type: "string" },
       json: { type: "boolean" },
       verbose: { type: "boolean" },
     });
@@ -84,6 +90,8 @@ export const completeCommand: Command = {
         ? undefined
         : numberOption("max-tokens", values["max-tokens"], 64, 1);
 
+    const sampling = samplingOptions(values.temperature, values["top-p"], values.seed);
+
     const service = new RuntimeService({
       log: values.verbose ? stderrLogger("debug") : silentLogger,
       promptCaches: 0,
@@ -112,6 +120,7 @@ export const completeCommand: Command = {
         context: [],
         multiline: values.multiline ?? false,
         ...(maxTokens ? { maxTokens: Math.floor(maxTokens) } : {}),
+        ...sampling,
       });
       process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.text}\n`);
       return 0;
@@ -137,6 +146,28 @@ export function parseAdapterOption(value: string): { dir: string; weight: number
       "Use --adapter <dir>[:weight].",
     );
   return { dir, weight };
+}
+
+/** --temperature/--top-p/--seed → the protocol's sampling fields; none of them = greedy (nothing sent). */
+export function samplingOptions(
+  temperature: string | undefined,
+  topP: string | undefined,
+  seed: string | undefined,
+): { temperature?: number; topP?: number; seed?: number } {
+  const t = numberOption("temperature", temperature, 0, 0);
+  const p = numberOption("top-p", topP, 1, 0);
+  if (p <= 0 || p > 1) throw new RepoLoraError("BAD_ARGUMENT", `--top-p must be in (0, 1], got '${topP}'.`);
+  if (t === 0 && (topP !== undefined || seed !== undefined))
+    throw new RepoLoraError(
+      "BAD_ARGUMENT",
+      "--top-p and --seed only apply when sampling.",
+      "Add --temperature <t> (e.g. 0.8), or drop them for greedy decoding.",
+    );
+  if (t === 0) return {};
+  const n = numberOption("seed", seed, 0, 0);
+  if (!Number.isInteger(n))
+    throw new RepoLoraError("BAD_ARGUMENT", `--seed must be an integer, got '${seed}'.`);
+  return { temperature: t, topP: p, seed: n };
 }
 
 /** The nearest ancestor holding .git, else the file's own folder. */
