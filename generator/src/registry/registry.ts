@@ -301,10 +301,22 @@ export class AdapterRegistry {
     return one.find((a) => a.name === found.name) ?? found;
   }
 
-  /** Makes `ref` the active adapter of its repository. Broken or worse-than-base adapters need `force`. */
-  async activate(ref: string, options: { force?: boolean } = {}): Promise<AdapterEntry> {
+  /**
+   * Makes `ref` the active adapter of its repository. Broken or worse-than-base adapters need `force`.
+   * `ifActive`: only if the repository's active adapter is still that folder (checked under the lock).
+   */
+  async activate(ref: string, options: { force?: boolean; ifActive?: string } = {}): Promise<AdapterEntry> {
     return this.lock(async () => {
       const entry = await this.get(ref);
+      if (options.ifActive !== undefined) {
+        const current = this.readActive(entry.repoKey).record?.adapter;
+        if (current !== options.ifActive)
+          throw new RepoLoraError(
+            "BAD_ARGUMENT",
+            `the repository's active adapter changed meanwhile (now ${current ?? "none"}, was ${options.ifActive}).`,
+            `Activate it explicitly: \`repolora adapters activate ${entry.id}\`.`,
+          );
+      }
       if (entry.status === "broken" && !options.force)
         throw new RepoLoraError(
           "BAD_ARGUMENT",

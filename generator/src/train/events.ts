@@ -3,6 +3,7 @@
  * progress.py is the writer). `repolora train --json` re-emits them, plus "phase" events, for the extension.
  */
 import { z } from "zod";
+import type { UpdateDecision } from "./update.ts";
 
 const num = z.number().nullable();
 
@@ -29,7 +30,23 @@ export type TrainerEvent = z.infer<typeof TrainerEvent>;
 export type TrainRunEvent =
   | TrainerEvent
   | { event: "phase"; name: "dataset" | "train" | "eval" }
-  | { event: "dataset"; dir: string; train: number; eval: number; files: number };
+  | { event: "dataset"; dir: string; train: number; eval: number; files: number }
+  /** --update: the training subset (changed examples + replay) written to `dir`. */
+  | {
+      event: "update";
+      previous: string;
+      since: string;
+      to: string;
+      dir: string;
+      changedFiles: number;
+      changedExamples: number;
+      replayExamples: number;
+      trainExamples: number;
+    }
+  /** --update: nothing changed since the active adapter was trained; nothing was trained. */
+  | { event: "upToDate"; adapter: string; since: string }
+  /** --update: the new adapter against the previous one, and whether it was made active. */
+  | ({ event: "updateDecision"; adapterDir: string; previous: string } & UpdateDecision);
 
 /** Parses one stdout line; anything that is not a known event is returned as null (and logged by the caller). */
 export function parseTrainerLine(line: string): TrainerEvent | null {

@@ -36,6 +36,7 @@ from .model_loading import (
     Runtime,
     base_model_identity,
     choose_runtime,
+    continue_lora,
     layer_indices,
     load_model,
     load_tokenizer,
@@ -132,7 +133,12 @@ def train_command(
     cancel.check()
     base_identity = base_model_identity(source, model)
     _seed_everything(config.seed)  # LoRA A is initialised randomly: same seed, same adapter
-    peft_model = wrap_with_lora(model, config, runtime)
+    continued: dict[str, Any] | None = None
+    if config.init_adapter is not None:  # `repolora train --update`: continue the previous adapter's weights
+        peft_model, continued = continue_lora(model, config, runtime, base_identity)
+        progress.message(f"continuing adapter {continued['dir']} (r={config.rank}, layers {config.layers})")
+    else:
+        peft_model = wrap_with_lora(model, config, runtime)
     trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
     log(f"{trainable:,} trainable LoRA parameters on {runtime.device}")
     result = Trainer(
@@ -168,6 +174,8 @@ def train_command(
         manifest = _manifest(
             dataset, config, runtime, base_identity, stats, len(val_examples), result, report, num_layers(model)
         )
+        if continued is not None:
+            manifest["continuedFrom"] = continued
         cancel.check()
         finish_manifest(stage.dir, manifest)
         stage.commit()

@@ -106,8 +106,18 @@ class TrainConfig:
     )
     max_new_tokens: int = field(default=64, metadata=_help("Generation cap for the report card's completions."))
     threads: int = field(default=0, metadata=_help("CPU threads for torch; 0 = torch's default."))
+    init_adapter: str | None = field(
+        default=None,
+        metadata=_help(
+            "Continue training this adapter (a bundle or PEFT folder with adapter_model.safetensors) instead of "
+            "starting from fresh LoRA weights; its rank, alpha, targets, layers and rsLoRA setting are used, and a "
+            "different explicit value is refused. Used by `repolora train --update`."
+        ),
+    )
 
     def __post_init__(self) -> None:
+        # Fields set explicitly (config file or flag), as opposed to defaults; see `given`.
+        self._given: frozenset[str] = frozenset()
         self._check_types()
         if not self.base_model.strip():
             raise ConfigError("base_model", "must not be empty")
@@ -145,6 +155,11 @@ class TrainConfig:
         _require(self.report_limit >= 0, "report_limit", "must be >= 0")
         _require(self.max_new_tokens >= 1, "max_new_tokens", "must be >= 1")
         _require(self.threads >= 0, "threads", "must be >= 0")
+        _require(
+            self.init_adapter is None or bool(self.init_adapter.strip()),
+            "init_adapter",
+            "must be a folder path, or null",
+        )
 
     def _check_types(self) -> None:
         # Config files are JSON written by another program: check types here rather than fail deep inside torch.
@@ -165,6 +180,10 @@ class TrainConfig:
                 raise ConfigError(f.name, f"must be {_type_name(expected)}, got a boolean")
             if not isinstance(value, expected):
                 raise ConfigError(f.name, f"must be {_type_name(expected)}, got {type(value).__name__} {value!r}")
+
+    def given(self, name: str) -> bool:
+        """True when `name` was set explicitly by the config file or a flag rather than left at its default."""
+        return name in self._given
 
     @property
     def effective_batch(self) -> int:
@@ -204,6 +223,7 @@ _EXPECTED_TYPES: dict[str, type | tuple[type, ...]] = {
     "report_limit": int,
     "max_new_tokens": int,
     "threads": int,
+    "init_adapter": (str, type(None)),
 }
 
 
@@ -249,9 +269,11 @@ def config_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = No
         merged[name] = value
     merged.update(overrides or {})
     try:
-        return TrainConfig(**merged)
+        config = TrainConfig(**merged)
     except TypeError as err:  # e.g. a required argument; all fields have defaults, so this is defensive
         raise ConfigError("?", str(err)) from err
+    config._given = frozenset(merged)
+    return config
 
 
 def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> TrainConfig:

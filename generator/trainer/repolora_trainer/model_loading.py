@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,8 @@ from typing import Any, Literal
 
 import torch
 
-from .config import TrainConfig
-from .errors import ConfigError, ModelNotFoundError
+from .config import DEFAULT_TARGET_MODULES, TrainConfig
+from .errors import AdapterError, ConfigError, ModelNotFoundError
 
 Mode = Literal["qlora", "lora"]
 
@@ -191,9 +192,23 @@ def layer_indices(num_layers: int, layers: str | int) -> list[int] | None:
     return list(range(num_layers - layers, num_layers))
 
 
+def _prepare_for_training(model: Any, config: TrainConfig, runtime: Runtime) -> Any:
+    """QLoRA's k-bit preparation, or gradient checkpointing when asked for: before any LoRA branch is added."""
+    from peft import prepare_model_for_kbit_training
+
+    if runtime.mode == "qlora":
+        return prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=True, gradient_checkpointing_kwargs={"use_reentrant": False}
+        )
+    if config.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.enable_input_require_grads()
+    return model
+
+
 def wrap_with_lora(model: Any, config: TrainConfig, runtime: Runtime) -> Any:
     """Freezes the base model and adds LoRA branches on the configured modules and layers."""
-    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+    from peft import LoraConfig, get_peft_model
 
     num_layers = int(model.config.num_hidden_layers)
     lora_config = LoraConfig(
@@ -206,17 +221,159 @@ def wrap_with_lora(model: Any, config: TrainConfig, runtime: Runtime) -> Any:
         bias="none",
         task_type="CAUSAL_LM",
     )
-    if runtime.mode == "qlora":
-        model = prepare_model_for_kbit_training(
-            model, use_gradient_checkpointing=True, gradient_checkpointing_kwargs={"use_reentrant": False}
-        )
-    elif config.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-        model.enable_input_require_grads()
+    model = _prepare_for_training(model, config, runtime)
     try:
         return get_peft_model(model, lora_config)
     except ValueError as err:
         raise ConfigError("target_modules", f"{err}") from err
+
+
+ADAPTER_CONFIG_FILE = "adapter_config.json"
+ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors"
+_PICKLE_WEIGHTS = ("adapter_model.bin", "adapter_model.pt", "adapter_model.pth")
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise AdapterError(f"init_adapter: cannot read {path}: {err}") from err
+    if not isinstance(data, dict):
+        raise AdapterError(f"init_adapter: {path} must hold a JSON object")
+    return data
+
+
+def _layers_of(layers_to_transform: Any, num_layers: int) -> str | int:
+    """PEFT's layers_to_transform as the config's 'all' / last-N; anything else cannot be continued."""
+    if layers_to_transform is None:
+        return "all"
+    indices = [layers_to_transform] if isinstance(layers_to_transform, int) else layers_to_transform
+    if isinstance(indices, list) and all(isinstance(i, int) for i in indices):
+        if sorted(indices) == list(range(num_layers)):
+            return "all"
+        if indices and sorted(indices) == list(range(num_layers - len(indices), num_layers)):
+            return len(indices)
+    raise AdapterError(
+        f"init_adapter trains layers {layers_to_transform!r}, which is neither all layers nor the last N of "
+        f"{num_layers}; train from scratch instead"
+    )
+
+
+def init_adapter_recipe(folder: Path, num_layers: int) -> dict[str, Any]:
+    """The LoRA settings of the adapter to continue, as config fields; refuses what the trainer cannot continue."""
+    cfg = _read_json_object(folder / ADAPTER_CONFIG_FILE)
+    if str(cfg.get("peft_type", "LORA")).upper() != "LORA":
+        raise AdapterError(f"init_adapter {folder} is a {cfg.get('peft_type')} adapter, not LoRA")
+    refusals = {
+        "use_dora": bool(cfg.get("use_dora")),
+        "bias": cfg.get("bias", "none") not in (None, "none"),
+        "modules_to_save": bool(cfg.get("modules_to_save")),
+        "rank_pattern": bool(cfg.get("rank_pattern")),
+        "alpha_pattern": bool(cfg.get("alpha_pattern")),
+    }
+    bad = [name for name, present in refusals.items() if present]
+    if bad:
+        raise AdapterError(
+            f"init_adapter {folder} uses {', '.join(bad)}, which this trainer never creates and cannot continue; "
+            "train from scratch instead"
+        )
+    targets = cfg.get("target_modules")
+    if not isinstance(targets, list) or not targets or not all(isinstance(t, str) for t in targets):
+        raise AdapterError(f"init_adapter {folder}: target_modules must be a list of module names, got {targets!r}")
+    rank, alpha = cfg.get("r"), cfg.get("lora_alpha")
+    if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1 or not isinstance(alpha, int | float):
+        raise AdapterError(f"init_adapter {folder}: bad r ({rank!r}) or lora_alpha ({alpha!r})")
+    return {
+        "rank": rank,
+        "alpha": float(alpha),
+        "target_modules": targets,
+        "layers": _layers_of(cfg.get("layers_to_transform"), num_layers),
+        "use_rslora": bool(cfg.get("use_rslora", False)),
+        "dropout": float(cfg.get("lora_dropout") or 0.0),
+    }
+
+
+def _apply_recipe(config: TrainConfig, recipe: dict[str, Any]) -> None:
+    """Takes the adapter's LoRA shape into the config; an explicit, different value is an error."""
+    for name, value in recipe.items():
+        current = getattr(config, name)
+        same = set(current) == set(value) if name == "target_modules" else current == value
+        if same:
+            continue
+        if name == "dropout" and config.given(name):
+            continue  # dropout only regularises training: an explicit value may differ
+        if config.given(name):
+            raise ConfigError(
+                name,
+                f"{current!r} differs from the adapter being continued ({value!r}); continuing an adapter keeps "
+                "its LoRA shape: leave the setting out, or train from scratch without init_adapter",
+            )
+        if name == "target_modules":  # keep the usual order in the manifest
+            order = {m: i for i, m in enumerate(DEFAULT_TARGET_MODULES)}
+            value = sorted(value, key=lambda m: (order.get(m, len(order)), m))
+        setattr(config, name, value)
+
+
+def continue_lora(
+    model: Any, config: TrainConfig, runtime: Runtime, base_identity: dict[str, Any]
+) -> tuple[Any, dict[str, Any]]:
+    """Wraps the model with the LoRA weights of `config.init_adapter`, trainable, instead of fresh ones.
+
+    The adapter's rank, alpha, targets, layers and rsLoRA setting become the config's (so the manifest records what
+    was trained); only adapter_model.safetensors is read, and a bundle's files must match their recorded sha256.
+    Returns the PEFT model and what it continued from, for the manifest.
+    """
+    from peft import LoraConfig, PeftModel, get_peft_model_state_dict
+    from safetensors import safe_open
+
+    assert config.init_adapter is not None
+    folder = Path(os.path.expanduser(config.init_adapter)).absolute()
+    if not folder.is_dir():
+        raise AdapterError(f"init_adapter {folder} is not a folder")
+    if not (folder / ADAPTER_CONFIG_FILE).is_file():
+        raise AdapterError(f"init_adapter {folder} has no {ADAPTER_CONFIG_FILE}: not a PEFT adapter folder")
+    weights = folder / ADAPTER_WEIGHTS_FILE
+    if not weights.is_file():
+        pickles = [name for name in _PICKLE_WEIGHTS if (folder / name).exists()]
+        found = f" (it has {', '.join(pickles)}: pickle files are never loaded)" if pickles else ""
+        raise AdapterError(f"init_adapter {folder} has no {ADAPTER_WEIGHTS_FILE}{found}")
+    manifest: dict[str, Any] = {}
+    if (folder / "repolora.json").is_file():
+        from .bundle import verify_bundle  # bundle imports this module
+
+        manifest = verify_bundle(folder)  # every file as recorded: no hand-edited or half-copied weights
+    recorded = manifest.get("baseModel") if isinstance(manifest.get("baseModel"), dict) else {}
+    assert isinstance(recorded, dict)
+    recorded_sha, actual_sha = recorded.get("sha256"), base_identity.get("sha256")
+    if recorded_sha and actual_sha and recorded_sha != actual_sha:
+        raise AdapterError(
+            f"init_adapter {folder} was trained on base model {recorded.get('id')!r} (weights sha256 "
+            f"{str(recorded_sha)[:12]}), not on {config.base_model!r} (sha256 {str(actual_sha)[:12]})"
+        )
+    num_layers = int(model.config.num_hidden_layers)
+    _apply_recipe(config, init_adapter_recipe(folder, num_layers))
+    lora_config = LoraConfig.from_pretrained(str(folder))
+    lora_config.lora_dropout = config.dropout
+    model = _prepare_for_training(model, config, runtime)
+    try:
+        peft_model = PeftModel.from_pretrained(model, str(folder), config=lora_config, is_trainable=True)
+    except (RuntimeError, ValueError, KeyError) as err:
+        raise AdapterError(f"init_adapter {folder} does not fit base model {config.base_model!r}: {err}") from err
+    with safe_open(str(weights), framework="pt") as handle:
+        saved = set(handle.keys())
+    loaded = {k for k in get_peft_model_state_dict(peft_model) if "lora_" in k}
+    if {k for k in saved if "lora_" in k} != loaded:
+        missing = sorted(loaded - saved)[:3]
+        raise AdapterError(f"init_adapter {folder}: its weights do not cover the model's LoRA modules {missing}")
+    repo = manifest.get("repo") if isinstance(manifest.get("repo"), dict) else {}
+    assert isinstance(repo, dict)
+    info = {
+        "dir": str(folder),
+        "weightsSha256": sha256_file(weights),
+        "repoHead": repo.get("head"),
+        "trainedAt": repo.get("trainedAt"),
+    }
+    return peft_model, info
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildDataset } from "../../dataset/build.ts";
 import { DatasetManifest } from "../../dataset/record.ts";
@@ -9,6 +9,21 @@ import type { TrainerEvent, TrainRunEvent } from "../../train/events.ts";
 import { dataHome, defaultAdapterDir, defaultDatasetDir, repoKey } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { runTrainer } from "../../train/run-trainer.ts";
+import {
+  changedPaths,
+  compareWithPrevious,
+  DEFAULT_REPLAY,
+  DEFAULT_TOLERANCE,
+  findPreviousAdapter,
+  isAncestor,
+  type PreviousAdapter,
+  recordUpdate,
+  scaledLength,
+  UPDATE_RULE,
+  updateBaseModel,
+  updateTrainerConfig,
+  writeUpdateDataset,
+} from "../../train/update.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { cancelOnSignals, listOption, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -22,6 +37,7 @@ its report card: base model vs adapter on code that entered the repo after the c
 
 Options:
   --base <model>        Hugging Face id (local hub cache), model folder, or .gguf file (default ${DEFAULT_BASE_MODEL})
+                        (with --update: the active adapter's base; another one is refused)
   --out <dir>           Adapter folder (default: <adapters dir>/<repo>/<time>-<commit>)
   --adapters-dir <dir>  Where adapters live (default: ${join(dataHome(), "adapters")})
   --dataset <dir>       Use an existing dataset folder instead of building one
@@ -35,8 +51,22 @@ Options:
   --cutoff, --subdir, --languages, --seed   As for \`repolora dataset\`
   --json                JSON lines on stdout (phase, dataset, step, eval, done, error) for tools
 
-Example:
-  repolora train . --base ./models/tiny --steps 20`;
+Incremental retrain:
+  --update              Continue the repository's active adapter instead of starting from scratch: train it
+                        (same base model, rank, layers and recipe) on the examples of files that changed since
+                        the code it was trained on, plus a replay sample of the rest; then score it and the
+                        previous adapter on the same held-out examples. It becomes active only if its mean edit
+                        similarity is not below the previous adapter's by more than --tolerance (and it beats the
+                        base model); otherwise it is kept and the previous adapter stays active.
+                        Steps/budget default to the previous run's, scaled to the subset's size.
+  --replay <share>      Share of the update's training examples replayed from unchanged files (default ${DEFAULT_REPLAY})
+  --tolerance <x>       How far below the previous adapter's edit similarity the update may score and still
+                        become active (default ${DEFAULT_TOLERANCE}; negative, e.g. --tolerance=-0.02: it must
+                        improve by at least that much)
+
+Examples:
+  repolora train . --base ./models/tiny --steps 20
+  repolora train . --update --replay 0.3`;
 
 export const trainCommand: Command = {
   name: "train",
@@ -60,6 +90,9 @@ export const trainCommand: Command = {
       languages: { type: "string" },
       seed: { type: "string" },
       json: { type: "boolean" },
+      update: { type: "boolean" },
+      replay: { type: "string" },
+      tolerance: { type: "string" },
     });
     const repo = positionals[0];
     if (!repo || positionals.length > 1)
@@ -69,17 +102,46 @@ export const trainCommand: Command = {
       if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
     };
     const progress: Progress = json ? silentProgress : createProgress();
-    const base = values.base ?? DEFAULT_BASE_MODEL;
-    const maxTokens = numberOption("max-tokens", values["max-tokens"], 1024, 64);
+    const update = values.update ?? false;
+    if (!update && (values.replay !== undefined || values.tolerance !== undefined))
+      throw new RepoLoraError("BAD_ARGUMENT", "--replay and --tolerance only apply with --update.");
+    const replay = numberOption("replay", values.replay, DEFAULT_REPLAY, 0);
+    if (replay >= 1)
+      throw new RepoLoraError("BAD_ARGUMENT", `--replay must be below 1, got '${values.replay}'.`);
+    const tolerance = numberOption("tolerance", values.tolerance, DEFAULT_TOLERANCE, -1);
+    if (tolerance > 1)
+      throw new RepoLoraError("BAD_ARGUMENT", `--tolerance must be in [-1, 1], got '${values.tolerance}'.`);
     const cancel = cancelOnSignals();
     try {
+      const { info } = await openRepo(repo, values.subdir);
+      const key = repoKey(info.name, info.remote ?? info.root);
+      const adaptersDir = resolve(values["adapters-dir"] ?? join(dataHome(), "adapters"));
+      const registry = new AdapterRegistry(adaptersDir);
+      // --update: the adapter to continue, checked before anything slow.
+      const previous = update ? await findPreviousAdapter(registry, key, info.root) : null;
+      const base = previous ? updateBaseModel(previous, values.base) : (values.base ?? DEFAULT_BASE_MODEL);
+      if (
+        previous &&
+        values.rank !== undefined &&
+        numberOption("rank", values.rank, 16, 1) !== previous.entry.rank
+      )
+        throw new RepoLoraError(
+          "BAD_ARGUMENT",
+          `--rank ${values.rank} differs from the active adapter's rank (${previous.entry.rank}); an update continues its weights.`,
+          "Leave --rank out, or train without --update.",
+        );
+      const previousMaxTokens = Number(previous?.trainConfig?.max_tokens) || 1024;
+      const maxTokens = numberOption("max-tokens", values["max-tokens"], previousMaxTokens, 64);
       const env = await checkTrainerEnv();
       if (!json)
         progress.log(
           `trainer: torch ${env.versions.torch}, ${env.cuda ? "CUDA found: QLoRA" : "no CUDA: LoRA on CPU"}`,
         );
-      const { info } = await openRepo(repo, values.subdir);
-      const key = repoKey(info.name, info.remote ?? info.root);
+      if (previous && !json)
+        progress.log(
+          `updating ${previous.entry.id} (base ${base}, r=${previous.entry.rank}, trained on ${previous.trainedCommit.slice(0, 8)})`,
+        );
+      const seed = numberOption("seed", values.seed, 1);
 
       emit({ event: "phase", name: "dataset" });
       let datasetDir: string;
@@ -103,7 +165,7 @@ export const trainCommand: Command = {
           languages: listOption(values.languages),
           template: templateForBaseModel(base),
           budget: { maxTokens, suffixShare: 0.2, contextShare: 0.3 },
-          sampling: { seed: numberOption("seed", values.seed, 1) },
+          sampling: { seed },
           progress,
           signal: cancel.signal,
         });
@@ -130,12 +192,66 @@ export const trainCommand: Command = {
           `dataset: ${manifest.counts.train} train / ${manifest.counts.eval} eval examples in ${datasetDir}`,
         );
 
-      const adaptersDir = resolve(values["adapters-dir"] ?? join(dataHome(), "adapters"));
+      let trainDataset = datasetDir;
+      let configPath = values.config ? resolve(values.config) : undefined;
+      let length: { steps: number | null; budgetSeconds: number | null } = {
+        steps: null,
+        budgetSeconds: null,
+      };
+      if (previous) {
+        // The new training code is the dataset's cutoff snapshot (HEAD when split by file).
+        const to = manifest.cutoff.commit;
+        const changed = await changedPaths(info.root, previous.trainedCommit, to, info.subdir);
+        if (!(await isAncestor(info.root, previous.trainedCommit, to)) && !json)
+          progress.log(
+            `warning: ${previous.trainedCommit.slice(0, 8)} (the previous adapter's training code) is not an ancestor of ${to.slice(0, 8)}: it may have seen some of the held-out code, which favours it in the comparison.`,
+          );
+        const subset = await writeUpdateDataset({
+          source: datasetDir,
+          out: join(dataHome(), "datasets", key, `${info.head.slice(0, 12)}-update-${previous.entry.name}`),
+          changed,
+          replay,
+          seed,
+          previous,
+          to,
+        });
+        emit({
+          event: "update",
+          previous: previous.entry.id,
+          since: previous.trainedCommit,
+          to,
+          dir: subset.dir,
+          changedFiles: subset.changedFiles,
+          changedExamples: subset.changedExamples,
+          replayExamples: subset.replayExamples,
+          trainExamples: subset.trainExamples,
+        });
+        if (subset.changedExamples === 0) {
+          emit({ event: "upToDate", adapter: previous.entry.id, since: previous.trainedCommit });
+          if (!json)
+            process.stdout.write(
+              `Nothing to update: no training example changed between ${previous.trainedCommit.slice(0, 8)} and ${to.slice(0, 8)}; ${previous.entry.id} stays active.\n`,
+            );
+          return 0;
+        }
+        if (!json)
+          progress.log(
+            `update: ${subset.changedExamples} examples from ${subset.changedFiles} files changed since ${previous.trainedCommit.slice(0, 8)} + ${subset.replayExamples} replayed (${Math.round(replay * 100)}%) of ${subset.fullTrainExamples} → ${subset.trainExamples} in ${subset.dir}`,
+          );
+        const userConfig = configPath
+          ? (JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>)
+          : null;
+        configPath = join(subset.dir, "update-config.json");
+        writeFileSync(configPath, `${JSON.stringify(updateTrainerConfig(previous, userConfig), null, 2)}\n`);
+        trainDataset = subset.dir;
+        length = scaledLength(previous, subset.trainExamples);
+      }
+
       const out = resolve(values.out ?? defaultAdapterDir(adaptersDir, key, info.head));
       const trainerArgs = [
         "train",
         "--dataset",
-        datasetDir,
+        trainDataset,
         "--out",
         out,
         "--base-model",
@@ -143,12 +259,16 @@ export const trainCommand: Command = {
         "--max-tokens",
         String(maxTokens),
       ];
-      if (values.config) trainerArgs.push("--config", resolve(values.config));
+      if (configPath) trainerArgs.push("--config", configPath);
       if (values.budget) trainerArgs.push("--budget-seconds", String(parseDuration(values.budget)));
+      else if (length.budgetSeconds) trainerArgs.push("--budget-seconds", String(length.budgetSeconds));
       if (values.steps) trainerArgs.push("--max-steps", String(numberOption("steps", values.steps, 0, 1)));
+      else if (length.steps) trainerArgs.push("--max-steps", String(length.steps));
       if (values.rank) trainerArgs.push("--rank", String(numberOption("rank", values.rank, 16, 1)));
       if (values.layers) trainerArgs.push("--layers", values.layers);
-      if (values["no-eval"]) trainerArgs.push("--no-eval");
+      // An update is scored afterwards, together with the previous adapter (eval --control).
+      if (values["no-eval"] || previous) trainerArgs.push("--no-eval");
+      if (previous) trainerArgs.push("--init-adapter", previous.entry.dir);
 
       emit({ event: "phase", name: "train" });
       let phase: "train" | "eval" = "train";
@@ -169,18 +289,36 @@ export const trainCommand: Command = {
         },
       });
       progress.done();
+      const unchanged = previous ? ` ${previous.entry.id} stays active.` : "";
       if (result.error || !result.done) {
         const code = result.error?.code ?? "TRAINER_FAILED";
         if (code === "CANCELLED")
-          throw new RepoLoraError("CANCELLED", "Training cancelled; no adapter was written.");
+          throw new RepoLoraError("CANCELLED", `Training cancelled; no adapter was written.${unchanged}`);
         throw new RepoLoraError(
           "TRAINER_FAILED",
-          `Training failed (${code}): ${result.error?.message ?? `the trainer exited with ${result.exitCode}`}`,
+          `Training failed (${code}): ${result.error?.message ?? `the trainer exited with ${result.exitCode}`}${unchanged ? `;${unchanged}` : ""}`,
           code === "OOM" ? "Lower --max-tokens or the micro-batch in --config." : undefined,
         );
       }
       if (!json) process.stdout.write(`Adapter written to ${result.done.adapterDir}\n`);
-      if (!values.out) await activateIfBetter(new AdapterRegistry(adaptersDir), result.done.adapterDir, json);
+      if (previous) {
+        await finishUpdate({
+          previous,
+          registry,
+          adapterDir: result.done.adapterDir,
+          datasetDir: trainDataset,
+          configPath: configPath as string,
+          tolerance,
+          activate: !values.out,
+          evaluate: !values["no-eval"],
+          json,
+          emit,
+          progress,
+          signal: cancel.signal,
+        });
+        return 0;
+      }
+      if (!values.out) await activateIfBetter(registry, result.done.adapterDir, json);
       return 0;
     } catch (error) {
       if (json && error instanceof RepoLoraError) {
@@ -193,6 +331,127 @@ export const trainCommand: Command = {
     }
   },
 };
+
+/**
+ * After an update's training: score base, updated and previous adapter on the same held-out examples (the
+ * trainer's `eval --control`), apply the update rule, record it in the new bundle, and activate or not.
+ */
+async function finishUpdate(options: {
+  previous: PreviousAdapter;
+  registry: AdapterRegistry;
+  adapterDir: string;
+  datasetDir: string;
+  configPath: string;
+  tolerance: number;
+  activate: boolean;
+  evaluate: boolean;
+  json: boolean;
+  emit: (event: TrainRunEvent) => void;
+  progress: Progress;
+  signal: AbortSignal;
+}): Promise<void> {
+  const { previous, adapterDir, json, emit, progress } = options;
+  const say = (text: string) => {
+    if (!json) process.stdout.write(`${text}\n`);
+  };
+  const kept = `the new adapter ${adapterDir} is kept, and ${previous.entry.id} stays active`;
+  const subset = JSON.parse(readFileSync(join(options.datasetDir, "update.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  const record: Record<string, unknown> = {
+    previous: { id: previous.entry.id, dir: previous.entry.dir },
+    since: previous.trainedCommit,
+    to: subset.to,
+    changedFiles: subset.changedFilesWithExamples,
+    changedExamples: subset.changedExamples,
+    replayExamples: subset.replayExamples,
+    replayShare: subset.replayShare,
+    seed: subset.seed,
+    datasetDir: options.datasetDir,
+  };
+  if (!options.evaluate) {
+    const reason = "not compared with the previous adapter (--no-eval)";
+    await recordUpdate(adapterDir, { ...record, decision: { rule: UPDATE_RULE, activated: false, reason } });
+    say(`Not made active: ${reason}; ${kept}.`);
+    return;
+  }
+  const config = JSON.parse(readFileSync(options.configPath, "utf8")) as Record<string, unknown>;
+  const limit = Number(config.report_limit ?? config.reportLimit ?? 100);
+  const maxNew = Number(config.max_new_tokens ?? config.maxNewTokens ?? 64);
+  const device = String(config.device ?? "auto");
+  emit({ event: "phase", name: "eval" });
+  let started = false;
+  const evaluation = await runTrainer({
+    args: [
+      "eval",
+      "--dataset",
+      options.datasetDir,
+      "--adapter",
+      adapterDir,
+      "--control",
+      previous.entry.dir,
+      "--limit",
+      String(limit),
+      "--max-new-tokens",
+      String(maxNew),
+      "--device",
+      device,
+      "--json",
+    ],
+    signal: options.signal,
+    onEvent: (event) => {
+      emit(event);
+      if (json || event.event !== "reportProgress") return;
+      if (!started) progress.phase("report card (base, updated, previous)", event.of);
+      started = true;
+      progress.update(event.done);
+    },
+    onLog: (line) => {
+      if (!json) progress.log(line);
+    },
+  });
+  progress.done();
+  if (evaluation.exitCode !== 0) {
+    if (evaluation.exitCode === 130)
+      throw new RepoLoraError("CANCELLED", `Update cancelled while scoring; ${kept}.`);
+    throw new RepoLoraError(
+      "TRAINER_FAILED",
+      `Scoring the update failed (exit ${evaluation.exitCode}, see the log above); ${kept}.`,
+    );
+  }
+  let report: Record<string, unknown>;
+  try {
+    report = JSON.parse(evaluation.otherStdout) as Record<string, unknown>;
+  } catch {
+    throw new RepoLoraError("TRAINER_FAILED", `Scoring the update printed no report; ${kept}.`);
+  }
+  const decision = compareWithPrevious(report, options.tolerance);
+  if (!decision.keepsUp) {
+    decision.reason = `${decision.reason}: ${kept}`;
+  } else if (!options.activate) {
+    decision.reason = `${decision.reason}, but --out was given: not activated`;
+  } else {
+    try {
+      await options.registry.activate(adapterDir, { ifActive: previous.entry.name });
+      decision.activated = true;
+      decision.reason = `${decision.reason}: made active`;
+    } catch (error) {
+      if (!(error instanceof RepoLoraError)) throw error;
+      decision.reason = `${decision.reason}, but not made active: ${error.message}`;
+    }
+  }
+  await recordUpdate(adapterDir, { ...record, decision });
+  emit({ event: "updateDecision", adapterDir, previous: previous.entry.id, ...decision });
+  const f = (v: number | null) => (v === null ? "?" : v.toFixed(3));
+  say(
+    `Held-out edit similarity on ${decision.examples ?? "?"} examples: updated ${f(decision.updatedEditSimilarity)}, previous ${f(decision.previousEditSimilarity)}, base ${f(decision.baseEditSimilarity)} ("control" above is the previous adapter).`,
+  );
+  say(`Rule: updated ≥ previous − ${options.tolerance} (--tolerance), and better than the base model.`);
+  if (decision.activated)
+    say(`Active adapter for this repository: ${adapterDir.split("/").slice(-2).join("/")}`);
+  else say(`Not made active: ${decision.reason}.`);
+}
 
 /**
  * A new adapter becomes the repository's active one only when its report card beats the base model; otherwise
