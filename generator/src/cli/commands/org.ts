@@ -12,8 +12,8 @@ import { runTrainer } from "../../train/run-trainer.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { cancelOnSignals, listOption, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
-import { parseDuration } from "../duration.ts";
 import { createProgress } from "../progress.ts";
+import { TRAINING_OPTIONS, trainerLengthArgs } from "../training-flags.ts";
 
 const HELP = `Usage: repolora org-train --name <org> <repo> <repo> [<repo> ...] [options]
 
@@ -62,18 +62,8 @@ export const orgTrainCommand: Command = {
     const { values, positionals } = parseCommandArgs(args, {
       name: { type: "string" },
       balance: { type: "string" },
-      base: { type: "string" },
-      "adapters-dir": { type: "string" },
-      budget: { type: "string" },
-      steps: { type: "string" },
-      rank: { type: "string" },
-      layers: { type: "string" },
-      "max-tokens": { type: "string" },
-      config: { type: "string" },
-      "no-eval": { type: "boolean" },
+      ...TRAINING_OPTIONS,
       "eval-share": { type: "string" },
-      languages: { type: "string" },
-      seed: { type: "string" },
     });
     if (!values.name)
       throw new RepoLoraError("BAD_ARGUMENT", "--name <org> is required.", HELP.split("\n")[0]);
@@ -177,10 +167,7 @@ export const orgTrainCommand: Command = {
         String(maxTokens),
       ];
       if (values.config) trainerArgs.push("--config", resolve(values.config));
-      if (values.budget) trainerArgs.push("--budget-seconds", String(parseDuration(values.budget)));
-      if (values.steps) trainerArgs.push("--max-steps", String(numberOption("steps", values.steps, 0, 1)));
-      if (values.rank) trainerArgs.push("--rank", String(numberOption("rank", values.rank, 16, 1)));
-      if (values.layers) trainerArgs.push("--layers", values.layers);
+      trainerArgs.push(...trainerLengthArgs(values));
       if (values["no-eval"]) trainerArgs.push("--no-eval");
       let reporting = false;
       const result = await runTrainer({

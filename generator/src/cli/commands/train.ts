@@ -27,8 +27,8 @@ import {
 import { RepoLoraError } from "../../util/errors.ts";
 import { cancelOnSignals, listOption, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
-import { parseDuration } from "../duration.ts";
 import { createProgress, type Progress, silentProgress } from "../progress.ts";
+import { TRAINING_OPTIONS, trainerLengthArgs } from "../training-flags.ts";
 
 const HELP = `Usage: repolora train <repo> [options]
 
@@ -74,21 +74,11 @@ export const trainCommand: Command = {
   help: HELP,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {
-      base: { type: "string" },
+      ...TRAINING_OPTIONS,
       out: { type: "string" },
-      "adapters-dir": { type: "string" },
       dataset: { type: "string" },
-      budget: { type: "string" },
-      steps: { type: "string" },
-      rank: { type: "string" },
-      layers: { type: "string" },
-      "max-tokens": { type: "string" },
-      config: { type: "string" },
-      "no-eval": { type: "boolean" },
       cutoff: { type: "string" },
       subdir: { type: "string" },
-      languages: { type: "string" },
-      seed: { type: "string" },
       json: { type: "boolean" },
       update: { type: "boolean" },
       replay: { type: "string" },
@@ -260,12 +250,7 @@ export const trainCommand: Command = {
         String(maxTokens),
       ];
       if (configPath) trainerArgs.push("--config", configPath);
-      if (values.budget) trainerArgs.push("--budget-seconds", String(parseDuration(values.budget)));
-      else if (length.budgetSeconds) trainerArgs.push("--budget-seconds", String(length.budgetSeconds));
-      if (values.steps) trainerArgs.push("--max-steps", String(numberOption("steps", values.steps, 0, 1)));
-      else if (length.steps) trainerArgs.push("--max-steps", String(length.steps));
-      if (values.rank) trainerArgs.push("--rank", String(numberOption("rank", values.rank, 16, 1)));
-      if (values.layers) trainerArgs.push("--layers", values.layers);
+      trainerArgs.push(...trainerLengthArgs(values, length));
       // An update is scored afterwards, together with the previous adapter (eval --control).
       if (values["no-eval"] || previous) trainerArgs.push("--no-eval");
       if (previous) trainerArgs.push("--init-adapter", previous.entry.dir);
