@@ -3,8 +3,10 @@
  * render prompts with the shared prompt builder, split by time, drop near-duplicates of evaluation code,
  * and write train.jsonl / eval.jsonl / dataset.json atomically.
  */
+
+import { createHash } from "node:crypto";
 import { createWriteStream, readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import {
@@ -26,6 +28,7 @@ import {
 } from "../../../runtime/src/prompt/index.ts";
 import type { Progress } from "../cli/progress.ts";
 import { BlobReader } from "../mine/blobs.ts";
+import { CommitCache } from "../mine/commit-cache.ts";
 import { analyseWindow, type Cutoff, defaultCutoff, explicitCutoff } from "../mine/cutoff.ts";
 import { addedLinesSince, type LineRange } from "../mine/diff.ts";
 import { openRepo, type RepoInfo } from "../mine/repo.ts";
@@ -37,9 +40,18 @@ import { checkpoint, throwIfCancelled } from "../util/cancel.ts";
 import { RepoLoraError } from "../util/errors.ts";
 import { NearDuplicateIndex } from "./dedup.ts";
 import { DEFAULT_SAMPLING, lineOf, lineStarts, type SamplingOptions, sampleSpans } from "./examples.ts";
-import { defaultCacheDir, ParseCache } from "./parse-cache.ts";
+import { defaultCacheDir, PARSE_CACHE_VERSION, ParseCache } from "./parse-cache.ts";
 import { seededRandom, stableId } from "./random.ts";
 import { DATASET_SCHEMA_VERSION, type DatasetManifest, type DatasetRecord } from "./record.ts";
+import {
+  codeFingerprint,
+  IndexDigests,
+  RecordCache,
+  type RecordRow,
+  recordKey,
+  trackIndex,
+} from "./record-cache.ts";
+import { ScrubCache } from "./scrub-cache.ts";
 import { makeSnapshotOptions, readSnapshot, type SnapshotFile, type SnapshotStats } from "./snapshot.ts";
 import { buildSymbolIndex } from "./symbols.ts";
 
@@ -109,11 +121,16 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
   const reader = new BlobReader(info.root);
   const stats: SnapshotStats = { skipped: {}, scrubbed: {} };
   try {
-    const snapshotOptions = makeSnapshotOptions(
-      repoloraIgnore ? (await reader.read(repoloraIgnore.blob)).toString("utf8") : undefined,
-      options.maxFileBytes ?? 1024 * 1024,
-      options.languages ?? null,
-    );
+    const cacheDir = options.cacheDir === undefined ? defaultCacheDir(info.root) : options.cacheDir;
+    const scrubCache = ScrubCache.open(cacheDir);
+    const snapshotOptions = {
+      ...makeSnapshotOptions(
+        repoloraIgnore ? (await reader.read(repoloraIgnore.blob)).toString("utf8") : undefined,
+        options.maxFileBytes ?? 1024 * 1024,
+        options.languages ?? null,
+      ),
+      scrubCache,
+    };
     progress.phase("reading files", headEntries.length);
     const headFiles = await readSnapshot(headEntries, reader, snapshotOptions, stats, () => progress.tick());
     throwIfCancelled(signal);
@@ -129,7 +146,9 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     t = mark("readHead", t);
 
     const totalLines = headFiles.reduce((sum, f) => sum + f.lines, 0);
-    const plan = await planEvaluation(info, headFiles, totalLines, options, warnings);
+    const commitCache = CommitCache.open(cacheDir);
+    const plan = await planEvaluation(info, headFiles, totalLines, options, warnings, commitCache);
+    await commitCache?.save();
     t = mark("history", t);
 
     // Training code is the repo as it was at the cutoff (files kept at HEAD that existed then).
@@ -145,8 +164,10 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
       const cutoffStats: SnapshotStats = { skipped: {}, scrubbed: {} };
       const changedFiles = await readSnapshot(changed, reader, snapshotOptions, cutoffStats, () => {});
       trainFiles = [...unchanged.map((e) => byBlob.get(e.blob)!), ...changedFiles];
+      await scrubCache?.save();
     } else {
       trainFiles = headFiles.filter((f) => !plan.evalPaths.has(f.path));
+      await scrubCache?.save();
     }
     const evalFiles =
       plan.mode === "time"
@@ -154,12 +175,11 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
         : headFiles.filter((f) => plan.evalPaths.has(f.path));
     t = mark("readCutoff", t);
 
-    const cache = ParseCache.open(
-      options.cacheDir === undefined ? defaultCacheDir(info.root) : options.cacheDir,
-    );
+    const cache = ParseCache.open(cacheDir);
     const unique = new Map<string, SnapshotFile>();
+    const fileKey = (file: SnapshotFile) => `${file.blob}:${file.language}`;
     // Every HEAD file feeds the evaluation symbol index, every cutoff file the training one.
-    for (const file of [...trainFiles, ...headFiles]) unique.set(`${file.blob}:${file.language}`, file);
+    for (const file of [...trainFiles, ...headFiles]) unique.set(fileKey(file), file);
     progress.phase("parsing", unique.size);
     const parsedByKey = new Map<string, ParsedFile>();
     let filesWithSyntaxErrors = 0;
@@ -173,10 +193,8 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     await cache.save();
     const withParse = (file: SnapshotFile): ParsedSnapshotFile => ({
       ...file,
-      parsed: parsedByKey.get(`${file.blob}:${file.language}`)!,
+      parsed: parsedByKey.get(fileKey(file))!,
     });
-    const trainParsed = trainFiles.map(withParse);
-    const headParsed = headFiles.map(withParse);
     t = mark("parse", t);
 
     const trainCommit = plan.mode === "time" ? plan.cutoff.commit : info.head;
@@ -187,62 +205,63 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
       budget,
       countTokens,
     };
-    progress.phase("building examples", evalFiles.length + trainParsed.length);
-    const evalIndex = buildSymbolIndex(headParsed);
+    const recordCache = RecordCache.open(cacheDir);
+    const baseKey = recordCache
+      ? recordKey({
+          code: codeFingerprint(),
+          generator: GENERATOR_VERSION,
+          parseCache: PARSE_CACHE_VERSION,
+          repo: recordContext.repo,
+          repoName: recordContext.repoName,
+          template: recordContext.template,
+          budget,
+          sampling,
+          tokenizer: options.tokenizer ? await fileDigest(options.tokenizer) : null,
+        })
+      : "";
+    const rowsOf = (job: SplitJob) =>
+      buildRows(job, {
+        context: recordContext,
+        sampling,
+        cache: recordCache,
+        baseKey,
+        withParse,
+        signal,
+        progress,
+      });
+    progress.phase("building examples", evalFiles.length + trainFiles.length);
+    const evalIndex = buildSymbolIndex(headFiles.map(withParse));
     // Retrieval, like the symbol index, sees HEAD for evaluation and the cutoff snapshot for training.
     const evalRetrieval = options.retrieval
       ? buildRetrievalIndex(headFiles, retrievalOptionsForBudget(budget))
       : undefined;
-    const evalRecords: DatasetRecord[] = [];
+    const evalRows = await rowsOf({
+      split: "eval",
+      commit: info.head,
+      files: evalFiles,
+      index: evalIndex,
+      retrieval: evalRetrieval,
+      onlyLines: plan.mode === "time" ? (path) => plan.lines.get(path) ?? [] : null,
+    });
     const dedup = new NearDuplicateIndex();
-    for (const file of evalFiles.map(withParse).map(withStarts)) {
-      await checkpoint(signal);
-      const spans = sampleSpans(
-        {
-          key: `${file.path}\0${info.head}`,
-          text: file.text,
-          starts: file.starts,
-          spans: file.parsed.spans,
-          ...(plan.mode === "time" ? { onlyLines: plan.lines.get(file.path) ?? [] } : {}),
-        },
-        sampling,
-      );
-      for (const span of spans) {
-        const record = makeRecord(recordContext, file, info.head, "eval", span, evalIndex, evalRetrieval);
-        evalRecords.push(record);
-        dedup.add(record.middle);
-      }
-      progress.tick();
-    }
-    const trainIndex = plan.mode === "time" ? buildSymbolIndex(trainParsed) : evalIndex;
+    for (const row of evalRows) dedup.add(row.middle);
+    const trainIndex = plan.mode === "time" ? buildSymbolIndex(trainFiles.map(withParse)) : evalIndex;
     const trainRetrieval =
       options.retrieval && plan.mode === "time"
         ? buildRetrievalIndex(trainFiles, retrievalOptionsForBudget(budget))
         : evalRetrieval;
-    const trainRecords: DatasetRecord[] = [];
-    let dedupRemoved = 0;
-    for (const file of trainParsed.map(withStarts)) {
-      await checkpoint(signal);
-      const spans = sampleSpans(
-        {
-          key: `${file.path}\0${trainCommit}`,
-          text: file.text,
-          starts: file.starts,
-          spans: file.parsed.spans,
-        },
-        sampling,
-      );
-      for (const span of spans) {
-        if (dedup.matches(file.text.slice(span.start, span.end))) {
-          dedupRemoved += 1;
-          continue;
-        }
-        trainRecords.push(
-          makeRecord(recordContext, file, trainCommit, "train", span, trainIndex, trainRetrieval),
-        );
-      }
-      progress.tick();
-    }
+    const allTrainRows = await rowsOf({
+      split: "train",
+      commit: trainCommit,
+      files: trainFiles,
+      index: trainIndex,
+      retrieval: trainRetrieval,
+      onlyLines: null,
+    });
+    // Dedup after making (and caching) training records: which duplicate evaluation ones depends on HEAD.
+    const trainRows = allTrainRows.filter((row) => !dedup.matches(row.middle));
+    const dedupRemoved = allTrainRows.length - trainRows.length;
+    await recordCache?.prune();
     progress.done();
     mark("examples", t);
 
@@ -253,8 +272,8 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
       sampling,
       headFiles,
       totalLines,
-      trainRecords,
-      evalRecords,
+      trainRows,
+      evalRows,
       stats,
       dedupRemoved,
       filesWithSyntaxErrors,
@@ -264,8 +283,11 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     timings.total = (Date.now() - started) / 1000;
     timings.parseCacheHits = cache.hits;
     timings.parseCacheMisses = cache.misses;
+    timings.commitCacheHits = commitCache?.hits ?? 0;
+    timings.commitCacheMisses = commitCache?.misses ?? 0;
+    timings.recordCacheHits = recordCache?.hits ?? 0;
     throwIfCancelled(signal);
-    await writeDataset(out, trainRecords, evalRecords, manifest, signal);
+    await writeDataset(out, trainRows, evalRows, manifest, signal);
     return { manifest, out };
   } finally {
     reader.close();
@@ -278,6 +300,7 @@ async function planEvaluation(
   totalLines: number,
   options: BuildOptions,
   warnings: string[],
+  commitCache: CommitCache | null,
 ): Promise<EvalPlan> {
   const evalShare = options.evalShare ?? 0.1;
   const kept = new Set(headFiles.map((f) => f.path));
@@ -290,6 +313,7 @@ async function planEvaluation(
         counts: (path) => kept.has(path),
         totalLines,
         share: evalShare,
+        commitCache,
       });
   if (!cutoff) {
     warnings.push(
@@ -303,7 +327,7 @@ async function planEvaluation(
   }
   const [added, window] = await Promise.all([
     addedLinesSince(info.root, cutoff.commit, info.head, info.subdir),
-    analyseWindow(info.root, cutoff, info.head, info.subdir),
+    analyseWindow(info.root, cutoff, info.head, info.subdir, undefined, commitCache),
   ]);
   // In files a bulk commit touched, only lines added after that commit count (one diff per bulk commit).
   const pathsByBulk = new Map<string, string[]>();
@@ -329,6 +353,81 @@ async function planEvaluation(
     );
   }
   return { mode: "time", cutoff, lines, bulkCommits: window.bulkCommits.length };
+}
+
+interface SplitJob {
+  split: "train" | "eval";
+  commit: string;
+  files: readonly SnapshotFile[];
+  index: SymbolIndex;
+  retrieval: RetrievalIndex | undefined;
+  /** Evaluation: the lines spans must lie in, per path; null for training. */
+  onlyLines: ((path: string) => LineRange[]) | null;
+}
+
+interface RowsEnvironment {
+  context: RecordContext;
+  sampling: SamplingOptions;
+  cache: RecordCache | null;
+  baseKey: string;
+  withParse: (file: SnapshotFile) => ParsedSnapshotFile;
+  signal: AbortSignal | undefined;
+  progress: Progress;
+}
+
+/**
+ * The records of one split, file by file in order: from the record cache when the file's entry is valid
+ * for this index (record-cache.ts), else made (and cached). With retrieval nothing is cached: a retrieval
+ * index's scores depend on every file.
+ */
+async function buildRows(job: SplitJob, env: RowsEnvironment): Promise<RecordRow[]> {
+  const cache = job.retrieval ? null : env.cache;
+  const digests = cache ? new IndexDigests(job.index) : null;
+  const tracked = trackIndex(job.index);
+  // Only what is cached needs its index reads tracked.
+  const index = cache ? tracked.index : job.index;
+  const rows: RecordRow[] = [];
+  for (const snapshotFile of job.files) {
+    await checkpoint(env.signal);
+    const onlyLines = job.onlyLines?.(snapshotFile.path);
+    const key =
+      cache &&
+      recordKey([
+        env.baseKey,
+        job.split,
+        job.commit,
+        snapshotFile.path,
+        snapshotFile.blob,
+        snapshotFile.language,
+        onlyLines ?? null,
+      ]);
+    const cached = key && digests ? cache.get(key, digests) : null;
+    if (cached) {
+      for (const row of cached) rows.push(row);
+      env.progress.tick();
+      continue;
+    }
+    const file = withStarts(env.withParse(snapshotFile));
+    const spans = sampleSpans(
+      {
+        key: `${file.path}\0${job.commit}`,
+        text: file.text,
+        starts: file.starts,
+        spans: file.parsed.spans,
+        ...(onlyLines ? { onlyLines } : {}),
+      },
+      env.sampling,
+    );
+    tracked.reset();
+    const fileRows = spans.map((span) =>
+      toRow(makeRecord(env.context, file, job.commit, job.split, span, index, job.retrieval)),
+    );
+    for (const row of fileRows) rows.push(row);
+    const reads = tracked.reads();
+    if (key && digests && reads) await cache.put(key, reads, digests, fileRows);
+    env.progress.tick();
+  }
+  return rows;
 }
 
 function withStarts<T extends SnapshotFile>(file: T): T & { starts: number[] } {
@@ -408,8 +507,8 @@ interface ManifestInput {
   sampling: SamplingOptions;
   headFiles: readonly SnapshotFile[];
   totalLines: number;
-  trainRecords: readonly DatasetRecord[];
-  evalRecords: readonly DatasetRecord[];
+  trainRows: readonly RecordRow[];
+  evalRows: readonly RecordRow[];
   stats: SnapshotStats;
   dedupRemoved: number;
   filesWithSyntaxErrors: number;
@@ -425,11 +524,16 @@ function makeManifest(input: ManifestInput): DatasetManifest {
     byLanguage[file.language]!.files += 1;
   }
   const bySpanKind: DatasetManifest["counts"]["bySpanKind"] = {};
-  for (const record of [...input.trainRecords, ...input.evalRecords]) {
-    byLanguage[record.language] ??= { files: 0, train: 0, eval: 0 };
-    byLanguage[record.language]![record.split] += 1;
-    bySpanKind[record.span.kind] ??= { train: 0, eval: 0 };
-    bySpanKind[record.span.kind]![record.split] += 1;
+  for (const [split, rows] of [
+    ["train", input.trainRows],
+    ["eval", input.evalRows],
+  ] as const) {
+    for (const row of rows) {
+      byLanguage[row.language] ??= { files: 0, train: 0, eval: 0 };
+      byLanguage[row.language]![split] += 1;
+      bySpanKind[row.kind] ??= { train: 0, eval: 0 };
+      bySpanKind[row.kind]![split] += 1;
+    }
   }
   const evalLines =
     plan.mode === "time" ? [...plan.lines.values()].flat().reduce((s, r) => s + r.end - r.start, 0) : 0;
@@ -466,10 +570,10 @@ function makeManifest(input: ManifestInput): DatasetManifest {
     counts: {
       files: input.headFiles.length,
       lines: input.totalLines,
-      train: input.trainRecords.length,
-      eval: input.evalRecords.length,
-      trainTokens: input.trainRecords.reduce((s, r) => s + r.prompt.tokens, 0),
-      evalTokens: input.evalRecords.reduce((s, r) => s + r.prompt.tokens, 0),
+      train: input.trainRows.length,
+      eval: input.evalRows.length,
+      trainTokens: input.trainRows.reduce((s, r) => s + r.tokens, 0),
+      evalTokens: input.evalRows.reduce((s, r) => s + r.tokens, 0),
       byLanguage,
       bySpanKind,
       skippedFiles: input.stats.skipped,
@@ -483,20 +587,50 @@ function makeManifest(input: ManifestInput): DatasetManifest {
   };
 }
 
-async function writeJsonl(path: string, records: readonly DatasetRecord[]): Promise<void> {
+/** Writes the rows' JSON lines in chunks of about a megabyte. */
+async function writeJsonl(path: string, rows: readonly RecordRow[]): Promise<void> {
   const stream = createWriteStream(path);
-  for (const record of records) {
-    if (!stream.write(`${JSON.stringify(record)}\n`))
-      await new Promise<void>((r) => stream.once("drain", () => r()));
+  let chunk: string[] = [];
+  let size = 0;
+  const write = async () => {
+    if (!stream.write(chunk.join(""))) await new Promise<void>((r) => stream.once("drain", () => r()));
+    chunk = [];
+    size = 0;
+  };
+  for (const row of rows) {
+    chunk.push(row.json, "\n");
+    size += row.json.length + 1;
+    if (size >= 1 << 20) await write();
   }
+  if (size > 0) await write();
   stream.end();
   await finished(stream);
 }
 
+function toRow(record: DatasetRecord): RecordRow {
+  return {
+    json: JSON.stringify(record),
+    language: record.language,
+    kind: record.span.kind,
+    tokens: record.prompt.tokens,
+    middle: record.middle,
+  };
+}
+
+async function fileDigest(path: string): Promise<string> {
+  try {
+    return createHash("sha256")
+      .update(await readFile(path))
+      .digest("hex");
+  } catch {
+    return `unreadable ${path}`;
+  }
+}
+
 async function writeDataset(
   out: string,
-  train: readonly DatasetRecord[],
-  evaluation: readonly DatasetRecord[],
+  train: readonly RecordRow[],
+  evaluation: readonly RecordRow[],
   manifest: DatasetManifest,
   signal: AbortSignal | undefined,
 ): Promise<void> {

@@ -46,6 +46,25 @@ export function decodeParse(stored: StoredParse): ParsedFile {
   };
 }
 
+/** Like decodeParse, but spans (most of the bytes) are decoded when first read: many files only need definitions. */
+function decodeLazily(stored: StoredParse): ParsedFile {
+  let spans: ParsedFile["spans"] | undefined;
+  const parsed = {
+    language: stored.l,
+    errorCount: stored.e,
+    imports: stored.i,
+    definitions: stored.d.map(([name, kind, start, end]) => ({ name, kind, start, end })),
+  } as ParsedFile;
+  Object.defineProperty(parsed, "spans", {
+    enumerable: true,
+    get: () => {
+      spans ??= decodeParse({ ...stored, d: [] }).spans;
+      return spans;
+    },
+  });
+  return parsed;
+}
+
 export function defaultCacheDir(repoRoot: string): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const key = createHash("sha256").update(repoRoot).digest("hex").slice(0, 16);
@@ -84,7 +103,7 @@ export class ParseCache {
     if (known) {
       this.hits += 1;
       this.used.set(key, known);
-      return decodeParse(known);
+      return decodeLazily(known);
     }
     this.misses += 1;
     const parsed = await parse();

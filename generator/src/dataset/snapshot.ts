@@ -8,6 +8,7 @@ import { MODE_SUBMODULE, MODE_SYMLINK, type TreeEntry } from "../mine/tree.ts";
 import { detectLanguage } from "../parse/languages.ts";
 import { scrubSecrets } from "../secrets/index.ts";
 import { createFileFilter, type FileFilter } from "../select/index.ts";
+import type { ScrubCache } from "./scrub-cache.ts";
 
 export interface SnapshotFile {
   path: string;
@@ -43,6 +44,8 @@ export interface SnapshotOptions {
   filter: FileFilter;
   /** Only these languages (grammar ids, or "text"); null for all. */
   languages: ReadonlySet<string> | null;
+  /** Blobs known to need no scrubbing (scrub-cache.ts); absent: scrub everything. */
+  scrubCache?: ScrubCache | null;
 }
 
 export function makeSnapshotOptions(
@@ -104,7 +107,13 @@ export async function readSnapshot(
       bump(stats.skipped, content.reason);
       continue;
     }
-    const scrubbed = scrubSecrets(content.text);
+    let scrubbed: { text: string; counts: Record<string, number> };
+    if (options.scrubCache?.isClean(entry.blob)) scrubbed = { text: content.text, counts: {} };
+    else {
+      scrubbed = scrubSecrets(content.text);
+      const found = Object.values(scrubbed.counts).some((count) => count > 0);
+      if (!found && scrubbed.text === content.text) options.scrubCache?.markClean(entry.blob);
+    }
     for (const [kind, count] of Object.entries(scrubbed.counts))
       if (count > 0) bump(stats.scrubbed, kind, count);
     files.push({

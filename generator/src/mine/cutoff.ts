@@ -3,6 +3,7 @@
  * as it was at it. Default: the newest ~10% of changed lines, not counting bulk commits.
  */
 import { RepoLoraError } from "../util/errors.ts";
+import type { CommitCache } from "./commit-cache.ts";
 import { type BulkRule, type CommitStat, DEFAULT_BULK_RULE, isBulkCommit, walkHistory } from "./history.ts";
 import { gitText } from "./spawn.ts";
 
@@ -26,6 +27,8 @@ export interface DefaultCutoffRequest {
   totalLines: number;
   share: number;
   bulk?: BulkRule;
+  /** Per-commit numstat cache (commit-cache.ts); null or absent: read everything from git. */
+  commitCache?: CommitCache | null;
 }
 
 /** Null when the history is too short to hold out anything by time (one commit, or a shallow clone). */
@@ -34,15 +37,23 @@ export async function defaultCutoff(request: DefaultCutoffRequest): Promise<Cuto
   let windowLines = 0;
   let cutoffHash: string | null = null;
   const window: CommitStat[] = [];
-  await walkHistory(request.root, request.head, request.subdir, (commit) => {
-    window.push(commit);
-    if (!isBulkCommit(commit, request.bulk ?? DEFAULT_BULK_RULE)) {
-      windowLines += commit.files.filter((f) => request.counts(f.path)).reduce((sum, f) => sum + f.added, 0);
-    }
-    if (windowLines < target) return true;
-    cutoffHash = commit.parents[0] ?? null;
-    return false;
-  });
+  await walkHistory(
+    request.root,
+    request.head,
+    request.subdir,
+    (commit) => {
+      window.push(commit);
+      if (!isBulkCommit(commit, request.bulk ?? DEFAULT_BULK_RULE)) {
+        windowLines += commit.files
+          .filter((f) => request.counts(f.path))
+          .reduce((sum, f) => sum + f.added, 0);
+      }
+      if (windowLines < target) return true;
+      cutoffHash = commit.parents[0] ?? null;
+      return false;
+    },
+    request.commitCache,
+  );
   if (!cutoffHash) return null;
   return { commit: cutoffHash, time: await commitTime(request.root, cutoffHash), source: "default", window };
 }
@@ -110,11 +121,18 @@ export async function analyseWindow(
   head: string,
   subdir: string,
   bulk: BulkRule = DEFAULT_BULK_RULE,
+  commitCache?: CommitCache | null,
 ): Promise<EvalWindow> {
   let commits = cutoff.window;
   if (!commits) {
     const read: CommitStat[] = [];
-    await walkHistory(root, `${cutoff.commit}..${head}`, subdir, (commit) => read.push(commit) > 0);
+    await walkHistory(
+      root,
+      `${cutoff.commit}..${head}`,
+      subdir,
+      (commit) => read.push(commit) > 0,
+      commitCache,
+    );
     commits = read;
   }
   const window: EvalWindow = {

@@ -1,8 +1,9 @@
 /**
  * Walks commit history newest first with per-file line counts (`git log --numstat`), streamed so a walk
- * stops as soon as it has what it needs.
+ * stops as soon as it has what it needs; with a CommitCache (commit-cache.ts) only unknown commits are diffed.
  */
-import { gitRecords } from "./spawn.ts";
+import type { CommitCache } from "./commit-cache.ts";
+import { gitRecordStream, gitRecords } from "./spawn.ts";
 
 export interface FileChange {
   path: string;
@@ -20,16 +21,133 @@ export interface CommitStat {
   deleted: number;
 }
 
-/** `onCommit` returns false to stop the walk. `range` is a revision or range such as "HEAD" or "A..HEAD". */
+const LOG_FORMAT = "--format=%x1e%H %ct %P";
+/** This many unknown commits at the top of a walk mean a cold cache. */
+const COLD_RUN = 8;
+
+/**
+ * `onCommit` returns false to stop the walk. `range` is a revision or range such as "HEAD" or "A..HEAD".
+ * With a cache, the walk lists commits without diffs and diffs only the commits the cache lacks (batched);
+ * the commits, their order and their stats are the same as without it.
+ */
 export async function walkHistory(
   root: string,
   range: string,
   subdir: string,
   onCommit: (commit: CommitStat) => boolean,
+  cache?: CommitCache | null,
 ): Promise<void> {
-  const args = ["log", "--no-renames", "--numstat", "-z", "--format=%x1e%H %ct %P", range];
+  if (!cache) return walkUncached(root, range, subdir, onCommit, 0);
+  const pathspec = subdir ? ["--", subdir] : [];
+  let delivered = 0;
+  /** Commits read but not yet delivered: a run of cache misses, then possibly one hit. */
+  const pending: Array<{ header: CommitStat; files: FileChange[] | undefined }> = [];
+  let missing = 0;
+  const deliver = (header: CommitStat, files: FileChange[]): boolean => {
+    delivered += 1;
+    return onCommit(withFiles(header, files));
+  };
+  /** Diffs the pending misses in one git call and delivers the pending commits, in walk order. */
+  const flush = async (): Promise<"go" | "stop" | "incomplete"> => {
+    if (missing > 0) {
+      const hashes = pending.filter((p) => !p.files).map((p) => p.header.hash);
+      const fetched = new Map<string, FileChange[]>();
+      try {
+        await gitRecords(
+          root,
+          [
+            "log",
+            "--no-walk=unsorted",
+            "--no-renames",
+            "--numstat",
+            "-z",
+            LOG_FORMAT,
+            ...hashes,
+            ...pathspec,
+          ],
+          "\x1e",
+          (record) => {
+            const commit = parseCommit(record);
+            fetched.set(commit.hash, commit.files);
+            return true;
+          },
+        );
+      } catch {
+        // e.g. a commit past the stop point whose objects are missing (mirrors): the plain walk never reads it.
+        return "incomplete";
+      }
+      for (const p of pending) {
+        if (p.files) continue;
+        const files = fetched.get(p.header.hash);
+        if (!files) return "incomplete";
+        p.files = files;
+        cache.set(subdir, p.header.hash, files);
+      }
+    }
+    for (const p of pending.splice(0)) if (!deliver(p.header, p.files!)) return "stop";
+    missing = 0;
+    return "go";
+  };
+  let outcome: "go" | "stop" | "incomplete" | "cold" = "go";
+  for await (const record of gitRecordStream(
+    root,
+    ["log", "--no-renames", "-z", LOG_FORMAT, range, ...pathspec],
+    "\x1e",
+  )) {
+    const header = parseCommit(record);
+    const files = cache.get(subdir, header.hash);
+    if (files && pending.length === 0) {
+      if (!deliver(header, files)) return;
+      continue;
+    }
+    pending.push({ header, files });
+    if (!files) missing += 1;
+    // A cold cache (the newest commits all unknown): the plain streamed walk is faster, and fills the cache.
+    if (delivered === 0 && missing === COLD_RUN) {
+      outcome = "cold";
+      break;
+    }
+    // A run of misses ends at the next hit, or at a batch size that grows with the walk (few git calls for a
+    // long run, and at most about half again as many commits diffed as the walk needs).
+    if (files || missing >= Math.min(256, Math.max(8, delivered >> 1))) {
+      outcome = await flush();
+      if (outcome !== "go") break;
+    }
+  }
+  if (outcome === "go") outcome = await flush();
+  // Should `--no-walk` ever leave out a commit the walk listed, the plain walk takes over where this stopped.
+  if (outcome === "incomplete") await walkUncached(root, range, subdir, onCommit, delivered);
+  if (outcome === "cold") await walkUncached(root, range, subdir, onCommit, 0, cache);
+}
+
+/** The plain walk: one streamed `git log --numstat`, skipping the first `skip` commits. */
+async function walkUncached(
+  root: string,
+  range: string,
+  subdir: string,
+  onCommit: (commit: CommitStat) => boolean,
+  skip: number,
+  fill?: CommitCache,
+): Promise<void> {
+  const args = ["log", "--no-renames", "--numstat", "-z", LOG_FORMAT, range];
   if (subdir) args.push("--", subdir);
-  await gitRecords(root, args, "\x1e", (record) => onCommit(parseCommit(record)));
+  let seen = 0;
+  await gitRecords(root, args, "\x1e", (record) => {
+    seen += 1;
+    if (seen <= skip) return true;
+    const commit = parseCommit(record);
+    fill?.set(subdir, commit.hash, commit.files);
+    return onCommit(commit);
+  });
+}
+
+function withFiles(header: CommitStat, files: FileChange[]): CommitStat {
+  return {
+    ...header,
+    files,
+    added: files.reduce((sum, f) => sum + f.added, 0),
+    deleted: files.reduce((sum, f) => sum + f.deleted, 0),
+  };
 }
 
 /** Parses "HASH TIME PARENTS\0\nADDED\tDELETED\tPATH\0..." (binary files count "-" as 0 lines). */

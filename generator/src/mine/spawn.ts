@@ -83,3 +83,50 @@ export function gitRecords(
     });
   });
 }
+
+/**
+ * Like gitRecords, but pulled: records come as the consumer asks for them (the pipe applies backpressure),
+ * so the consumer may await between records. Leaving the loop early kills git.
+ */
+export async function* gitRecordStream(
+  root: string,
+  args: string[],
+  separator: string,
+): AsyncGenerator<string, void, undefined> {
+  const child = spawn("git", [...GIT_FLAGS, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const err: Buffer[] = [];
+  child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+  const closed = new Promise<number | null>((resolvePromise, reject) => {
+    child.on("error", (error) =>
+      reject(new RepoLoraError("GIT_FAILED", `Could not run git: ${error.message}`)),
+    );
+    child.on("close", (code) => resolvePromise(code));
+  });
+  closed.catch(() => {});
+  let finishedReading = false;
+  try {
+    child.stdout.setEncoding("utf8");
+    let pending = "";
+    for await (const chunk of child.stdout as AsyncIterable<string>) {
+      pending += chunk;
+      let at = pending.indexOf(separator);
+      while (at >= 0) {
+        const record = pending.slice(0, at);
+        pending = pending.slice(at + separator.length);
+        if (record) yield record;
+        at = pending.indexOf(separator);
+      }
+    }
+    const code = await closed;
+    if (code !== 0) {
+      throw new RepoLoraError(
+        "GIT_FAILED",
+        `git ${args[0]} failed (${code}): ${Buffer.concat(err).toString().trim()}`,
+      );
+    }
+    finishedReading = true;
+    if (pending) yield pending;
+  } finally {
+    if (!finishedReading) child.kill();
+  }
+}
