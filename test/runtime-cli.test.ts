@@ -147,20 +147,22 @@ describe("runtime CLI commands", () => {
         coveredTargets: 14,
       });
       await call(3, "setWorkspaceAdapters", { workspace: "w", adapters: [{ key: "a", weight: 0.5 }] });
-      const served = (
-        await call(4, "complete", {
-          workspace: "w",
-          documentUri: "file:///demo-repo/src/math.ts",
-          path: "src/math.ts",
-          languageId: "typescript",
-          repoName: "demo-repo",
-          prefix: FILE.slice(0, cursor),
-          suffix: FILE.slice(cursor),
-          context: [],
-          multiline: true,
-          maxTokens: 20,
-        })
-      ).result as { text: string; completionTokens: number };
+      const request = {
+        workspace: "w",
+        documentUri: "file:///demo-repo/src/math.ts",
+        path: "src/math.ts",
+        languageId: "typescript",
+        repoName: "demo-repo",
+        prefix: FILE.slice(0, cursor),
+        suffix: FILE.slice(cursor),
+        context: [],
+        multiline: true,
+        maxTokens: 20,
+      };
+      const served = (await call(4, "complete", request)).result as {
+        text: string;
+        completionTokens: number;
+      };
       expect(served.completionTokens).toBeGreaterThan(0);
 
       const args = [
@@ -194,21 +196,7 @@ describe("runtime CLI commands", () => {
 
       // Sampling: the CLI's flags reach the same sampler as the protocol's fields (same seed, same text).
       const sampling = { temperature: 1.5, topP: 0.9, seed: 7 };
-      const sampled = (
-        await call(45, "complete", {
-          workspace: "w",
-          documentUri: "file:///demo-repo/src/math.ts",
-          path: "src/math.ts",
-          languageId: "typescript",
-          repoName: "demo-repo",
-          prefix: FILE.slice(0, cursor),
-          suffix: FILE.slice(cursor),
-          context: [],
-          multiline: true,
-          maxTokens: 20,
-          ...sampling,
-        })
-      ).result as { text: string };
+      const sampled = (await call(45, "complete", { ...request, ...sampling })).result as { text: string };
       expect(sampled.text).not.toBe(served.text); // so a CLI that dropped the flags (greedy) would fail below
       const sampleArgs = [...args, "--adapter", `${adapterDir}:0.5`, "--multiline", "--max-tokens", "20"];
       const flags = ["--temperature", "1.5", "--top-p", "0.9", "--seed", "7"];

@@ -135,21 +135,18 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
                     max_new_tokens=args.max_new_tokens,
                     device=args.device,
                 )
-                if args.json and out is not None:
-                    out.write(json.dumps(report, indent=2) + "\n")
-                    out.flush()
-                return 0
-            report = eval_command(
-                args.dataset,
-                args.adapter,
-                progress,
-                cancel,
-                base=args.base,
-                control=args.control,
-                limit=args.limit,
-                max_new_tokens=args.max_new_tokens,
-                device=args.device,
-            )
+            else:
+                report = eval_command(
+                    args.dataset,
+                    args.adapter,
+                    progress,
+                    cancel,
+                    base=args.base,
+                    control=args.control,
+                    limit=args.limit,
+                    max_new_tokens=args.max_new_tokens,
+                    device=args.device,
+                )
             if args.json and out is not None:
                 out.write(json.dumps(report, indent=2) + "\n")
                 out.flush()
