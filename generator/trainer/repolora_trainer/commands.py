@@ -273,6 +273,55 @@ def _adapter_base_id(adapter_dir: Path) -> tuple[str | None, dict[str, Any] | No
     return None, manifest
 
 
+def _require_peft_folders(folders: list[Path]) -> None:
+    for folder in folders:
+        if not (folder / ADAPTER_CONFIG).is_file():
+            raise AdapterError(f"{folder} has no {ADAPTER_CONFIG}: not a PEFT adapter folder")
+
+
+def _load_eval_set(dataset_dir: Path) -> Dataset:
+    dataset = load_dataset(dataset_dir, need_train=False)
+    if not dataset.eval:
+        raise DatasetError("has no examples to evaluate", str(dataset_dir / "eval.jsonl"))
+    return dataset
+
+
+def _load_base_for_eval(
+    config: TrainConfig, dataset: Dataset, max_tokens: int
+) -> tuple[Any, Runtime, Any, Encoder, Any]:
+    """The base model, its runtime, tokenizer and the report card's encoder: (source, runtime, tokenizer,
+    encoder, model), after checking the tokenizer has the dataset's FIM tokens."""
+    source = resolve_source(config.base_model)
+    runtime = choose_runtime(config, source)
+    tokenizer = load_tokenizer(source)
+    check_special_tokens(tokenizer, dataset.eval)
+    return source, runtime, tokenizer, Encoder(tokenizer, max_tokens), load_model(source, runtime)
+
+
+def _warn_if_other_base(progress: Progress, recorded: str | None, actual: str | None, subject: str, were: str) -> None:
+    """Warns (does not refuse) when the base weights' sha256 differs from the one `subject` recorded."""
+    if recorded and actual and recorded != actual:
+        progress.message(
+            f"base model weights (sha256 {actual[:12]}) differ from the ones {subject} {were} trained on "
+            f"({recorded[:12]}); scores may not reflect {subject}",
+            "warning",
+        )
+
+
+def _attach_adapters(model: Any, adapters: list[tuple[str, Path]], base_id: str) -> Any:
+    """A PeftModel over `model` holding each (name, folder) adapter under its name."""
+    from peft import PeftModel
+
+    try:
+        (first_name, first_dir), rest = adapters[0], adapters[1:]
+        peft_model = PeftModel.from_pretrained(model, str(first_dir), adapter_name=first_name)
+        for name, folder in rest:
+            peft_model.load_adapter(str(folder), adapter_name=name)
+    except (RuntimeError, ValueError, KeyError) as err:
+        raise AdapterError(f"adapter does not fit base model {base_id!r}: {err}") from err
+    return peft_model
+
+
 def eval_command(
     dataset_dir: Path,
     adapter_dir: Path,
@@ -285,51 +334,28 @@ def eval_command(
     device: str = "auto",
 ) -> dict[str, Any]:
     """Scores base vs adapter (vs control) on eval.jsonl and writes report.json into the bundle."""
-    from peft import PeftModel
-
-    for folder in (adapter_dir, control):
-        if folder is not None and not (folder / ADAPTER_CONFIG).is_file():
-            raise AdapterError(f"{folder} has no {ADAPTER_CONFIG}: not a PEFT adapter folder")
+    members = [("adapter", adapter_dir)] + ([("control", control)] if control is not None else [])
+    _require_peft_folders([folder for _, folder in members])
     recorded_base, manifest = _adapter_base_id(adapter_dir)
     base_id = base or recorded_base
     if base_id is None:
         raise AdapterError(f"{adapter_dir} does not say which base model it belongs to; pass --base")
-    dataset = load_dataset(dataset_dir, need_train=False)
-    if not dataset.eval:
-        raise DatasetError("has no examples to evaluate", str(dataset_dir / "eval.jsonl"))
+    dataset = _load_eval_set(dataset_dir)
     config = TrainConfig(base_model=base_id, device=device, max_new_tokens=max_new_tokens)
     training = (manifest or {}).get("training", {})
     max_tokens = int(training.get("config", {}).get("max_tokens", config.max_tokens))
-    source = resolve_source(base_id)
-    runtime = choose_runtime(config, source)
-    tokenizer = load_tokenizer(source)
-    check_special_tokens(tokenizer, dataset.eval)
-    encoder = Encoder(tokenizer, max_tokens)
-    model = load_model(source, runtime)
+    source, runtime, tokenizer, encoder, model = _load_base_for_eval(config, dataset, max_tokens)
     if manifest is not None:
         recorded = manifest.get("baseModel", {}).get("sha256")
-        actual = base_model_identity(source, model).get("sha256")
-        if recorded and actual and recorded != actual:
-            progress.message(
-                f"base model weights (sha256 {actual[:12]}) differ from the ones the adapter was trained on "
-                f"({recorded[:12]}); scores may not reflect the adapter",
-                "warning",
-            )
-    try:
-        peft_model = PeftModel.from_pretrained(model, str(adapter_dir), adapter_name="adapter")
-        adapters = {"adapter": "adapter"}
-        if control is not None:
-            peft_model.load_adapter(str(control), adapter_name="control")
-            adapters["control"] = "control"
-    except (RuntimeError, ValueError, KeyError) as err:
-        raise AdapterError(f"adapter does not fit base model {base_id!r}: {err}") from err
+        _warn_if_other_base(progress, recorded, base_model_identity(source, model).get("sha256"), "the adapter", "was")
+    peft_model = _attach_adapters(model, members, base_id)
     options = EvalOptions(limit=limit, max_new_tokens=max_new_tokens, max_tokens=max_tokens)
     report = run_report(
         peft_model,
         tokenizer,
         encoder,
         dataset.eval,
-        peft_systems(peft_model, adapters),
+        peft_systems(peft_model, {name: name for name, _ in members}),
         options,
         runtime.device,
         progress,
@@ -404,23 +430,17 @@ def stack_eval_command(
     """The stack's report card: base, each adapter alone (weight 1) and the weighted stack (the runtime's
     rank-axis concatenation, `add_stacked_adapter`) on the same held-out examples, with paired-bootstrap deltas
     of every system vs base and of the stack vs each adapter. Writes `out` (report.json's format) when given."""
-    from peft import PeftModel
-
     if not members:
         raise AdapterError("a stack needs at least one adapter")
     names = [name for name, _, _ in members]
     if len(set(names)) != len(names) or any(n in ("base", "stack") for n in names):
         raise AdapterError(f"stack member names must be unique and not 'base' or 'stack', got {names}")
-    for _, folder, _ in members:
-        if not (folder / ADAPTER_CONFIG).is_file():
-            raise AdapterError(f"{folder} has no {ADAPTER_CONFIG}: not a PEFT adapter folder")
+    _require_peft_folders([folder for _, folder, _ in members])
     common = check_same_base([(name, folder) for name, folder, _ in members])
     base_id = base or common["id"]
     if base_id is None:
         raise AdapterError(f"{members[0][1]} does not say which base model it belongs to; pass --base")
-    dataset = load_dataset(dataset_dir, need_train=False)
-    if not dataset.eval:
-        raise DatasetError("has no examples to evaluate", str(dataset_dir / "eval.jsonl"))
+    dataset = _load_eval_set(dataset_dir)
     config = TrainConfig(base_model=base_id, device=device, max_new_tokens=max_new_tokens)
     max_tokens = config.max_tokens
     for _, folder, _ in members:  # the first adapter that records its training prompt cap
@@ -429,26 +449,10 @@ def stack_eval_command(
         if isinstance(recorded, int) and recorded > 0:
             max_tokens = recorded
             break
-    source = resolve_source(base_id)
-    runtime = choose_runtime(config, source)
-    tokenizer = load_tokenizer(source)
-    check_special_tokens(tokenizer, dataset.eval)
-    encoder = Encoder(tokenizer, max_tokens)
-    model = load_model(source, runtime)
+    source, runtime, tokenizer, encoder, model = _load_base_for_eval(config, dataset, max_tokens)
     actual = base_model_identity(source, model).get("sha256")
-    if common["sha256"] and actual and common["sha256"] != actual:
-        progress.message(
-            f"base model weights (sha256 {actual[:12]}) differ from the ones the adapters were trained on "
-            f"({common['sha256'][:12]}); scores may not reflect the adapters",
-            "warning",
-        )
-    try:
-        first_name, first_dir, _ = members[0]
-        peft_model = PeftModel.from_pretrained(model, str(first_dir), adapter_name=first_name)
-        for name, folder, _ in members[1:]:
-            peft_model.load_adapter(str(folder), adapter_name=name)
-    except (RuntimeError, ValueError, KeyError) as err:
-        raise AdapterError(f"adapter does not fit base model {base_id!r}: {err}") from err
+    _warn_if_other_base(progress, common["sha256"], actual, "the adapters", "were")
+    peft_model = _attach_adapters(model, [(name, folder) for name, folder, _ in members], base_id)
     rank = add_stacked_adapter(peft_model, [(name, weight) for name, _, weight in members], "__stack__")
     options = EvalOptions(limit=limit, max_new_tokens=max_new_tokens, max_tokens=max_tokens)
     report = run_report(
