@@ -142,6 +142,20 @@ describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
   let library: TestRepo;
   let units: TestRepo;
   let work: string;
+  /** The small recipe every run here uses: the tiny model, 2 steps, 4 scored examples, 100 resamples. */
+  const tinyBench = () => ({
+    out: join(work, "bench"),
+    base: join(work, "tiny", "qwen2", "model"),
+    steps: 2,
+    maxTokens: 256,
+    limit: 4,
+    maxNewTokens: 8,
+    seed: 1,
+    cutoff: "2025-01-01",
+    trainArgs: ["--micro-batch", "2", "--grad-accum", "1"],
+    threads: 1,
+    bootstrap: { resamples: 100, seed: 0, confidence: 0.95 },
+  });
   let results: Awaited<ReturnType<typeof runBench>>["results"];
   let out: string;
 
@@ -155,17 +169,7 @@ describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
     });
     ({ results, out } = await runBench({
       repos: [fixture.repo.root, library.root, units.root],
-      out: join(work, "bench"),
-      base: join(work, "tiny", "qwen2", "model"),
-      steps: 2,
-      maxTokens: 256,
-      limit: 4,
-      maxNewTokens: 8,
-      seed: 1,
-      cutoff: "2025-01-01",
-      trainArgs: ["--micro-batch", "2", "--grad-accum", "1"],
-      threads: 1,
-      bootstrap: { resamples: 100, seed: 0, confidence: 0.95 },
+      ...tinyBench(),
       command: "repolora bench <fixture> <library> <units> (test)",
       progress: silentProgress,
     }));
@@ -309,17 +313,7 @@ describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
   it("with two repositories (re-scored with --reuse), the control stands in for format-only", async () => {
     const two = await runBench({
       repos: [fixture.repo.root, library.root],
-      out: join(work, "bench"),
-      base: join(work, "tiny", "qwen2", "model"),
-      steps: 2,
-      maxTokens: 256,
-      limit: 4,
-      maxNewTokens: 8,
-      seed: 1,
-      cutoff: "2025-01-01",
-      trainArgs: ["--micro-batch", "2", "--grad-accum", "1"],
-      threads: 1,
-      bootstrap: { resamples: 100, seed: 0, confidence: 0.95 },
+      ...tinyBench(),
       reuse: true,
       command: "repolora bench <fixture> <library> --reuse (test)",
       progress: silentProgress,

@@ -9,6 +9,7 @@ import {
   DEFAULT_BUDGET,
   estimateTokens,
   getTemplate,
+  type RetrievedContext,
   retrieveContext,
 } from "../../../runtime/src/prompt/index.ts";
 import { CompletionCache } from "./completion-cache.ts";
@@ -61,6 +62,20 @@ const filler = (name: string, n: number) =>
 
 /** A 1,024-token budget: 13-line windows, as the dataset uses. */
 const OPTIONS = retrievalOptionsForPromptTokens(1024);
+
+/** The real prompt builder on a completion in src/checkout.ts (suffix ");"), with the retrieved windows. */
+function checkoutPrompt(prefix: string, retrieved: RetrievedContext[], maxTokens: number) {
+  return buildPrompt({
+    template: getTemplate("qwen2.5-coder"),
+    repoName: "w",
+    path: "src/checkout.ts",
+    prefix,
+    suffix: ");\n",
+    context: retrieved,
+    budget: { ...DEFAULT_BUDGET, maxTokens },
+    countTokens: estimateTokens,
+  });
+}
 
 describe("workspace file selection (the generator's cheap rules)", () => {
   it("skips secrets, vendored and generated folders, lock files, binaries and data by path", () => {
@@ -376,16 +391,7 @@ describe("retrieval in the completion pipeline", () => {
       expect(retrieved.map((r) => r.path)).toEqual(["src/shipping.ts"]);
       const share = Math.floor(maxTokens * DEFAULT_BUDGET.contextShare);
       expect(estimateTokens(retrieved[0]!.text)).toBeLessThanOrEqual(Math.ceil(share / 2));
-      const prompt = buildPrompt({
-        template: getTemplate("qwen2.5-coder"),
-        repoName: "w",
-        path: "src/checkout.ts",
-        prefix,
-        suffix: ");\n",
-        context: retrieved,
-        budget: { ...DEFAULT_BUDGET, maxTokens },
-        countTokens: estimateTokens,
-      });
+      const prompt = checkoutPrompt(prefix, retrieved, maxTokens);
       expect(prompt.tokens).toBeLessThanOrEqual(maxTokens);
       expect(prompt.context).toEqual(retrieved); // the window survives the budget, the prefix gives way
     }
@@ -406,16 +412,7 @@ describe("retrieval in the completion pipeline", () => {
     const retrieved = budgeted.retrieve({ path: "src/checkout.ts", prefix, suffix: ");\n", line: 400 });
     expect(retrieved).toHaveLength(2);
     expect(retrieved.every((c) => c.path === "src/shipping.ts")).toBe(true);
-    const prompt = buildPrompt({
-      template: getTemplate("qwen2.5-coder"),
-      repoName: "w",
-      path: "src/checkout.ts",
-      prefix,
-      suffix: ");\n",
-      context: retrieved,
-      budget: { ...DEFAULT_BUDGET, maxTokens },
-      countTokens: estimateTokens,
-    });
+    const prompt = checkoutPrompt(prefix, retrieved, maxTokens);
     expect(prompt.tokens).toBeLessThanOrEqual(maxTokens);
     expect(prompt.context.length).toBeGreaterThanOrEqual(1); // at least the best window survives the budget
     expect(prompt.context[0]).toEqual(retrieved[0]);
