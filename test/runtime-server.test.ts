@@ -169,6 +169,8 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
         protocolVersion: PROTOCOL_VERSION,
         serverVersion: expect.any(String),
         model: { id: MODEL_ID, fimTemplate: "qwen2.5-coder", vocabSize: TINY_QWEN2.vocabSize },
+        // The shipped default adapter belongs to the embedded default's weights, not this tiny model's.
+        defaultAdapter: { dir: expect.any(String), active: false, problem: expect.stringMatching(/sha256/) },
       });
     });
 

@@ -7,8 +7,43 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { detectFimTemplate } from "../../../runtime/src/model/special-tokens.ts";
 import type { TemplateId } from "../../../runtime/src/prompt/index.ts";
+import { RepoLoraError } from "../util/errors.ts";
+import { EMBEDDED_BASE_LABEL, ensureEmbeddedBase } from "./embedded-default.ts";
 
-export const DEFAULT_BASE_MODEL = "Qwen/Qwen2.5-Coder-0.5B";
+/** How help texts name the default of --base. */
+export const DEFAULT_BASE_MODEL = EMBEDDED_BASE_LABEL;
+const HUB_PROBE_MS = 3000;
+
+/**
+ * The base model a command uses: the embedded default when none is given; otherwise what was given, except a hub
+ * id that is neither in the local hub cache nor reachable, which fails in seconds (the trainer's own retries
+ * took over a minute) with a pointer to the default.
+ */
+export async function resolveBaseModel(
+  given: string | undefined,
+  say: (line: string) => void,
+): Promise<string> {
+  if (given === undefined) return ensureEmbeddedBase(say);
+  if (given.endsWith(".gguf") || localModelDir(given) !== null || !/^[\w.-]+\/[\w.-]+$/.test(given))
+    return given;
+  if (await hubReachable()) return given;
+  throw new RepoLoraError(
+    "MODEL_NOT_FOUND",
+    `--base ${given} is not in the local Hugging Face cache and the model hub cannot be reached.`,
+    `Leave --base out to use the embedded default, ${EMBEDDED_BASE_LABEL}, or pass a local model folder or .gguf file.`,
+  );
+}
+
+async function hubReachable(): Promise<boolean> {
+  if (process.env.HF_HUB_OFFLINE === "1") return false;
+  const endpoint = process.env.HF_ENDPOINT ?? "https://huggingface.co";
+  try {
+    await fetch(endpoint, { method: "HEAD", signal: AbortSignal.timeout(HUB_PROBE_MS) });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A local folder, or the newest snapshot of a hub id in the local Hugging Face cache; null when neither. */
 export function localModelDir(model: string): string | null {

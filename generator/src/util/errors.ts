@@ -11,6 +11,7 @@ export type ErrorCode =
   | "BAD_DATASET"
   | "CANCELLED"
   | "GIT_FAILED"
+  | "MODEL_NOT_FOUND"
   | "TRAINER_NOT_INSTALLED"
   | "TRAINER_FAILED";
 

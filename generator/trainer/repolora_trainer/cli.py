@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, help="with --stack: write the report card (report.json format) here")
     ev.add_argument("--base", help="base model (default: the one recorded in the bundle)")
     ev.add_argument("--control", type=Path, help="a second adapter scored alongside, e.g. one trained on another repo")
+    ev.add_argument(
+        "--baseline",
+        type=Path,
+        help="the default completion system's adapter: base + it is scored as system 'default' and the verdict "
+        "compares the adapter with it (without it, with the raw base)",
+    )
+    ev.add_argument("--nll-limit", type=int, default=200, help="eval examples for the NLL comparison (0 = all)")
     ev.add_argument("--limit", type=int, default=0, help="score only the first N eval examples (0 = all)")
     ev.add_argument("--max-new-tokens", type=int, default=64)
     ev.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -146,6 +153,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
                     limit=args.limit,
                     max_new_tokens=args.max_new_tokens,
                     device=args.device,
+                    baseline=args.baseline,
+                    nll_limit=args.nll_limit,
                 )
             if args.json and out is not None:
                 out.write(json.dumps(report, indent=2) + "\n")

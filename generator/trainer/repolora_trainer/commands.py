@@ -5,6 +5,7 @@ existing bundle). Each step is a call into the module that owns it; this file on
 from __future__ import annotations
 
 import json
+import os
 import random
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,15 @@ from .cancel import CancelToken
 from .config import TrainConfig
 from .data import Dataset, load_dataset
 from .errors import AdapterError, DatasetError
-from .evaluate import EvalOptions, add_stacked_adapter, format_table, peft_systems, run_report, stack_systems
+from .evaluate import (
+    BASELINE_SYSTEM,
+    EvalOptions,
+    add_stacked_adapter,
+    format_table,
+    peft_systems,
+    run_report,
+    stack_systems,
+)
 from .features import Encoder, EncodeStats, check_special_tokens
 from .model_loading import (
     Runtime,
@@ -151,19 +160,28 @@ def train_command(
             max_new_tokens=config.max_new_tokens,
             max_tokens=config.max_tokens,
             micro_batch=config.micro_batch,
+            nll_limit=config.nll_limit,
         )
+        members = {"adapter": "default"}  # PEFT names its trained adapter "default"
+        baseline = _attach_baseline(peft_model, config.baseline_adapter, base_identity, progress)
+        if baseline is not None:
+            members = {BASELINE_SYSTEM: baseline, **members}
         report = run_report(
             peft_model,
             tokenizer,
             encoder,
             dataset.eval,
-            peft_systems(peft_model, {"adapter": "default"}),
+            peft_systems(peft_model, members),
             options,
             runtime.device,
             progress,
             cancel,
             _dataset_info(dataset),
         )
+        if baseline is not None:
+            report["baselineAdapter"] = str(Path(str(config.baseline_adapter)).absolute())
+            peft_model.delete_adapter(baseline)  # the bundle holds the trained adapter alone
+            peft_model.set_adapter("default")
         log("\n" + format_table(report))
     cancel.check()
     stage = StagedBundle.create(out_dir)
@@ -273,6 +291,46 @@ def _adapter_base_id(adapter_dir: Path) -> tuple[str | None, dict[str, Any] | No
     return None, manifest
 
 
+_BASELINE_PEFT_NAME = "repolora_default_system"
+
+
+def _attach_baseline(
+    peft_model: Any, folder: str | None, base_identity: dict[str, Any], progress: Progress
+) -> str | None:
+    """Loads the default completion system's adapter next to the trained one; returns its PEFT name.
+
+    None (with a warning, so the card falls back to the raw base as baseline) when there is none or it does not
+    belong to these base weights: a default adapter of another base would make a meaningless baseline.
+    """
+    if folder is None:
+        return None
+    path = Path(os.path.expanduser(folder)).absolute()
+    problem = baseline_problem(path, base_identity)
+    if problem is not None:
+        progress.message(f"default adapter not used as the baseline: {problem}", "warning")
+        return None
+    try:
+        peft_model.load_adapter(str(path), adapter_name=_BASELINE_PEFT_NAME)
+    except (RuntimeError, ValueError, KeyError, OSError) as err:
+        progress.message(f"default adapter not used as the baseline: {path} does not load: {err}", "warning")
+        return None
+    return _BASELINE_PEFT_NAME
+
+
+def baseline_problem(folder: Path, base_identity: dict[str, Any]) -> str | None:
+    """Why `folder` cannot serve as the default system's adapter for these base weights; None when it can."""
+    if not (folder / ADAPTER_CONFIG).is_file():
+        return f"{folder} has no {ADAPTER_CONFIG}"
+    recorded = _member_base(folder)
+    actual = base_identity.get("sha256")
+    if recorded["sha256"] and actual and recorded["sha256"] != actual:
+        return (
+            f"{folder} was trained on base weights sha256 {recorded['sha256'][:12]} ({recorded['id']}), "
+            f"these are {str(actual)[:12]}"
+        )
+    return None
+
+
 def _require_peft_folders(folders: list[Path]) -> None:
     for folder in folders:
         if not (folder / ADAPTER_CONFIG).is_file():
@@ -332,8 +390,11 @@ def eval_command(
     limit: int = 0,
     max_new_tokens: int = 64,
     device: str = "auto",
+    baseline: Path | None = None,
+    nll_limit: int = 200,
 ) -> dict[str, Any]:
-    """Scores base vs adapter (vs control) on eval.jsonl and writes report.json into the bundle."""
+    """Scores base vs the default system (`baseline`, the default adapter) vs adapter (vs control) on eval.jsonl
+    and writes report.json into the bundle."""
     members = [("adapter", adapter_dir)] + ([("control", control)] if control is not None else [])
     _require_peft_folders([folder for _, folder in members])
     recorded_base, manifest = _adapter_base_id(adapter_dir)
@@ -349,13 +410,19 @@ def eval_command(
         recorded = manifest.get("baseModel", {}).get("sha256")
         _warn_if_other_base(progress, recorded, base_model_identity(source, model).get("sha256"), "the adapter", "was")
     peft_model = _attach_adapters(model, members, base_id)
-    options = EvalOptions(limit=limit, max_new_tokens=max_new_tokens, max_tokens=max_tokens)
+    systems = {name: name for name, _ in members}
+    default = _attach_baseline(
+        peft_model, None if baseline is None else str(baseline), base_model_identity(source, model), progress
+    )
+    if default is not None:
+        systems = {BASELINE_SYSTEM: default, **systems}
+    options = EvalOptions(limit=limit, max_new_tokens=max_new_tokens, max_tokens=max_tokens, nll_limit=nll_limit)
     report = run_report(
         peft_model,
         tokenizer,
         encoder,
         dataset.eval,
-        peft_systems(peft_model, {name: name for name, _ in members}),
+        peft_systems(peft_model, systems),
         options,
         runtime.device,
         progress,

@@ -105,6 +105,21 @@ class TrainConfig:
         ),
     )
     max_new_tokens: int = field(default=64, metadata=_help("Generation cap for the report card's completions."))
+    nll_limit: int = field(
+        default=200,
+        metadata=_help(
+            "eval.jsonl examples on which the report card compares held-out NLL of the middle (forward passes "
+            "only, far cheaper than completions); 0 = all. The verdict needs 100, or all when there are fewer."
+        ),
+    )
+    baseline_adapter: str | None = field(
+        default=None,
+        metadata=_help(
+            "The default completion system's adapter (the generic FIM adapter shipped with the project): the "
+            "report card scores base + it as system 'default', and the verdict compares the new adapter with it. "
+            "Skipped with a warning when it belongs to other base weights."
+        ),
+    )
     threads: int = field(default=0, metadata=_help("CPU threads for torch; 0 = torch's default."))
     init_adapter: str | None = field(
         default=None,
@@ -154,6 +169,7 @@ class TrainConfig:
         _require(self.device in ("auto", "cpu", "cuda"), "device", f"must be auto, cpu or cuda, got {self.device!r}")
         _require(self.report_limit >= 0, "report_limit", "must be >= 0")
         _require(self.max_new_tokens >= 1, "max_new_tokens", "must be >= 1")
+        _require(self.nll_limit >= 0, "nll_limit", "must be >= 0")
         _require(self.threads >= 0, "threads", "must be >= 0")
         _require(
             self.init_adapter is None or bool(self.init_adapter.strip()),
@@ -222,6 +238,8 @@ _EXPECTED_TYPES: dict[str, type | tuple[type, ...]] = {
     "gradient_checkpointing": bool,
     "report_limit": int,
     "max_new_tokens": int,
+    "nll_limit": int,
+    "baseline_adapter": (str, type(None)),
     "threads": int,
     "init_adapter": (str, type(None)),
 }

@@ -1,5 +1,7 @@
-"""The report card: greedy completions of held-out examples by the base model and by base + adapter (and a
-control adapter), scored with `metrics`, with paired-bootstrap intervals of each difference.
+"""The report card: greedy completions of held-out examples by the base model, the default completion system
+(base + the shipped default adapter, when given) and base + adapter (and a control adapter), scored with
+`metrics`, plus each system's teacher-forced negative log-likelihood of the middle on a larger sample, with
+paired-bootstrap intervals of each difference. The verdict compares the adapter with the default system.
 
 Completions come from `prompt.text` alone, exactly as the runtime would prompt, and stop at the template's
 completionEnd, at EOS, or at max_new_tokens.
@@ -8,6 +10,7 @@ completionEnd, at EOS, or at max_new_tokens.
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,14 +24,22 @@ from .cancel import CancelToken
 from .data import Record
 from .errors import AdapterError
 from .features import Encoder
-from .loss import mean_loss
+from .loss import example_nll
 from .metrics import METRIC_NAMES, Score, paired_bootstrap, score
 from .progress import Progress
 
-REPORT_SCHEMA = 1
+REPORT_SCHEMA = 2  # 2: per-system `nll`, deltas against the default system, the interval-based verdict
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
 SAMPLE_EXAMPLES = 20  # predictions kept in report.json so a person can see what the numbers mean
+MIN_VERDICT_EXAMPLES = 100  # the verdict needs at least this many NLL examples, unless the repo has fewer
+BASELINE_SYSTEM = "default"  # the default completion system: base + the shipped default adapter
+VERDICT_RULE = (
+    "better: the 95% paired-bootstrap interval of the held-out NLL difference (adapter - baseline, nats per middle "
+    "token) lies below 0, and the interval of the edit-similarity difference does not lie below 0, on at least "
+    f"{MIN_VERDICT_EXAMPLES} NLL examples (all of them when the repository has fewer); the baseline is the default "
+    "completion system when there is one, else the base model"
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,7 @@ class EvalOptions:
     max_new_tokens: int = 64
     max_tokens: int = 1024  # prompt cap (left-truncated, as in training)
     micro_batch: int = 4  # for teacher-forced loss
+    nll_limit: int = 200  # examples for the NLL comparison (forward passes only); 0 = every eval example
 
 
 def select_records(records: Sequence[Record], limit: int, seed: int = 0) -> list[Record]:
@@ -205,7 +217,12 @@ def stack_systems(
 
 
 def add_pairwise_deltas(
-    report: dict[str, Any], records: Sequence[Record], predictions: dict[str, list[str]], system: str, others: list[str]
+    report: dict[str, Any],
+    records: Sequence[Record],
+    predictions: dict[str, list[str]],
+    nll: dict[str, list[float]],
+    system: str,
+    others: list[str],
 ) -> None:
     """Adds '<system>-<other>' paired-bootstrap deltas (e.g. the stack vs each adapter alone) to the report."""
     rows = {
@@ -216,19 +233,9 @@ def add_pairwise_deltas(
         for name in (system, *others)
     }
     for other in others:
-        mine, theirs = rows[system], rows[other]
-        entry: dict[str, Any] = {
-            metric: paired_bootstrap(
-                [d[metric] for d in mine], [d[metric] for d in theirs], BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
-            ).as_dict()
-            for metric in METRIC_NAMES
-        }
-        pairs = [(a["editSimilarity"], b["editSimilarity"]) for a, b in zip(mine, theirs, strict=True)]
-        entry["editSimilarityWins"] = {
-            "better": sum(1 for a, b in pairs if a > b),
-            "worse": sum(1 for a, b in pairs if a < b),
-            "same": sum(1 for a, b in pairs if a == b),
-        }
+        entry = _delta(rows[system], rows[other])
+        if nll.get(system) and nll.get(other):
+            entry["nll"] = paired_bootstrap(nll[system], nll[other], BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED).as_dict()
         report["deltas"][f"{system}-{other}"] = entry
 
 
@@ -253,19 +260,17 @@ def run_report(
     """
     chosen = select_records(records, options.limit)
     completer = Completer(model, tokenizer, encoder, options, device)
-    examples, _ = encoder.encode_all(chosen)
+    nll_examples, _ = encoder.encode_all(select_records(records, options.nll_limit))
     model.eval()
     predictions: dict[str, list[str]] = {}
-    losses: dict[str, float] = {}
+    nll: dict[str, list[float]] = {}
     total = len(chosen) * len(systems)
     done = 0
     started = time.monotonic()
     for name, switch in systems.items():
         with switch():
-            if examples:
-                losses[name] = mean_loss(
-                    model, examples, options.micro_batch, options.max_tokens, tokenizer.pad_token_id, device
-                )
+            cancel.check()
+            nll[name] = example_nll(model, nll_examples, options.micro_batch, tokenizer.pad_token_id, device)
             outs: list[str] = []
             for record in chosen:
                 cancel.check()
@@ -275,9 +280,11 @@ def run_report(
                     rate = (time.monotonic() - started) / done
                     progress.emit("reportProgress", done=done, of=total, etaSec=round((total - done) * rate, 1))
             predictions[name] = outs
-    report = build_report(chosen, predictions, losses, options, dataset_info, verdict_system)
+    report = build_report(
+        chosen, predictions, nll, options, dataset_info, verdict_system, available_examples=len(records)
+    )
     if compare_with:
-        add_pairwise_deltas(report, chosen, predictions, verdict_system, list(compare_with))
+        add_pairwise_deltas(report, chosen, predictions, nll, verdict_system, list(compare_with))
     report["seconds"] = round(time.monotonic() - started, 3)
     return report
 
@@ -286,57 +293,99 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
+def _delta(mine: Sequence[dict[str, float]], theirs: Sequence[dict[str, float]]) -> dict[str, Any]:
+    """Paired-bootstrap interval of each metric's mean difference, and the per-example win counts."""
+    entry: dict[str, Any] = {
+        metric: paired_bootstrap(
+            [d[metric] for d in mine], [d[metric] for d in theirs], BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
+        ).as_dict()
+        for metric in METRIC_NAMES
+    }
+    pairs = [(a["editSimilarity"], b["editSimilarity"]) for a, b in zip(mine, theirs, strict=True)]
+    entry["editSimilarityWins"] = {
+        "better": sum(1 for a, b in pairs if a > b),
+        "worse": sum(1 for a, b in pairs if a < b),
+        "same": sum(1 for a, b in pairs if a == b),
+    }
+    return entry
+
+
+def decide_verdict(
+    deltas: dict[str, Any], system: str, baseline: str, nll_examples: int, available_examples: int
+) -> dict[str, Any]:
+    """Is `system` better than `baseline`? Pure: reads only the delta intervals (see VERDICT_RULE)."""
+    delta = deltas.get(f"{system}-{baseline}", {})
+    es, nll = delta.get("editSimilarity"), delta.get("nll")
+    needed = min(MIN_VERDICT_EXAMPLES, available_examples)
+    reasons: list[str] = []
+    if nll is None or not math.isfinite(nll["high"]):
+        reasons.append("no held-out NLL to compare")
+    elif nll["high"] >= 0:
+        reasons.append(f"NLL interval [{nll['low']:+.3f}, {nll['high']:+.3f}] does not lie below 0")
+    if es is not None and math.isfinite(es["high"]) and es["high"] < 0:
+        reasons.append(f"edit-similarity interval [{es['low']:+.3f}, {es['high']:+.3f}] lies below 0")
+    if nll_examples < needed:
+        reasons.append(f"only {nll_examples} NLL examples scored, {needed} needed")
+    verdict: dict[str, Any] = {
+        "adapterBetter": not reasons,
+        "significant": bool(es is not None and es["low"] > 0),
+        "baseline": baseline,
+        "nllExamples": nll_examples,
+        "availableExamples": available_examples,
+        "reason": "; ".join(reasons) if reasons else "NLL lower with an interval below 0, edit similarity not worse",
+        "rule": VERDICT_RULE,
+    }
+    if nll_examples < MIN_VERDICT_EXAMPLES and nll_examples >= needed:
+        verdict["note"] = f"the repository has only {available_examples} held-out examples"
+    if system != "adapter":
+        verdict["system"] = system
+    return verdict
+
+
 def build_report(
     records: Sequence[Record],
     predictions: dict[str, list[str]],
-    losses: dict[str, float],
+    nll: dict[str, list[float]],
     options: EvalOptions,
     dataset_info: dict[str, Any],
     verdict_system: str = "adapter",
+    available_examples: int | None = None,
 ) -> dict[str, Any]:
-    """Scores predictions against the records' middles and summarises them (pure: no model needed)."""
+    """Scores predictions against the records' middles and summarises them (pure: no model needed).
+
+    `nll`: per system, the per-example NLL (nats per middle token) on the NLL sample, paired across systems.
+    """
     scores: dict[str, list[Score]] = {
         name: [score(pred, rec.middle, rec.language) for pred, rec in zip(preds, records, strict=True)]
         for name, preds in predictions.items()
     }
+    rows = {name: [s.as_dict() for s in scored] for name, scored in scores.items()}
+    nll_n = min((len(v) for v in nll.values()), default=0)
     systems: dict[str, Any] = {}
-    for name, rows in scores.items():
-        dicts = [s.as_dict() for s in rows]
+    for name, dicts in rows.items():
         summary: dict[str, Any] = {metric: _mean([d[metric] for d in dicts]) for metric in METRIC_NAMES}
         summary["exactMatchCount"] = int(sum(d["exactMatch"] for d in dicts))
-        summary["loss"] = losses.get(name)
+        summary["nll"] = _mean(nll[name]) if nll.get(name) else None
+        summary["loss"] = summary["nll"]  # schema 1's name for the same number
         systems[name] = summary
+    baseline = BASELINE_SYSTEM if BASELINE_SYSTEM in rows else "base"
     deltas: dict[str, Any] = {}
-    if "base" in scores:
-        base = [s.as_dict() for s in scores["base"]]
-        for name, rows in scores.items():
-            if name == "base":
+    for name in rows:
+        for reference in ("base", BASELINE_SYSTEM):
+            if name in ("base", reference) or reference not in rows:
                 continue
-            other = [s.as_dict() for s in rows]
-            deltas[f"{name}-base"] = {
-                metric: paired_bootstrap(
-                    [d[metric] for d in other], [d[metric] for d in base], BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
+            if reference == BASELINE_SYSTEM and name == "base":
+                continue
+            entry = _delta(rows[name], rows[reference])
+            if nll.get(name) and nll.get(reference):
+                entry["nll"] = paired_bootstrap(
+                    nll[name], nll[reference], BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
                 ).as_dict()
-                for metric in METRIC_NAMES
-            }
-            es_pairs = list(zip([d["editSimilarity"] for d in other], [d["editSimilarity"] for d in base], strict=True))
-            deltas[f"{name}-base"]["editSimilarityWins"] = {
-                "better": sum(1 for a, b in es_pairs if a > b),
-                "worse": sum(1 for a, b in es_pairs if a < b),
-                "same": sum(1 for a, b in es_pairs if a == b),
-            }
+            deltas[f"{name}-{reference}"] = entry
     verdict = None
-    if f"{verdict_system}-base" in deltas:
-        es = deltas[f"{verdict_system}-base"]["editSimilarity"]
-        em = deltas[f"{verdict_system}-base"]["exactMatch"]
-        verdict = {
-            "adapterBetter": bool(es["mean"] > 0 and em["mean"] >= 0),
-            "significant": bool(es["low"] > 0),
-            "rule": "adapterBetter: mean edit similarity above base and exact match not below; "
-            "significant: the 95% paired-bootstrap interval of the edit-similarity difference is above 0",
-        }
-        if verdict_system != "adapter":
-            verdict["system"] = verdict_system
+    if f"{verdict_system}-{baseline}" in deltas:
+        available = available_examples if available_examples is not None else nll_n
+        verdict = decide_verdict(deltas, verdict_system, baseline, nll_n, available)
     samples = []
     for i, record in enumerate(records[:SAMPLE_EXAMPLES]):
         samples.append(
@@ -353,6 +402,8 @@ def build_report(
         "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
         "dataset": dataset_info,
         "examples": len(records),
+        "nllExamples": nll_n,
+        "baseline": baseline,
         "settings": {
             "limit": options.limit,
             "maxNewTokens": options.max_new_tokens,
@@ -361,6 +412,9 @@ def build_report(
             "editSimilarity": "rapidfuzz fuzz.ratio / 100 (normalised InDel similarity)",
             "identifierMatch": "identifiers outside strings/comments, keywords removed; EM as sequence, F1 as bag",
             "bootstrap": {"resamples": BOOTSTRAP_RESAMPLES, "seed": BOOTSTRAP_SEED, "confidence": 0.95},
+            "nll": "teacher-forced negative log-likelihood of the middle (and its end marker), nats per token, "
+            "averaged over examples; a seeded sample of nllLimit eval examples",
+            "nllLimit": options.nll_limit,
         },
         "systems": systems,
         "deltas": deltas,
@@ -374,31 +428,42 @@ _LABELS = {
     "editSimilarity": "edit similarity",
     "identifierEm": "identifier EM",
     "identifierF1": "identifier F1",
+    "nll": "NLL nats/token",
 }
+_SYSTEM_NAMES = {"base": "the raw base model", BASELINE_SYSTEM: "the default system (base + default adapter)"}
+
+
+def _interval(ci: dict[str, float] | None) -> str:
+    return f"{ci['mean']:+.3f} [{ci['low']:+.3f}, {ci['high']:+.3f}]" if ci else "-"
 
 
 def format_table(report: dict[str, Any]) -> str:
-    """A readable report card for stderr."""
+    """A readable report card: systems side by side, paired differences with 95% intervals, and the verdict."""
     systems: dict[str, Any] = report["systems"]
     names = list(systems)
-    lines = [f"report card: {report['examples']} held-out examples"]
+    lines = [
+        f"report card: completions on {report['examples']} held-out examples, "
+        f"NLL on {report.get('nllExamples', '?')} (paired 95% bootstrap intervals)"
+    ]
     header = f"{'metric':<16}" + "".join(f"{n:>10}" for n in names)
     delta_names = [k for k in report["deltas"]]
     header += "".join(f"  {d + ' [95% CI]':>28}" for d in delta_names)
     lines.append(header)
-    for metric in (*METRIC_NAMES, "loss"):
-        row = f"{_LABELS.get(metric, 'eval loss'):<16}"
+    for metric in (*METRIC_NAMES, "nll"):
+        row = f"{_LABELS[metric]:<16}"
         for n in names:
             value = systems[n].get(metric)
             row += f"{value:>10.3f}" if isinstance(value, float) else f"{'-':>10}"
         for d in delta_names:
-            ci = report["deltas"][d].get(metric)
-            cell = f"{ci['mean']:+.3f} [{ci['low']:+.3f}, {ci['high']:+.3f}]" if ci else "-"
-            row += f"  {cell:>28}"
+            row += f"  {_interval(report['deltas'][d].get(metric)):>28}"
         lines.append(row)
     verdict = report.get("verdict")
     if verdict:
+        system = verdict.get("system", "adapter")
+        baseline = verdict.get("baseline", "base")
         word = "better than" if verdict["adapterBetter"] else "not better than"
-        sig = " (significant)" if verdict["significant"] else ""
-        lines.append(f"verdict: {verdict.get('system', 'adapter')} is {word} base{sig}")
+        than = _SYSTEM_NAMES.get(baseline, baseline)
+        lines.append(f"verdict: {system} is {word} {than}: {verdict.get('reason', '')}")
+        if verdict.get("note"):
+            lines.append(f"note: {verdict['note']}")
     return "\n".join(lines)

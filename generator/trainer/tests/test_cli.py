@@ -155,7 +155,7 @@ def test_eval_json_on_stdout(tmp_path: Path, tiny_qwen: Path) -> None:
     report = json.loads(result.stdout)
     assert report["examples"] == 2
     assert set(report["systems"]) == {"base", "adapter"}
-    assert "report card: 2 held-out examples" in result.stderr
+    assert "report card: completions on 2 held-out examples" in result.stderr
     quiet = run_cli(["eval", "--dataset", str(dataset), "--adapter", str(out), "--limit", "1", "--max-new-tokens", "2"])
     assert quiet.returncode == 0
     assert quiet.stdout == ""

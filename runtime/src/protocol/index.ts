@@ -29,11 +29,18 @@ export interface Methods {
       maxAdapterBytes?: number;
       /** Prompt budget in tokens (shared prompt builder). */
       maxPromptTokens?: number;
+      /**
+       * Adapter folder of the default completion system, used by every workspace without adapters of its own.
+       * Omitted: the default adapter shipped with the runtime; null: none (the raw base model).
+       */
+      defaultAdapter?: string | null;
     };
     result: {
       protocolVersion: number;
       serverVersion: string;
       model: { id: string; fimTemplate: string; vocabSize: number };
+      /** The default adapter and whether it is in use; `problem` says why not (completions use the raw base). */
+      defaultAdapter: { dir: string; active: boolean; problem?: string } | null;
     };
   };
   /** Reads a PEFT adapter bundle into the cache; refuses a wrong base model or wrong shapes. */
@@ -41,7 +48,10 @@ export interface Methods {
     params: { key: string; dir: string };
     result: { key: string; bytes: number; coveredTargets: number };
   };
-  /** The adapters a workspace completes with ([] = base model). Switching is a lookup, not a reload. */
+  /**
+   * The adapters a workspace completes with ([] = the default completion system: the default adapter when one is
+   * active, else the base model). Switching is a lookup, not a reload.
+   */
   setWorkspaceAdapters: {
     params: { workspace: string; adapters: WeightedAdapter[] };
     result: { workspace: string; adapters: WeightedAdapter[] };

@@ -12,6 +12,7 @@ const schemas = {
     threads: z.number().int().positive().optional(),
     maxAdapterBytes: z.number().int().nonnegative().optional(),
     maxPromptTokens: z.number().int().min(32).optional(),
+    defaultAdapter: z.string().min(1).nullable().optional(),
   }),
   loadAdapter: z.object({ key: z.string().min(1), dir: z.string().min(1) }),
   setWorkspaceAdapters: z.object({ workspace: z.string().min(1), adapters: z.array(weightedAdapter) }),

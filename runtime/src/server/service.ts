@@ -9,6 +9,7 @@ import { buildServingPrompt } from "../complete/prompt.ts";
 import { stopSpecFor } from "../complete/stop-rules.ts";
 import { EngineClient } from "../engine/engine-client.ts";
 import type { EngineInfo, GenerateWorkerResult } from "../engine/worker-protocol.ts";
+import { DEFAULT_ADAPTER_KEY, findShippedDefaultAdapter } from "../model/default-adapter.ts";
 import { type ModelPackage, openModelPackage } from "../model/package.ts";
 import { loadTokenizer, type TextTokenizer } from "../model/tokenizer.ts";
 import { DEFAULT_BUDGET, type FimTemplate, getTemplate } from "../prompt/index.ts";
@@ -43,7 +44,11 @@ interface Ready {
   template: FimTemplate;
   maxPromptTokens: number;
   adapters: AdapterCache;
+  /** What a workspace without adapters of its own completes with: the default adapter, or [] (raw base). */
+  defaults: WeightedAdapter[];
 }
+
+type DefaultAdapterState = Result<"initialize">["defaultAdapter"];
 
 export class RuntimeService {
   private ready: Ready | null = null;
@@ -116,14 +121,17 @@ export class RuntimeService {
       tokenizer,
       template: getTemplate(manifest.fimTemplate),
       maxPromptTokens,
-      adapters: new AdapterCache(params.maxAdapterBytes ?? DEFAULT_MAX_ADAPTER_BYTES, (key) =>
-        this.isBound(key),
+      adapters: new AdapterCache(
+        params.maxAdapterBytes ?? DEFAULT_MAX_ADAPTER_BYTES,
+        (key) => key === DEFAULT_ADAPTER_KEY || this.isBound(key),
       ),
+      defaults: [],
     };
     this.options.log(
       "info",
       `initialized ${manifest.baseModel.id} (${manifest.precision}) from ${packageDir}; prompt budget ${maxPromptTokens} tokens`,
     );
+    const dir = params.defaultAdapter === undefined ? findShippedDefaultAdapter() : params.defaultAdapter;
     return {
       protocolVersion: PROTOCOL_VERSION,
       serverVersion: SERVER_VERSION,
@@ -132,11 +140,32 @@ export class RuntimeService {
         fimTemplate: manifest.fimTemplate,
         vocabSize: manifest.config.vocabSize,
       },
+      defaultAdapter: dir === null ? null : await this.loadDefaultAdapter(this.ready, dir),
     };
+  }
+
+  /**
+   * Loads the default completion system's adapter. A missing, corrupt or mismatched one (other base weights,
+   * wrong shapes, non-finite weights) is refused with a warning: completions then come from the raw base.
+   */
+  private async loadDefaultAdapter(ready: Ready, dir: string): Promise<DefaultAdapterState> {
+    try {
+      const loaded = await ready.engine.loadAdapter(DEFAULT_ADAPTER_KEY, resolve(dir));
+      ready.adapters.add({ key: DEFAULT_ADAPTER_KEY, dir: resolve(dir), bytes: loaded.bytes });
+      ready.defaults = [{ key: DEFAULT_ADAPTER_KEY, weight: 1 }];
+      this.options.log("info", `default adapter ${dir} in use (${loaded.coveredTargets} targets)`);
+      return { dir, active: true };
+    } catch (error) {
+      const problem = (error as Error).message;
+      this.options.log("warn", `default adapter refused, completing with the raw base model: ${problem}`);
+      return { dir, active: false, problem };
+    }
   }
 
   async loadAdapter(params: Params<"loadAdapter">): Promise<Result<"loadAdapter">> {
     const ready = this.requireReady();
+    if (params.key === DEFAULT_ADAPTER_KEY)
+      throw badRequest(`loadAdapter: the key ${DEFAULT_ADAPTER_KEY} is reserved for the default adapter`);
     let loaded: Awaited<ReturnType<EngineClient["loadAdapter"]>>;
     try {
       loaded = await ready.engine.loadAdapter(params.key, resolve(params.dir));
@@ -182,7 +211,8 @@ export class RuntimeService {
     const replaced = this.queue.cancelDocument(params.documentUri, `replaced by request ${id}`);
     if (replaced.length > 0)
       this.options.log("debug", `request ${id} replaces ${replaced.join(", ")} for ${params.documentUri}`);
-    const adapters = this.workspaces.get(params.workspace) ?? [];
+    const own = this.workspaces.get(params.workspace) ?? [];
+    const adapters = own.length > 0 ? own : ready.defaults;
     const prompt = buildServingPrompt(params, ready.template, ready.tokenizer, ready.maxPromptTokens);
     const room = ready.pkg.manifest.config.maxPositions - prompt.ids.length;
     const requested =

@@ -1,7 +1,7 @@
 import { formatInterval } from "../../bench/report.ts";
 import { runBench } from "../../bench/run-bench.ts";
 import { DEFAULT_BOOTSTRAP } from "../../bench/stats.ts";
-import { DEFAULT_BASE_MODEL } from "../../train/base-model.ts";
+import { DEFAULT_BASE_MODEL, resolveBaseModel } from "../../train/base-model.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { cancelOnSignals, listOption, numberOption, parseCommandArgs } from "../args.ts";
@@ -82,7 +82,7 @@ export const benchCommand: Command = {
       const { results, out } = await runBench({
         repos: positionals,
         out: values.out,
-        base: values.base ?? DEFAULT_BASE_MODEL,
+        base: await resolveBaseModel(values.base, (line) => progress.log(line)),
         steps: numberOption("steps", values.steps, 20, 1),
         maxTokens: numberOption("max-tokens", values["max-tokens"], 512, 64),
         limit: numberOption("limit", values.limit, 50),

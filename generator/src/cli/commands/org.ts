@@ -5,7 +5,7 @@ import { buildDataset } from "../../dataset/build.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
 import { DEFAULT_BALANCE, type MixedRepo, mixDatasets } from "../../org/mix.ts";
 import { AdapterRegistry, writeJsonAtomic } from "../../registry/registry.ts";
-import { DEFAULT_BASE_MODEL, templateForBaseModel } from "../../train/base-model.ts";
+import { DEFAULT_BASE_MODEL, resolveBaseModel, templateForBaseModel } from "../../train/base-model.ts";
 import { dataHome, defaultAdapterDir, repoKey } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { runTrainer } from "../../train/run-trainer.ts";
@@ -81,10 +81,10 @@ export const orgTrainCommand: Command = {
     if (evalShare <= 0 || evalShare >= 1)
       throw new RepoLoraError("BAD_ARGUMENT", "--eval-share must be between 0 and 1.");
     const seed = numberOption("seed", values.seed, 1);
-    const base = values.base ?? DEFAULT_BASE_MODEL;
     const maxTokens = numberOption("max-tokens", values["max-tokens"], 1024, 64);
     const adaptersDir = resolve(values["adapters-dir"] ?? join(dataHome(), "adapters"));
     const progress = createProgress();
+    const base = await resolveBaseModel(values.base, (line) => progress.log(line));
     const cancel = cancelOnSignals();
     let staging: string | null = null;
     try {

@@ -4,7 +4,8 @@ import { buildDataset } from "../../dataset/build.ts";
 import { DatasetManifest } from "../../dataset/record.ts";
 import { openRepo } from "../../mine/repo.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
-import { DEFAULT_BASE_MODEL, templateForBaseModel } from "../../train/base-model.ts";
+import { DEFAULT_BASE_MODEL, resolveBaseModel, templateForBaseModel } from "../../train/base-model.ts";
+import { type ActivationInput, activationDecision, defaultAdapterFor } from "../../train/default-system.ts";
 import type { TrainerEvent, TrainRunEvent } from "../../train/events.ts";
 import { dataHome, defaultAdapterDir, defaultDatasetDir, repoKey } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
@@ -33,7 +34,11 @@ import { TRAINING_OPTIONS, trainerLengthArgs } from "../training-flags.ts";
 const HELP = `Usage: repolora train <repo> [options]
 
 Builds the repository's dataset, trains a LoRA adapter on it (QLoRA on a CUDA GPU, LoRA on CPU) and prints
-its report card: base model vs adapter on code that entered the repo after the cutoff.
+its report card on code that entered the repo after the cutoff: the raw base model, the default completion
+system (base + the shipped default FIM adapter) and the new adapter, with held-out NLL and completion metrics
+and paired 95% intervals. With the embedded default base, the adapter starts from the default adapter's weights.
+It becomes the repository's active adapter only when it beats the default system: NLL interval below 0 and the
+edit-similarity interval not below 0, on at least 100 held-out examples (all of them when there are fewer).
 
 Options:
   --base <model>        Hugging Face id (local hub cache), model folder, or .gguf file (default ${DEFAULT_BASE_MODEL})
@@ -47,7 +52,9 @@ Options:
   --layers <all|n>      LoRA on all layers or only the last n
   --max-tokens <n>      Prompt budget and sequence cap in tokens (default 1024)
   --config <file>       Trainer JSON config; the flags above override it
-  --no-eval             Skip the report card
+  --no-eval             Skip the report card (the adapter is then not made active, unless --force)
+  --force               Make the adapter active whatever its report card says
+  --from-scratch        Start from fresh LoRA weights instead of the default adapter's
   --cutoff, --subdir, --languages, --seed   As for \`repolora dataset\`
   --json                JSON lines on stdout (phase, dataset, step, eval, done, error) for tools
 
@@ -83,6 +90,8 @@ export const trainCommand: Command = {
       update: { type: "boolean" },
       replay: { type: "string" },
       tolerance: { type: "string" },
+      force: { type: "boolean" },
+      "from-scratch": { type: "boolean" },
     });
     const repo = positionals[0];
     if (!repo || positionals.length > 1)
@@ -109,7 +118,13 @@ export const trainCommand: Command = {
       const registry = new AdapterRegistry(adaptersDir);
       // --update: the adapter to continue, checked before anything slow.
       const previous = update ? await findPreviousAdapter(registry, key, info.root) : null;
-      const base = previous ? updateBaseModel(previous, values.base) : (values.base ?? DEFAULT_BASE_MODEL);
+      const say = (line: string) => {
+        if (!json) progress.log(line);
+      };
+      const base = previous
+        ? updateBaseModel(previous, values.base)
+        : await resolveBaseModel(values.base, say);
+      const defaultAdapter = defaultAdapterFor(base);
       if (
         previous &&
         values.rank !== undefined &&
@@ -254,6 +269,14 @@ export const trainCommand: Command = {
       // An update is scored afterwards, together with the previous adapter (eval --control).
       if (values["no-eval"] || previous) trainerArgs.push("--no-eval");
       if (previous) trainerArgs.push("--init-adapter", previous.entry.dir);
+      if (defaultAdapter) trainerArgs.push("--baseline-adapter", defaultAdapter);
+      const fromDefault = startsFromDefault(defaultAdapter, previous !== null, values);
+      if (fromDefault) trainerArgs.push("--init-adapter", fromDefault);
+      say(
+        defaultAdapter
+          ? `default system: base + ${defaultAdapter} (the baseline of the report card${fromDefault ? "; training starts from its weights" : ""})`
+          : "no default adapter for this base model: the report card's baseline is the raw base",
+      );
 
       emit({ event: "phase", name: "train" });
       let phase: "train" | "eval" = "train";
@@ -303,7 +326,11 @@ export const trainCommand: Command = {
         });
         return 0;
       }
-      if (!values.out) await activateIfBetter(registry, result.done.adapterDir, json);
+      if (!values.out)
+        await activateIfBetter(registry, result.done.adapterDir, json, {
+          noEval: values["no-eval"] ?? false,
+          force: values.force ?? false,
+        });
       return 0;
     } catch (error) {
       if (json && error instanceof RepoLoraError) {
@@ -439,17 +466,45 @@ async function finishUpdate(options: {
 }
 
 /**
- * A new adapter becomes the repository's active one only when its report card beats the base model; otherwise
- * the previous active adapter stays, and the user can still choose the new one explicitly.
+ * A new adapter becomes the repository's active one only when its report card beats the default system (see
+ * activationDecision); otherwise the previous active adapter stays, and the user can still choose it explicitly.
  */
-async function activateIfBetter(registry: AdapterRegistry, adapterDir: string, json: boolean): Promise<void> {
+async function activateIfBetter(
+  registry: AdapterRegistry,
+  adapterDir: string,
+  json: boolean,
+  flags: { noEval: boolean; force: boolean },
+): Promise<void> {
+  const reportPath = join(adapterDir, "report.json");
+  const report = existsSync(reportPath)
+    ? (JSON.parse(readFileSync(reportPath, "utf8")) as { verdict?: ActivationInput["verdict"] })
+    : null;
+  const decision = activationDecision({ verdict: report?.verdict ?? null, ...flags });
+  if (!decision.activate) {
+    if (!json) process.stdout.write(`Not made active: ${decision.reason}.\n`);
+    return;
+  }
   try {
-    const entry = await registry.activate(adapterDir);
-    if (!json) process.stdout.write(`Active adapter for this repository: ${entry.id}\n`);
+    const entry = await registry.activate(adapterDir, { force: true });
+    if (!json) process.stdout.write(`Active adapter for this repository: ${entry.id} (${decision.reason})\n`);
   } catch (error) {
     if (!(error instanceof RepoLoraError) || json) return;
     process.stdout.write(`Not made active: ${error.message}\n  ${error.hint ?? ""}\n`);
   }
+}
+
+/**
+ * The adapter a new repository adapter starts from: the default adapter, unless this is an update (which
+ * continues its own), --from-scratch, or an explicit --rank/--layers the default adapter's shape cannot meet.
+ */
+function startsFromDefault(
+  defaultAdapter: string | null,
+  isUpdate: boolean,
+  values: { rank?: string | undefined; layers?: string | undefined; "from-scratch"?: boolean | undefined },
+): string | null {
+  if (!defaultAdapter || isUpdate || values["from-scratch"]) return null;
+  if (values.rank !== undefined || values.layers !== undefined) return null;
+  return defaultAdapter;
 }
 
 function renderEvent(progress: Progress, event: TrainerEvent): void {

@@ -1,0 +1,36 @@
+/**
+ * The default completion system when training: the shipped default adapter is the baseline every report card
+ * compares with, and the starting point of a repository adapter, whenever the base model is the embedded default
+ * it was trained on. Another base model has no default adapter: its baseline is the raw base.
+ */
+import { resolve } from "node:path";
+import { findShippedDefaultAdapter } from "../../../runtime/src/model/default-adapter.ts";
+import { embeddedBaseDir } from "./embedded-default.ts";
+
+/** The default adapter that goes with `base`, or null when there is none for it. */
+export function defaultAdapterFor(base: string): string | null {
+  if (resolve(base) !== resolve(embeddedBaseDir())) return null;
+  return findShippedDefaultAdapter();
+}
+
+export interface ActivationInput {
+  /** The report card's verdict (report.json); null when the adapter was not scored. */
+  verdict: { adapterBetter?: unknown; reason?: unknown; baseline?: unknown } | null;
+  noEval: boolean;
+  force: boolean;
+}
+
+/**
+ * Whether a freshly trained adapter becomes the repository's active one. Only a report card whose verdict says
+ * it beats the baseline (the default system; see the trainer's VERDICT_RULE) activates it; an unscored adapter
+ * never does, unless --force, which says so.
+ */
+export function activationDecision(input: ActivationInput): { activate: boolean; reason: string } {
+  if (input.force) return { activate: true, reason: "--force: made active whatever its report card says" };
+  if (input.noEval || input.verdict === null)
+    return { activate: false, reason: "not scored (--no-eval); pass --force to activate it anyway" };
+  const baseline = input.verdict.baseline === "default" ? "the default system" : "the base model";
+  if (input.verdict.adapterBetter === true) return { activate: true, reason: `better than ${baseline}` };
+  const why = typeof input.verdict.reason === "string" ? input.verdict.reason : "its report card says so";
+  return { activate: false, reason: `not better than ${baseline}: ${why}` };
+}
