@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   buildCacheRoot,
@@ -6,7 +8,6 @@ import {
   listCacheFolders,
   type RemovedCache,
 } from "../../dataset/cache-dir.ts";
-import { openRepo } from "../../mine/repo.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -62,7 +63,7 @@ export const cacheCommand: Command = {
         return 0;
       }
       case "clean": {
-        const repoRoot = values.repo ? (await openRepo(resolve(values.repo))).info.root : undefined;
+        const repoRoot = values.repo ? repositoryRoot(values.repo) : undefined;
         const removed = await cleanCaches({
           ...(repoRoot ? { repoRoot } : {}),
           dryRun: values["dry-run"] ?? false,
@@ -82,6 +83,20 @@ export const cacheCommand: Command = {
     }
   },
 };
+
+/**
+ * The repository root a build keys its cache by (git's top level, as openRepo finds it); a folder that is
+ * no longer a repository, or not there at all, is taken as written, so its leftovers can still be cleaned.
+ */
+function repositoryRoot(path: string): string {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) return absolute;
+  try {
+    return execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: absolute, encoding: "utf8" }).trim();
+  } catch {
+    return absolute;
+  }
+}
 
 export function describeRemoved(removed: readonly RemovedCache[], dryRun: boolean): string {
   if (removed.length === 0) return "No caches to remove.";
