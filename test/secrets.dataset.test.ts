@@ -83,16 +83,11 @@ describe("secret forms in a dataset build", () => {
     home = tempDir("repolora-home-");
     process.env.REPOLORA_HOME = home;
     repo = new TestRepo();
-    SECRET_FORMS.forEach((form, i) =>
-      repo.write(form.path, `${filler(i, "old")}\n${form.render(oldValues[i]!)}`),
-    );
+    const oldText = (i: number) => `${filler(i, "old")}\n${SECRET_FORMS[i]!.render(oldValues[i]!)}`;
+    for (const [i, form] of SECRET_FORMS.entries()) repo.write(form.path, oldText(i));
     cutoff = repo.commit("config and code with secrets", "2024-03-01T10:00:00Z");
-    SECRET_FORMS.forEach((form, i) =>
-      repo.write(
-        form.path,
-        `${filler(i, "old")}\n${form.render(oldValues[i]!)}\n${filler(i, "new")}\n${form.render(newValues[i]!)}`,
-      ),
-    );
+    for (const [i, form] of SECRET_FORMS.entries())
+      repo.write(form.path, `${oldText(i)}\n${filler(i, "new")}\n${form.render(newValues[i]!)}`);
     repo.commit("more of the same after the cutoff", "2025-06-01T10:00:00Z");
   });
   afterAll(() => {

@@ -4,6 +4,7 @@
  * test (scrub one file) and the dataset test (commit the files, build, search every output byte).
  */
 import type { SecretKind } from "../../generator/src/secrets/index.ts";
+import { mulberry32 } from "../../runtime/src/util/random.ts";
 
 export interface SecretForm {
   description: string;
@@ -18,24 +19,12 @@ export interface SecretForm {
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/** Deterministic (mulberry32) so a failure names the same value every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `count` distinct random-looking values, 24–31 characters over [A-Za-z0-9], each with upper case, lower
  * case and a digit (what generated keys look like).
  */
 export function secretValues(count: number, seed: number): string[] {
-  const random = seeded(seed);
+  const random = mulberry32(seed); // deterministic: a failure names the same value every run
   const values = new Set<string>();
   while (values.size < count) {
     const length = 24 + Math.floor(random() * 8);

@@ -8,7 +8,7 @@ import { repoKey } from "../../train/locations.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
-import { describeRemoved } from "./cache.ts";
+import { describeRemoved, formatBytes } from "./cache.ts";
 
 const HELP = `Usage: repolora adapters <list|show|activate|rm|gc|import> [options]
 
@@ -145,12 +145,6 @@ export function describeStaleness(s: Staleness | undefined): string {
   if (s.error) return `staleness unknown (${s.error})`;
   if (s.commitsBehind === 0) return "up to date";
   return `${s.commitsBehind} commits, ${s.changedLines} lines behind`;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
-  return `${bytes} B`;
 }
 
 function reportLine(entry: AdapterEntry): string {
