@@ -2,6 +2,7 @@ import { isRepoLoraError } from "../util/errors.ts";
 import type { Command } from "./command.ts";
 import { adaptersCommand } from "./commands/adapters.ts";
 import { benchCommand } from "./commands/bench.ts";
+import { cacheCommand } from "./commands/cache.ts";
 import { completeCommand } from "./commands/complete.ts";
 import { datasetCommand } from "./commands/dataset.ts";
 import { evalCommand } from "./commands/eval.ts";
@@ -23,6 +24,7 @@ const commands: Command[] = [
   serveCommand,
   completeCommand,
   benchCommand,
+  cacheCommand,
 ];
 
 function usage(): string {

@@ -35,12 +35,20 @@ import { openRepo, type RepoInfo } from "../mine/repo.ts";
 import { listTree } from "../mine/tree.ts";
 import { parseSource } from "../parse/parse.ts";
 import type { ParsedFile } from "../parse/types.ts";
+import { scrubRulesFingerprint } from "../secrets/index.ts";
 import { assertWritableTarget, stageDir } from "../util/atomic.ts";
 import { checkpoint, throwIfCancelled } from "../util/cancel.ts";
 import { RepoLoraError } from "../util/errors.ts";
+import {
+  buildCacheRoot,
+  cacheMaxBytes,
+  defaultCacheDir,
+  enforceCacheCap,
+  markCacheUsed,
+} from "./cache-dir.ts";
 import { NearDuplicateIndex } from "./dedup.ts";
 import { DEFAULT_SAMPLING, lineOf, lineStarts, type SamplingOptions, sampleSpans } from "./examples.ts";
-import { defaultCacheDir, PARSE_CACHE_VERSION, ParseCache } from "./parse-cache.ts";
+import { PARSE_CACHE_VERSION, ParseCache } from "./parse-cache.ts";
 import { seededRandom, stableId } from "./random.ts";
 import { DATASET_SCHEMA_VERSION, type DatasetManifest, type DatasetRecord } from "./record.ts";
 import {
@@ -121,7 +129,9 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
   const reader = new BlobReader(info.root);
   const stats: SnapshotStats = { skipped: {}, scrubbed: {} };
   try {
-    const cacheDir = options.cacheDir === undefined ? defaultCacheDir(info.root) : options.cacheDir;
+    const defaultCache = options.cacheDir === undefined;
+    const cacheDir = defaultCache ? defaultCacheDir(info.root) : (options.cacheDir ?? null);
+    if (defaultCache && cacheDir) await markCacheUsed(cacheDir, info.root).catch(() => {});
     const scrubCache = ScrubCache.open(cacheDir);
     const snapshotOptions = {
       ...makeSnapshotOptions(
@@ -209,6 +219,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     const baseKey = recordCache
       ? recordKey({
           code: codeFingerprint(),
+          scrubRules: scrubRulesFingerprint(),
           generator: GENERATOR_VERSION,
           parseCache: PARSE_CACHE_VERSION,
           repo: recordContext.repo,
@@ -262,6 +273,9 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     const trainRows = allTrainRows.filter((row) => !dedup.matches(row.middle));
     const dedupRemoved = allTrainRows.length - trainRows.length;
     await recordCache?.prune();
+    // Only the shared default location is capped: a folder the caller chose is theirs to manage.
+    if (defaultCache && cacheDir)
+      await enforceCacheCap(buildCacheRoot(), cacheMaxBytes(), cacheDir).catch(() => []);
     progress.done();
     mark("examples", t);
 

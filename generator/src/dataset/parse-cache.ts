@@ -2,10 +2,8 @@
  * Parse results keyed by blob id and language, so a re-run after a small commit re-parses only the files
  * that changed. One JSON file per repo, versioned in its name; a broken or old cache is ignored, never fatal.
  */
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import type { ParsedFile } from "../parse/types.ts";
 import { SPAN_KINDS } from "./record.ts";
@@ -63,12 +61,6 @@ function decodeLazily(stored: StoredParse): ParsedFile {
     },
   });
   return parsed;
-}
-
-export function defaultCacheDir(repoRoot: string): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  const key = createHash("sha256").update(repoRoot).digest("hex").slice(0, 16);
-  return join(base, "repolora", "parse", key);
 }
 
 export class ParseCache {

@@ -1,11 +1,13 @@
 /**
  * Blobs secret scrubbing left untouched, so a re-run skips scrubbing them: a blob id names its bytes, and an
  * entry is recorded only when scrubbing returned the very same text and counted nothing. The set is tied to
- * the code fingerprint (record-cache.ts), so a change to the scrubbing rules empties it. One checked file per
+ * the scrub-rules fingerprint (secrets/rules-version.ts) and the code fingerprint (record-cache.ts), so a
+ * change to the scrubbing rules empties it. One checked file per
  * repo (mine/checked-file.ts); a corrupt file is an empty set; it keeps only the blobs the last run read.
  */
 import { join } from "node:path";
 import { readCheckedFile, writeCheckedFile } from "../mine/checked-file.ts";
+import { scrubRulesFingerprint } from "../secrets/index.ts";
 import { codeFingerprint } from "./record-cache.ts";
 
 export const SCRUB_CACHE_VERSION = 1;
@@ -27,9 +29,10 @@ export class ScrubCache {
     const body = readCheckedFile(file, MAGIC);
     if (body !== null) {
       try {
-        const stored = JSON.parse(body) as { code?: unknown; clean?: unknown };
+        const stored = JSON.parse(body) as { code?: unknown; scrubRules?: unknown; clean?: unknown };
         if (
           stored.code === codeFingerprint() &&
+          stored.scrubRules === scrubRulesFingerprint() &&
           Array.isArray(stored.clean) &&
           stored.clean.every((b) => typeof b === "string")
         )
@@ -55,7 +58,11 @@ export class ScrubCache {
 
   async save(): Promise<void> {
     if (!this.changed && this.seen.size === this.clean.size) return;
-    const body = JSON.stringify({ code: codeFingerprint(), clean: [...this.seen].sort() });
+    const body = JSON.stringify({
+      code: codeFingerprint(),
+      scrubRules: scrubRulesFingerprint(),
+      clean: [...this.seen].sort(),
+    });
     await writeCheckedFile(this.file, MAGIC, body).catch(() => {});
   }
 }

@@ -17,6 +17,8 @@ export const SECRET_KINDS = [
   "jwt",
   "url_password",
   "generic_secret",
+  "env_default_secret",
+  "high_entropy_string",
 ] as const;
 export type SecretKind = (typeof SECRET_KINDS)[number];
 

@@ -241,6 +241,25 @@ const cases: ScrubCase[] = [
     expectedKinds: { generic_secret: 1 },
   },
 
+  {
+    description: "unquoted YAML value under a secret key",
+    input: `db:\n  password: Xk29fLq8Zr41mVt7Wp3s\n`,
+    expectedOutput: `db:\n  password: ${REDACTED}\n`,
+    expectedKinds: { generic_secret: 1 },
+  },
+  {
+    description: "env lookup default",
+    input: `key = os.getenv("SERVICE_TOKEN", "Qw3rTy7uI9oP1aSd")`,
+    expectedOutput: `key = os.getenv("SERVICE_TOKEN", "${REDACTED}")`,
+    expectedKinds: { env_default_secret: 1 },
+  },
+  {
+    description: "a random-looking constant with no keyword",
+    input: `export const SEED = "h7Gk2Lp9Qz4Xw1Rt6Vb3Nm8C";`,
+    expectedOutput: `export const SEED = "${REDACTED}";`,
+    expectedKinds: { high_entropy_string: 1 },
+  },
+
   // ── several secrets in one text ──────────────────────────────────────────────────────────────────
   {
     description: "a config file with five secrets of four kinds",
@@ -427,6 +446,15 @@ describe("scrubSecrets", () => {
       `${BEGIN_KEY("")}${fill("B")}${END_KEY("")}`,
       fill(`${BEGIN_KEY("")}\n${KEY_LINES[0]}\n${END_KEY("")}\n`),
       fill('api_key: "ab1'),
+      `password${fill(" ")}`,
+      `export ${fill(" ")}`,
+      `ENV A=1${fill(" B=aB3dE5fG7hJ9kL1mN3pQ5")}`,
+      fill("aB3dE5fG7hJ9kL1mN3pQ5 "),
+      fill("aB3dE5fG7hJ9kL1mN3pQ5"),
+      fill('os.getenv("A", "'),
+      fill("process.env.A ?? "),
+      fill("${A:-"),
+      `x = ${fill("\t")}`,
     ];
     for (const line of lines) {
       expect(typeof scrubSecrets(line).text).toBe("string");

@@ -1,12 +1,16 @@
 /**
  * Overwrites secrets in a file we keep. Detectors run one after another on the text the previous one left,
- * so a secret is counted once, under the most specific kind: PEM blocks first, then token shapes, then
- * the generic name-and-entropy rule, which would otherwise claim `GITHUB_TOKEN = "ghp_…"`.
+ * so a secret is counted once, under the most specific kind: PEM blocks first, then token shapes, then the
+ * rules that read a key next to its value (quoted assignments, unquoted config and shell lines, env-lookup
+ * defaults), and last the keyless rule for random-looking runs, which would otherwise claim them all.
  */
+import { findConfigSecrets } from "./config-assignment.ts";
+import { findEnvDefaultSecrets } from "./env-default.ts";
 import { findGenericSecrets } from "./generic-assignment.ts";
 import { type SecretKind, zeroCounts } from "./kinds.ts";
 import { findPrivateKeys } from "./private-key.ts";
-import { redactSpans } from "./spans.ts";
+import { findRandomRuns } from "./random-run.ts";
+import { redactSpans, type SecretSpan } from "./spans.ts";
 import { findTokens, TOKEN_RULES } from "./token-rules.ts";
 
 export interface ScrubResult {
@@ -15,6 +19,15 @@ export interface ScrubResult {
   counts: Record<SecretKind, number>;
 }
 
+/** The detectors after PEM blocks, in order; each returns sorted, non-overlapping spans. */
+const DETECTORS: ReadonlyArray<readonly [SecretKind, (text: string) => SecretSpan[]]> = [
+  ...TOKEN_RULES.map((rule) => [rule.kind, (text: string) => findTokens(text, rule)] as const),
+  ["generic_secret", findGenericSecrets],
+  ["generic_secret", findConfigSecrets],
+  ["env_default_secret", findEnvDefaultSecrets],
+  ["high_entropy_string", findRandomRuns],
+];
+
 export function scrubSecrets(text: string): ScrubResult {
   const counts = zeroCounts();
 
@@ -22,15 +35,11 @@ export function scrubSecrets(text: string): ScrubResult {
   let scrubbed = redactSpans(text, keys.spans);
   counts.private_key += keys.blocks;
 
-  for (const rule of TOKEN_RULES) {
-    const spans = findTokens(scrubbed, rule);
+  for (const [kind, find] of DETECTORS) {
+    const spans = find(scrubbed);
     scrubbed = redactSpans(scrubbed, spans);
-    counts[rule.kind] += spans.length;
+    counts[kind] += spans.length;
   }
-
-  const generic = findGenericSecrets(scrubbed);
-  scrubbed = redactSpans(scrubbed, generic);
-  counts.generic_secret += generic.length;
 
   return { text: scrubbed, counts };
 }

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { gcCaches } from "../../dataset/cache-dir.ts";
 import { openRepo } from "../../mine/repo.ts";
 import { importPeftAdapter } from "../../registry/import.ts";
 import { type AdapterEntry, AdapterRegistry, defaultRegistryRoot } from "../../registry/registry.ts";
@@ -7,6 +8,7 @@ import { repoKey } from "../../train/locations.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
+import { describeRemoved, formatBytes } from "./cache.ts";
 
 const HELP = `Usage: repolora adapters <list|show|activate|rm|gc|import> [options]
 
@@ -22,6 +24,8 @@ repository's active adapter is named in <adapters dir>/<repo key>/active.json.
   rm <id> [--force]              Delete an adapter (the active one only with --force).
   gc [--keep N] [--dry-run]      Per repository keep the active adapter and the N newest healthy ones
                                  (default 3); delete the rest, broken bundles and leftovers of dead writers.
+                                 Also deletes the dataset caches of repositories that no longer exist and
+                                 trims all caches to $REPOLORA_CACHE_MAX_MB (see \`repolora cache --help\`).
   import <peft dir> --base <model package | id> [--repo <dir>] [--name <name>] [--activate]
                                  Register a PEFT LoRA adapter made elsewhere, after the runtime's loader
                                  validated it (a model package checks every tensor's shape too).
@@ -93,9 +97,11 @@ export const adaptersCommand: Command = {
           keep: numberOption("keep", values.keep, 3, 0),
           dryRun: values["dry-run"] ?? false,
         });
+        const caches = await gcCaches({ dryRun: result.dryRun });
         const verb = result.dryRun ? "Would remove" : "Removed";
         const lines = result.removed.map((r) => `${verb} ${r.id} (${r.reason})`);
-        out(result, lines.length ? lines.join("\n") : "Nothing to remove.");
+        if (caches.length > 0) lines.push(describeRemoved(caches, result.dryRun));
+        out({ ...result, caches }, lines.length ? lines.join("\n") : "Nothing to remove.");
         return 0;
       }
       case "import": {
@@ -139,12 +145,6 @@ export function describeStaleness(s: Staleness | undefined): string {
   if (s.error) return `staleness unknown (${s.error})`;
   if (s.commitsBehind === 0) return "up to date";
   return `${s.commitsBehind} commits, ${s.changedLines} lines behind`;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
-  return `${bytes} B`;
 }
 
 function reportLine(entry: AdapterEntry): string {
