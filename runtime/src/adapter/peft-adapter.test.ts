@@ -275,7 +275,11 @@ describe("loadPeftAdapter", () => {
       ],
     ];
     for (const [label, poison, message] of cases) {
-      const dir = writeAdapter({ mutate: (tensors) => void (tensors[lastB] = poison(tensors[lastB]!)) });
+      const dir = writeAdapter({
+        mutate: (tensors) => {
+          tensors[lastB] = poison(tensors[lastB]!);
+        },
+      });
       let caught: unknown;
       try {
         loadPeftAdapter(dir, manifest);
