@@ -55,8 +55,8 @@ class TrainConfig:
         default=5,
         metadata=_help(
             "Steps whose loss or gradient norm is NaN/Inf are skipped (no update) and counted; the run stops with "
-            "DIVERGED after this many skipped in a row, or when more than max(this, 10% of the steps so far) were "
-            "skipped in all. Must be >= 1."
+            "DIVERGED after this many skipped in a row, or when more than max(this, 10 percent of the steps so far) "
+            "were skipped in all. Must be >= 1."
         ),
     )
     max_steps: int = field(default=0, metadata=_help("Optimizer steps to run; 0 derives them from epochs."))

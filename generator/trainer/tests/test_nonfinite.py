@@ -16,9 +16,11 @@ from safetensors import safe_open
 from repolora_trainer import train as train_module
 from repolora_trainer.bundle import first_non_finite, save_adapter, verify_bundle
 from repolora_trainer.cancel import CancelToken
+from repolora_trainer.cli import build_parser
 from repolora_trainer.commands import train_command
 from repolora_trainer.config import config_from_dict
 from repolora_trainer.errors import ConfigError, DivergedError, NonFiniteWeightsError
+from repolora_trainer.loss import target_loss_sum
 from repolora_trainer.progress import Progress
 from repolora_trainer.train import NonFiniteGuard
 
@@ -39,13 +41,12 @@ def _nan_loss_on(monkeypatch: pytest.MonkeyPatch, bad_calls: set[int] | None) ->
 
     FAST_CONFIG has micro_batch 4 and grad_accum 1, so forward pass k is optimizer step k.
     """
-    real = train_module.target_loss_sum
     calls = 0
 
     def loss_sum(model: Any, batch: Any) -> Any:
         nonlocal calls
         calls += 1
-        total, n = real(model, batch)
+        total, n = target_loss_sum(model, batch)
         return (total * float("nan"), n) if bad_calls is None or calls in bad_calls else (total, n)
 
     monkeypatch.setattr(train_module, "target_loss_sum", loss_sum)
@@ -134,9 +135,13 @@ def test_guard_stops_on_a_run_of_skips_or_on_too_large_a_share() -> None:
     assert rare.skipped == 5
 
 
-def test_max_skipped_steps_must_be_positive() -> None:
+def test_max_skipped_steps_must_be_positive_and_is_a_documented_flag(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(ConfigError, match="max_skipped_steps"):
         config_from_dict({"max_skipped_steps": 0})
+    with pytest.raises(SystemExit) as info:  # argparse %-formats help texts: a bare % in one would crash --help
+        build_parser().parse_args(["train", "--help"])
+    assert info.value.code == 0
+    assert "--max-skipped-steps" in capsys.readouterr().out
 
 
 def test_save_refuses_an_adapter_with_nan_weights(tiny_qwen: Path, tmp_path: Path) -> None:
