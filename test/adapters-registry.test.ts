@@ -11,9 +11,11 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main } from "../generator/src/cli/main.ts";
+import { EXPORT_FORMATS, exportAdapter } from "../generator/src/export/export.ts";
 import { withLock } from "../generator/src/registry/lock.ts";
 import { ACTIVE_FILE, AdapterRegistry, LOCK_FILE } from "../generator/src/registry/registry.ts";
 import { computeStaleness, parseShortstat } from "../generator/src/registry/staleness.ts";
+import { encodeSafetensors } from "../runtime/src/safetensors/write.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 
 const BIN = join(import.meta.dirname, "..", "bin", "repolora.mjs");
@@ -24,14 +26,14 @@ interface BundleSpec {
   root?: string;
   trainedAt: string;
   adapterBetter?: boolean;
-  weights?: string;
+  weights?: string | Uint8Array;
 }
 
 /** A bundle as the trainer writes it: PEFT files, report.json, repolora.json with sha256 of every other file. */
 function writeBundle(registryRoot: string, key: string, name: string, spec: BundleSpec): string {
   const dir = join(registryRoot, key, name);
   mkdirSync(dir, { recursive: true });
-  const files: Record<string, string> = {
+  const files: Record<string, string | Uint8Array> = {
     "adapter_config.json": JSON.stringify({ peft_type: "LORA", r: 4, lora_alpha: 8 }),
     "adapter_model.safetensors": spec.weights ?? `weights of ${name}`,
     "report.json": JSON.stringify({
@@ -399,5 +401,115 @@ describe("adapters import (no model package: config check only)", () => {
     writeFileSync(join(peft, "adapter_model.bin"), "pickle");
     const pickle = await cli("adapters", "import", peft, "--base", "org/base", ...args);
     expect(pickle.out).toMatch(/adapter_model\.bin is a pickle/);
+  });
+});
+
+/**
+ * LoRA weights for one module as real safetensors: lora_A F32, lora_B BF16; with `nan`, lora_B's element 5 is a
+ * bf16 NaN (exponent all ones, mantissa ≠ 0), the pattern a bf16 run that diverged leaves behind.
+ */
+function loraWeights(nan: boolean): Uint8Array {
+  const b = Uint16Array.from({ length: 16 }, (_, i) => 0x3c00 + i); // small finite bf16 values
+  if (nan) b[5] = 0x7fc1;
+  return encodeSafetensors({
+    "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": {
+      dtype: "F32",
+      shape: [2, 8],
+      data: Float32Array.from({ length: 16 }, (_, i) => 0.01 * i),
+    },
+    "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight": {
+      dtype: "BF16",
+      shape: [8, 2],
+      data: b,
+    },
+  });
+}
+const NAN_TENSOR =
+  /tensor base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_B\.weight holds NaN at element 5 \(BF16\)/;
+
+describe("non-finite adapter weights", () => {
+  it("lists a NaN bundle as BROKEN with the tensor, and never activates it, even with --force", async () => {
+    const root = tempDir("repolora-registry-");
+    const key = "myrepo-12345678";
+    writeBundle(root, key, "20261101T100000Z-finite00", {
+      trainedAt: "2026-11-01T10:00:00Z",
+      weights: loraWeights(false),
+    });
+    writeBundle(root, key, "20261102T100000Z-nan00000", {
+      trainedAt: "2026-11-02T10:00:00Z",
+      weights: loraWeights(true),
+    });
+    const registry = new AdapterRegistry(root);
+    const { adapters } = await registry.list();
+    const byName = Object.fromEntries(adapters.map((a) => [a.name.slice(-8), a]));
+    expect(byName.finite00).toMatchObject({ status: "ok", nonFinite: null });
+    expect(byName.nan00000?.status).toBe("broken");
+    expect(byName.nan00000?.problems.join(" | ")).toMatch(NAN_TENSOR);
+    const listed = await cli("adapters", "list", "--adapters-dir", root);
+    expect(listed.out).toMatch(
+      /20261102T100000Z-nan00000 {2}BROKEN: adapter_model\.safetensors: tensor .*lora_B\.weight holds NaN/,
+    );
+
+    await expect(registry.activate("20261102T100000Z-nan00000")).rejects.toThrow(/non-finite weights/);
+    await expect(registry.activate("20261102T100000Z-nan00000", { force: true })).rejects.toThrow(NAN_TENSOR);
+    const forced = await cli(
+      "adapters",
+      "activate",
+      "20261102T100000Z-nan00000",
+      "--force",
+      "--adapters-dir",
+      root,
+    );
+    expect(forced.code).toBe(1);
+    expect(existsSync(join(root, key, ACTIVE_FILE))).toBe(false);
+    expect((await registry.activate("20261101T100000Z-finite00")).active).toBe(true); // the finite twin does
+  });
+
+  it("refuses to import a NaN PEFT adapter, and registers nothing", async () => {
+    const peft = tempDir("repolora-peft-");
+    writeFileSync(
+      join(peft, "adapter_config.json"),
+      JSON.stringify({ peft_type: "LORA", r: 2, lora_alpha: 4, base_model_name_or_path: "org/base" }),
+    );
+    writeFileSync(join(peft, "adapter_model.safetensors"), loraWeights(true));
+    const root = tempDir("repolora-registry-");
+    const refused = await cli(
+      "adapters",
+      "import",
+      peft,
+      "--base",
+      "org/base",
+      "--activate",
+      "--adapters-dir",
+      root,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/Cannot import this adapter: .* has non-finite weights/);
+    expect(refused.out).toMatch(NAN_TENSOR);
+    expect(readdirSync(root)).toEqual([]);
+    writeFileSync(join(peft, "adapter_model.safetensors"), loraWeights(false));
+    const imported = await cli("adapters", "import", peft, "--base", "org/base", "--adapters-dir", root);
+    expect(imported.code, imported.out).toBe(0);
+  });
+
+  it("refuses to export a NaN adapter in every format, writing nothing", async () => {
+    const root = tempDir("repolora-registry-");
+    const nan = writeBundle(root, "k", "nan", {
+      trainedAt: "2026-11-02T10:00:00Z",
+      weights: loraWeights(true),
+    });
+    const out = tempDir("repolora-export-");
+    for (const format of EXPORT_FORMATS) {
+      const target = join(out, `${format}-out`);
+      await expect(exportAdapter({ adapterDir: nan, format, out: target })).rejects.toThrow(NAN_TENSOR);
+      expect(existsSync(target)).toBe(false);
+    }
+    expect(readdirSync(out)).toEqual([]);
+    const fine = writeBundle(root, "k", "fine", {
+      trainedAt: "2026-11-01T10:00:00Z",
+      weights: loraWeights(false),
+    });
+    const exported = await exportAdapter({ adapterDir: fine, format: "peft", out: join(out, "peft-out") });
+    expect(existsSync(join(exported.out, "adapter_model.safetensors"))).toBe(true);
   });
 });

@@ -3,13 +3,14 @@
  * worker, and a tiny random Qwen2-shaped int4 model with readable (ASCII) output written by
  * runtime/src/testing/random-model.ts (no Python needed).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareModelPackage } from "../runtime/src/model/package.ts";
 import { type Methods, PROTOCOL_VERSION } from "../runtime/src/protocol/index.ts";
+import { withSafetensors } from "../runtime/src/safetensors/read.ts";
 import { silentLogger } from "../runtime/src/server/log.ts";
 import { type RunningServer, serve } from "../runtime/src/server/server.ts";
 import { TINY_QWEN2, writeRandomAdapter, writeRandomModel } from "../runtime/src/testing/random-model.ts";
@@ -210,6 +211,25 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
         adapters: [{ key: "y", weight: 1 }],
       });
       expect(unbound.error?.data.code).toBe("ADAPTER_NOT_FOUND");
+      expect(ok(await rpc.request("stats", {})).adapters.map((a) => a.key)).toEqual(["a1", "a2"]);
+    });
+
+    it("refuses an adapter with a NaN weight, naming the tensor, and keeps serving the others", async () => {
+      // adapter-1 with one element of its first tensor overwritten by a NaN of the stored dtype.
+      const dir = join(work, "adapter-nan");
+      cpSync(adapters.a1!, dir, { recursive: true });
+      const weights = join(dir, "adapter_model.safetensors");
+      const bytes = readFileSync(weights);
+      const dataStart = 8 + Number(bytes.readBigUInt64LE(0));
+      const { name, begin, dtype } = withSafetensors(weights, (file) => file.info(file.names().sort()[0]!));
+      if (dtype === "BF16") bytes.writeUInt16LE(0x7fc0, dataStart + begin + 2);
+      else bytes.writeUInt32LE(0x7fc00000, dataStart + begin + 4);
+      writeFileSync(weights, bytes);
+      const refused = await rpc.request("loadAdapter", { key: "nan", dir });
+      expect(refused.error?.data.code).toBe("ADAPTER_MISMATCH");
+      expect(refused.error?.message).toContain(
+        `adapter-not-finite: ${weights}: tensor ${name} holds NaN at element 1`,
+      );
       expect(ok(await rpc.request("stats", {})).adapters.map((a) => a.key)).toEqual(["a1", "a2"]);
     });
 

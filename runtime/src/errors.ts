@@ -39,7 +39,8 @@ export type AdapterErrorCode =
   | "adapter-unsupported"
   | "adapter-base-model-mismatch"
   | "adapter-shape-mismatch"
-  | "adapter-unknown-tensor";
+  | "adapter-unknown-tensor"
+  | "adapter-not-finite";
 
 /** A PEFT adapter the runtime refuses; the message names the field or tensor at fault. */
 export class AdapterError extends RuntimeError {

@@ -4,6 +4,7 @@
  *   merged — base + adapter merged into one Hugging Face model folder (generator/trainer/tools/merge_adapter.py);
  *   gguf   — a GGUF LoRA file for llama.cpp --lora / Ollama ADAPTER (generator/trainer/tools/export_gguf_lora.py).
  * Every output is written beside its target and renamed into place: a failed export leaves nothing behind.
+ * An adapter with NaN/Inf weights is refused in every format (a merged model would carry them into every layer).
  */
 import { execFile } from "node:child_process";
 import {
@@ -17,6 +18,7 @@ import {
   statSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { findNonFiniteWeights, nonFiniteMessage } from "../registry/bundle.ts";
 import { localModelDir } from "../train/base-model.ts";
 import { PROJECT_ROOT, trainerPython } from "../train/python-env.ts";
 import { stageDir } from "../util/atomic.ts";
@@ -123,6 +125,13 @@ export async function exportAdapter(options: ExportOptions): Promise<ExportResul
     if (!existsSync(join(adapterDir, file)))
       throw new RepoLoraError("BAD_ARGUMENT", `${adapterDir} lacks ${file}: not a PEFT adapter bundle.`);
   }
+  const nonFinite = findNonFiniteWeights(join(adapterDir, "adapter_model.safetensors"));
+  if (nonFinite)
+    throw new RepoLoraError(
+      "BAD_ARGUMENT",
+      `Cannot export: ${nonFiniteMessage(adapterDir, nonFinite)}.`,
+      "Retrain the adapter (a lower learning rate); nothing was written.",
+    );
   if (existsSync(out) && !options.force)
     throw new RepoLoraError("OUTPUT_EXISTS", `${out} already exists.`, "Pass --force to replace it.");
 

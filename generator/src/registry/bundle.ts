@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { describeNonFinite, withSafetensors } from "../../../runtime/src/safetensors/read.ts";
 
 export const MANIFEST_FILE = "repolora.json";
 export const REPORT_FILE = "report.json";
@@ -38,6 +39,8 @@ export interface BundleInfo {
   report: Record<string, unknown> | null;
   /** Empty when the bundle is healthy; otherwise one sentence per problem. */
   problems: string[];
+  /** The first NaN/Inf tensor of the weights ("tensor … holds NaN at element …"), or null; checked with `verify`. */
+  nonFinite: string | null;
   /** Total bytes of the files in the folder (top level). */
   bytes: number;
 }
@@ -59,6 +62,26 @@ function readJsonObject(path: string): { value: Record<string, unknown> | null; 
   }
 }
 
+/**
+ * The first NaN/±Inf in an adapter's safetensors, described, or null when every tensor is finite. A file that is
+ * not readable safetensors also gives null: the runtime's loader refuses it with its own reason.
+ */
+export function findNonFiniteWeights(weightsPath: string): string | null {
+  try {
+    return withSafetensors(weightsPath, (file) => {
+      const bad = file.findNonFinite();
+      return bad ? describeNonFinite(bad) : null;
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** The refusal every entry point (activate, import, export) gives for non-finite weights. */
+export function nonFiniteMessage(what: string, nonFinite: string): string {
+  return `${what} has non-finite weights: ${nonFinite}. Such an adapter yields only empty or garbage completions`;
+}
+
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
@@ -72,7 +95,7 @@ export function looksLikeBundle(dir: string): boolean {
 
 /**
  * Reads and checks a bundle: manifest present and valid, PEFT files present, and (unless `verify` is false)
- * every file in `files{}` there with the recorded sha256.
+ * every file in `files{}` there with the recorded sha256 and every weight finite (no NaN/Inf).
  */
 export async function readBundle(dir: string, options: { verify?: boolean } = {}): Promise<BundleInfo> {
   const problems: string[] = [];
@@ -116,7 +139,12 @@ export async function readBundle(dir: string, options: { verify?: boolean } = {}
       }
     }
   }
-  return { dir, manifest, report, problems, bytes: folderBytes(dir) };
+  let nonFinite: string | null = null;
+  if (options.verify !== false && existsSync(join(dir, PEFT_WEIGHTS_FILE))) {
+    nonFinite = findNonFiniteWeights(join(dir, PEFT_WEIGHTS_FILE));
+    if (nonFinite) problems.push(`${PEFT_WEIGHTS_FILE}: ${nonFinite} (non-finite weights: retrain it)`);
+  }
+  return { dir, manifest, report, problems, nonFinite, bytes: folderBytes(dir) };
 }
 
 function folderBytes(dir: string): number {

@@ -2,7 +2,8 @@
  * `repolora adapters import`: takes a PEFT LoRA adapter made elsewhere (any rank, any subset of modules,
  * rsLoRA, rank/alpha patterns), validates it with the runtime's own loader — the same code that will serve it,
  * so whatever it refuses (DoRA, biases, modules_to_save, unknown tensors, wrong shapes, another base model) is
- * refused here with the runtime's message — and registers it as a bundle with a `repolora.json`.
+ * refused here with the runtime's message — and registers it as a bundle with a `repolora.json`. NaN/Inf weights
+ * are refused with or without a model package.
  */
 import { copyFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -11,7 +12,14 @@ import { withSafetensors } from "../../../runtime/src/safetensors/read.ts";
 import { repoKey as makeRepoKey } from "../train/locations.ts";
 import { stageDir } from "../util/atomic.ts";
 import { RepoLoraError } from "../util/errors.ts";
-import { MANIFEST_FILE, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, sha256File } from "./bundle.ts";
+import {
+  findNonFiniteWeights,
+  MANIFEST_FILE,
+  nonFiniteMessage,
+  PEFT_CONFIG_FILE,
+  PEFT_WEIGHTS_FILE,
+  sha256File,
+} from "./bundle.ts";
 import { openPackageIfAny } from "./model-package.ts";
 import { type AdapterEntry, type AdapterRegistry, writeJsonAtomic } from "./registry.ts";
 
@@ -49,6 +57,13 @@ export async function importPeftAdapter(
         : undefined,
     );
   }
+  const nonFinite = findNonFiniteWeights(join(source, PEFT_WEIGHTS_FILE));
+  if (nonFinite)
+    throw new RepoLoraError(
+      "BAD_ARGUMENT",
+      `Cannot import this adapter: ${nonFiniteMessage(source, nonFinite)}.`,
+      "Export it again from a run whose loss stayed finite.",
+    );
   let config: ReturnType<typeof readPeftLoraConfig>;
   try {
     config = readPeftLoraConfig(source);

@@ -21,7 +21,13 @@ import { rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { dataHome } from "../train/locations.ts";
 import { RepoLoraError } from "../util/errors.ts";
-import { type BundleInfo, type BundleManifest, looksLikeBundle, readBundle } from "./bundle.ts";
+import {
+  type BundleInfo,
+  type BundleManifest,
+  looksLikeBundle,
+  nonFiniteMessage,
+  readBundle,
+} from "./bundle.ts";
 import { withLock } from "./lock.ts";
 import { computeStaleness, type Staleness } from "./staleness.ts";
 
@@ -50,6 +56,8 @@ export interface AdapterEntry {
   dir: string;
   status: "ok" | "broken";
   problems: string[];
+  /** The first NaN/Inf tensor when the weights hold one (never activated, not even with --force); else null. */
+  nonFinite: string | null;
   active: boolean;
   baseModel: string | null;
   repo: { root: string | null; remote: string | null; head: string | null; subdir: string | null };
@@ -237,6 +245,7 @@ export class AdapterRegistry {
         problems: [
           "not an adapter bundle (no repolora.json, adapter_config.json or adapter_model.safetensors)",
         ],
+        nonFinite: null,
         bytes: 0,
       };
     }
@@ -250,6 +259,7 @@ export class AdapterRegistry {
       dir,
       status: bundle.problems.length === 0 ? "ok" : "broken",
       problems: bundle.problems,
+      nonFinite: bundle.nonFinite,
       active: false,
       baseModel: str(rec(m.baseModel).id),
       repo: {
@@ -302,7 +312,8 @@ export class AdapterRegistry {
   }
 
   /**
-   * Makes `ref` the active adapter of its repository. Broken or worse-than-base adapters need `force`.
+   * Makes `ref` the active adapter of its repository. Broken or worse-than-base adapters need `force`; one with
+   * NaN/Inf weights is refused even then (it could only serve empty completions).
    * `ifActive`: only if the repository's active adapter is still that folder (checked under the lock).
    */
   async activate(ref: string, options: { force?: boolean; ifActive?: string } = {}): Promise<AdapterEntry> {
@@ -317,6 +328,12 @@ export class AdapterRegistry {
             `Activate it explicitly: \`repolora adapters activate ${entry.id}\`.`,
           );
       }
+      if (entry.nonFinite)
+        throw new RepoLoraError(
+          "BAD_ARGUMENT",
+          `${nonFiniteMessage(entry.id, entry.nonFinite)}; it is never activated.`,
+          "Retrain it (a lower learning rate) and remove this one (`repolora adapters rm`).",
+        );
       if (entry.status === "broken" && !options.force)
         throw new RepoLoraError(
           "BAD_ARGUMENT",

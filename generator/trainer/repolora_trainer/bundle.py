@@ -12,11 +12,14 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import AdapterError, ConfigError
+import torch
+
+from .errors import AdapterError, ConfigError, NonFiniteWeightsError
 from .model_loading import sha256_file
 
 MANIFEST = "repolora.json"
@@ -121,8 +124,29 @@ class StagedBundle:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def first_non_finite(tensors: Mapping[str, torch.Tensor]) -> tuple[str, str] | None:
+    """(name, "NaN" | "Inf") of the first floating tensor holding a NaN or an infinity, else None."""
+    for name, tensor in tensors.items():
+        if not tensor.is_floating_point():
+            continue
+        if torch.isnan(tensor).any():
+            return name, "NaN"
+        if torch.isinf(tensor).any():
+            return name, "Inf"
+    return None
+
+
 def save_adapter(peft_model: Any, folder: Path) -> None:
-    """PEFT files only, safetensors only."""
+    """PEFT files only, safetensors only, finite weights only."""
+    from peft import get_peft_model_state_dict
+
+    # What save_pretrained writes; checked first so a NaN/Inf adapter never reaches the disk.
+    bad = first_non_finite(get_peft_model_state_dict(peft_model))
+    if bad is not None:
+        raise NonFiniteWeightsError(
+            f"the adapter's tensor {bad[0]} holds {bad[1]}; refusing to write a bundle with non-finite weights. "
+            "Lower the learning rate or check the dataset, then train again."
+        )
     # Embeddings are never trained here; "auto" would reload the base config just to check the vocabulary.
     peft_model.save_pretrained(str(folder), safe_serialization=True, save_embedding_layers=False)
     # PEFT adds a model-card README; the bundle is a contract, so keep only the files it names.

@@ -51,6 +51,14 @@ class TrainConfig:
     warmup_ratio: float = field(default=0.05, metadata=_help("Share of the steps spent warming the learning rate up."))
     weight_decay: float = field(default=0.0, metadata=_help("AdamW weight decay on the LoRA weights."))
     max_grad_norm: float = field(default=1.0, metadata=_help("Gradient clipping norm; 0 turns clipping off."))
+    max_skipped_steps: int = field(
+        default=5,
+        metadata=_help(
+            "Steps whose loss or gradient norm is NaN/Inf are skipped (no update) and counted; the run stops with "
+            "DIVERGED after this many skipped in a row, or when more than max(this, 10 percent of the steps so far) "
+            "were skipped in all. Must be >= 1."
+        ),
+    )
     max_steps: int = field(default=0, metadata=_help("Optimizer steps to run; 0 derives them from epochs."))
     epochs: float = field(
         default=1.0, metadata=_help("Passes over train.jsonl when max_steps is 0 (may be fractional).")
@@ -147,6 +155,7 @@ class TrainConfig:
         _require(0.0 <= self.warmup_ratio < 1.0, "warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
         _require(self.weight_decay >= 0, "weight_decay", "must be >= 0")
         _require(self.max_grad_norm >= 0, "max_grad_norm", "must be >= 0")
+        _require(self.max_skipped_steps >= 1, "max_skipped_steps", f"must be >= 1, got {self.max_skipped_steps}")
         _require(self.max_steps >= 0, "max_steps", f"must be >= 0, got {self.max_steps}")
         _require(self.epochs > 0 or self.max_steps > 0, "epochs", "must be > 0 when max_steps is 0")
         _require(self.micro_batch >= 1, "micro_batch", f"must be >= 1, got {self.micro_batch}")
@@ -222,6 +231,7 @@ _EXPECTED_TYPES: dict[str, type | tuple[type, ...]] = {
     "warmup_ratio": float,
     "weight_decay": float,
     "max_grad_norm": float,
+    "max_skipped_steps": int,
     "max_steps": int,
     "epochs": float,
     "micro_batch": int,

@@ -61,6 +61,19 @@ class AdapterError(TrainerError):
     exit_code = 2
 
 
+class DivergedError(TrainerError):
+    """Training diverged: too many steps had a NaN/Inf loss or gradient norm, or the weights went non-finite."""
+
+    code = "DIVERGED"
+
+
+class NonFiniteWeightsError(AdapterError):
+    """Adapter weights hold NaN or Inf; such a bundle is never written (it would only produce garbage)."""
+
+    code = "NON_FINITE_WEIGHTS"
+    exit_code = 1
+
+
 class OutOfMemoryError(TrainerError):
     """Training ran out of GPU memory even at micro-batch 1."""
 

@@ -3,7 +3,9 @@
 Events (field names are camelCase, as the TypeScript side reads them):
   {"event":"start", "device", "mode": "qlora"|"lora", "precision", "baseModel", "train", "eval", "steps", ...}
   {"event":"message", "level", "message"}                     notes for a person (e.g. "no CUDA: plain LoRA on CPU")
-  {"event":"step", "step", "of", "loss", "lr", "tokensPerSec", "etaSec"}
+  {"event":"step", "step", "of", "loss", "lr", "tokensPerSec", "etaSec", "skipped"}
+                                                              skipped: steps so far with a NaN/Inf loss or gradient
+                                                              norm, dropped without an update (their loss is null)
   {"event":"eval", "step", "loss"}                             validation loss (hold-out slice of train.jsonl)
   {"event":"reportProgress", "done", "of", "etaSec"}           report-card generation after training
   {"event":"done", "adapterDir", "steps", "loss", "seconds", "report"}

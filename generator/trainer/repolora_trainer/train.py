@@ -1,5 +1,5 @@
 """The training loop: optimizer steps over shuffled examples, with budget, validation, early stopping,
-cancellation at step boundaries and CUDA-OOM back-off.
+cancellation at step boundaries, CUDA-OOM back-off and a guard against non-finite steps.
 
 A hand-written loop rather than transformers' Trainer: the progress protocol, the time budget and the OOM retry
 all act between micro-batches, and the loop stays short enough to read in one go.
@@ -17,9 +17,10 @@ from typing import Any
 
 import torch
 
+from .bundle import first_non_finite
 from .cancel import CancelToken
 from .config import TrainConfig
-from .errors import OutOfMemoryError
+from .errors import DivergedError, OutOfMemoryError
 from .features import Example, micro_batches
 from .loss import mean_loss, target_loss_sum
 from .model_loading import Runtime
@@ -28,6 +29,9 @@ from .progress import Progress
 # Steps measured before the budget estimate is trusted (the first step pays one-off costs, so it is skipped).
 _BUDGET_WARMUP_STEPS = 3
 _FINAL_LR_FRACTION = 0.1  # cosine decays to 10% of the peak, so a budget-shortened run still learns at the end
+# Skipped steps beyond this share of the steps so far (and beyond max_skipped_steps) mean the run diverged: a bad
+# batch now and then is survivable (bf16 overflow on one long example), a steady stream is not.
+_MAX_SKIPPED_SHARE = 0.1
 
 
 @dataclass
@@ -43,6 +47,7 @@ class TrainResult:
     step_seconds: float
     micro_batch: int
     grad_accum: int
+    skipped_steps: int = 0  # steps whose loss or gradient norm was NaN/Inf: no update was applied
     best_val_loss: float | None = None
     val_losses: list[dict[str, float]] = field(default_factory=list)
     history: list[float] = field(default_factory=list)
@@ -60,8 +65,10 @@ class TrainResult:
             "stepSeconds": round(self.step_seconds, 4),
             "microBatch": self.micro_batch,
             "gradAccum": self.grad_accum,
+            "skippedSteps": self.skipped_steps,
             "bestValLoss": self.best_val_loss,
-            "valLosses": self.val_losses,
+            # A validation loss can be NaN even when training steps were not; JSON has no NaN, so it becomes null.
+            "valLosses": [{**v, "loss": v["loss"] if math.isfinite(v["loss"]) else None} for v in self.val_losses],
             "lossHistory": [round(x, 5) for x in self.history],
         }
 
@@ -102,6 +109,32 @@ def lr_at(step: int, total: int, peak: float, warmup_ratio: float) -> float:
     progress = (step - warmup) / max(1, total - warmup)
     progress = min(1.0, progress)
     return peak * (_FINAL_LR_FRACTION + (1 - _FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+@dataclass
+class NonFiniteGuard:
+    """Counts skipped steps (NaN/Inf loss or gradient norm) and raises DivergedError once there are too many."""
+
+    limit: int  # config.max_skipped_steps
+    lr: float  # the peak learning rate, named in the error
+    skipped: int = 0
+    in_row: int = 0
+
+    def record(self, finite: bool) -> None:
+        if finite:
+            self.in_row = 0
+        else:
+            self.skipped += 1
+            self.in_row += 1
+
+    def check(self, steps_so_far: int) -> None:
+        if self.in_row >= self.limit or self.skipped > max(self.limit, _MAX_SKIPPED_SHARE * steps_so_far):
+            raise DivergedError(
+                f"training diverged: {self.skipped} of {steps_so_far} steps had a NaN/Inf loss or gradient norm "
+                f"({self.in_row} in a row; max_skipped_steps is {self.limit}); no adapter was written. Lower the "
+                f"learning rate (lr is {self.lr:g}), check the dataset for degenerate records, or train in fp32 "
+                "(precision fp32) if bf16 overflowed."
+            )
 
 
 def _is_oom(err: BaseException) -> bool:
@@ -182,6 +215,22 @@ class Trainer:
                     level="warning",
                 )
 
+    def _grad_norm(self) -> float:
+        """Total gradient norm, clipped to max_grad_norm when that is set (an infinite limit only measures it)."""
+        max_norm = self.config.max_grad_norm if self.config.max_grad_norm > 0 else math.inf
+        return float(torch.nn.utils.clip_grad_norm_(self.params, max_norm))
+
+    def _check_weights(self) -> None:
+        """A finite loss does not prove finite weights (an update can overflow them): never hand those on."""
+        from peft import get_peft_model_state_dict
+
+        bad = first_non_finite(get_peft_model_state_dict(self.model))
+        if bad is not None:
+            raise DivergedError(
+                f"training diverged: the adapter's weights hold {bad[1]} (tensor {bad[0]}); no adapter was written. "
+                f"Lower the learning rate (lr is {self.config.lr:g}) or check the dataset."
+            )
+
     def _validate(self, step: int) -> float:
         loss = mean_loss(
             self.model, self.val_examples, self.micro_batch, self.config.max_tokens, self.pad_id, self.runtime.device
@@ -208,6 +257,7 @@ class Trainer:
         best_state: dict[str, torch.Tensor] | None = None
         bad_evals = 0
         val_losses: list[dict[str, float]] = []
+        guard = NonFiniteGuard(config.max_skipped_steps, config.lr)
         step = 0
         while step < total:
             self.cancel.check()
@@ -217,14 +267,20 @@ class Trainer:
             lr = self.optimizer.param_groups[0]["lr"]
             examples = [next(stream) for _ in range(effective)]
             loss, tokens = self._step(examples)
-            if config.max_grad_norm > 0:
-                torch.nn.utils.clip_grad_norm_(self.params, config.max_grad_norm)
-            self.optimizer.step()
-            self.optimizer.zero_grad(set_to_none=True)
+            finite = math.isfinite(loss) and math.isfinite(self._grad_norm())
+            if finite:
+                self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)  # a skipped step's gradients are dropped, not carried over
             step += 1
+            if not finite:
+                self.progress.message(
+                    f"step {step}: loss or gradient norm is NaN/Inf; skipped without an update", level="warning"
+                )
+            guard.record(finite)
             elapsed_step = time.monotonic() - t0
             durations.append(elapsed_step)
-            history.append(loss)
+            if finite:
+                history.append(loss)
             tokens_total += tokens
             if step > 1:
                 tokens_after_first += tokens
@@ -244,11 +300,13 @@ class Trainer:
                 lr=lr,
                 tokensPerSec=round(tps, 1),
                 etaSec=round(max(0, total - step) * step_time, 1),
+                skipped=guard.skipped,
             )
+            guard.check(step)  # after the step event, so the reader sees the last skip before the error
             if config.eval_every > 0 and self.val_examples and (step % config.eval_every == 0 or step == total):
                 val = self._validate(step)
                 val_losses.append({"step": step, "loss": val})
-                if best is None or val < best - 1e-6:
+                if math.isfinite(val) and (best is None or val < best - 1e-6):
                     best, bad_evals = val, 0
                     if config.early_stopping_patience > 0:
                         best_state = {k: v.detach().clone() for k, v in get_peft_model_state_dict(self.model).items()}
@@ -259,6 +317,7 @@ class Trainer:
                         break
         if best_state is not None and stopped_by == "early_stopping":
             set_peft_model_state_dict(self.model, best_state)  # keep the weights of the best validation loss
+        self._check_weights()
         seconds = time.monotonic() - started
         tail = history[-10:]
         measured = sum(durations[1:]) if len(durations) > 1 else sum(durations)
@@ -274,6 +333,7 @@ class Trainer:
             step_seconds=statistics.median(durations[1:]) if len(durations) > 1 else (durations[0] if durations else 0),
             micro_batch=self.micro_batch,
             grad_accum=self.grad_accum,
+            skipped_steps=guard.skipped,
             best_val_loss=best,
             val_losses=val_losses,
             history=history,

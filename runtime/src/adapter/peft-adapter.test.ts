@@ -52,6 +52,8 @@ interface AdapterSpec {
   cover?: string[];
   extraTensors?: Record<string, TensorToWrite>;
   shapeOverride?: Record<string, number[]>;
+  /** Edits the tensors (by name) before they are written, e.g. to plant a NaN. */
+  mutate?: (tensors: Record<string, TensorToWrite>) => void;
 }
 
 let adapterCount = 0;
@@ -85,6 +87,7 @@ function writeAdapter(spec: AdapterSpec = {}): string {
     tensors[a] = { dtype: "F32", shape: aShape, data: fill(aShape[0]! * aShape[1]!, 2 * i) };
     tensors[b] = { dtype: "F32", shape: bShape, data: fill(bShape[0]! * bShape[1]!, 2 * i + 1) };
   });
+  spec.mutate?.(tensors);
   writeSafetensors(join(dir, "adapter_model.safetensors"), { ...tensors, ...spec.extraTensors });
   return dir;
 }
@@ -246,6 +249,58 @@ describe("loadPeftAdapter", () => {
       JSON.stringify({ baseModel: { id: "tiny/base", sha256: "b".repeat(64) } }),
     );
     expect(loadPeftAdapter(dir, manifest).pairs.size).toBe(14);
+  });
+
+  it("refuses NaN/Inf weights in F32, F16 and BF16, naming the tensor and the element", () => {
+    const lastB = `base_model.model.${manifest.targets.at(-1)!.path}.lora_B.weight`;
+    const toHalf = (data: Float32Array, bits: number) =>
+      Uint16Array.from(data, () => 0x3c00).fill(bits, 3, 4);
+    const toBf16 = (data: Float32Array, bits: number) =>
+      Uint16Array.from(new Uint32Array(data.buffer), (w) => w >>> 16).fill(bits, 3, 4);
+    const cases: [string, (t: TensorToWrite) => TensorToWrite, RegExp][] = [
+      [
+        "F32 NaN",
+        (t) => ({ ...t, data: (t.data as Float32Array).fill(Number.NaN, 3, 4) }),
+        /holds NaN at element 3 \(F32\)/,
+      ],
+      [
+        "F16 +Inf",
+        (t) => ({ ...t, dtype: "F16", data: toHalf(t.data as Float32Array, 0x7c00) }),
+        /holds \+Inf at element 3 \(F16\)/,
+      ],
+      [
+        "BF16 NaN",
+        (t) => ({ ...t, dtype: "BF16", data: toBf16(t.data as Float32Array, 0x7fc1) }),
+        /holds NaN at element 3 \(BF16\)/,
+      ],
+    ];
+    for (const [label, poison, message] of cases) {
+      const dir = writeAdapter({
+        mutate: (tensors) => {
+          tensors[lastB] = poison(tensors[lastB]!);
+        },
+      });
+      let caught: unknown;
+      try {
+        loadPeftAdapter(dir, manifest);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, label).toBeInstanceOf(AdapterError);
+      expect((caught as AdapterError).code, label).toBe("adapter-not-finite");
+      expect((caught as AdapterError).message, label).toContain(`tensor ${lastB} holds`);
+      expect((caught as AdapterError).message, label).toMatch(message);
+    }
+  });
+
+  it("refuses lora_B values that overflow float32 once alpha / r is folded in", () => {
+    const firstB = `base_model.model.${manifest.targets[0]!.path}.lora_B.weight`;
+    const dir = writeAdapter({
+      r: 2,
+      alpha: 8, // scale 4: 3e38 · 4 > float32's largest value
+      mutate: (tensors) => void (tensors[firstB]!.data as Float32Array).fill(3e38, 0, 1),
+    });
+    expect(() => loadPeftAdapter(dir, manifest)).toThrow(/overflows float32 once scaled by 4/);
   });
 
   it("refuses a folder without safetensors, and never reads a pickle", () => {

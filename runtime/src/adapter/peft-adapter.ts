@@ -3,14 +3,19 @@
  * PEFT's lora_A [r, in] and lora_B [out, r] become A [in, r] and B [r, out], the scale (alpha / r, or
  * alpha / √r with use_rslora) folded into B. Refuses, naming the field or tensor, anything the graph cannot
  * express exactly: DoRA, biases, modules_to_save, other LoRA variants, unknown targets, wrong shapes, another
- * base model.
+ * base model — and NaN/Inf weights, which would silently turn every completion empty.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AdapterError } from "../errors.ts";
 import { transpose } from "../model/decoder-graph.ts";
 import type { LoraManifest } from "../model/manifest.ts";
-import { withSafetensors } from "../safetensors/read.ts";
+import {
+  describeNonFinite,
+  firstNonFinite,
+  type SafetensorsFile,
+  withSafetensors,
+} from "../safetensors/read.ts";
 import type { LoraPair, LoraTensors } from "./lora-tensors.ts";
 
 export const ADAPTER_CONFIG_FILE = "adapter_config.json";
@@ -203,14 +208,38 @@ export function loadPeftAdapter(adapterDir: string, manifest: LoraManifest): Lor
       const { rank, scale } = loraScale(config, path);
       expectShape(weightsPath, A, file.info(A).shape, [rank, target.inFeatures]);
       expectShape(weightsPath, B, file.info(B).shape, [target.outFeatures, rank]);
-      const a = transpose(file.float32(A), rank, target.inFeatures); // (r, in) → (in, r)
-      const b = transpose(file.float32(B), target.outFeatures, rank); // (out, r) → (r, out)
-      for (let i = 0; i < b.length; i++) b[i]! *= scale;
+      const a = transpose(finiteFloat32(file, weightsPath, A), rank, target.inFeatures); // (r, in) → (in, r)
+      const b = transpose(finiteFloat32(file, weightsPath, B), target.outFeatures, rank); // (out, r) → (r, out)
+      let overflow = false;
+      for (let i = 0; i < b.length; i++) {
+        b[i]! *= scale;
+        overflow ||= !Number.isFinite(b[i]!);
+      }
+      if (overflow) {
+        throw new AdapterError(
+          "adapter-not-finite",
+          `${weightsPath}: ${B} overflows float32 once scaled by ${scale}; the adapter cannot be applied (retrain it with a lower learning rate)`,
+        );
+      }
       result.set(path, { rank, a, b });
     }
     return result;
   });
   return { name: dir, baseModelId: manifest.baseModel.id, pairs };
+}
+
+/** The tensor as float32, refused (naming it) when it holds NaN or ±Inf: such an adapter only yields garbage. */
+function finiteFloat32(file: SafetensorsFile, weightsPath: string, name: string): Float32Array {
+  const values = file.float32(name);
+  const found = firstNonFinite(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), "F32");
+  if (found) {
+    const dtype = file.info(name).dtype;
+    throw new AdapterError(
+      "adapter-not-finite",
+      `${weightsPath}: ${describeNonFinite({ ...found, tensor: name, dtype })}; the adapter's weights are broken (training diverged?). Retrain it, e.g. with a lower learning rate.`,
+    );
+  }
+  return values;
 }
 
 function expectShape(file: string, name: string, got: number[], expected: number[]): void {

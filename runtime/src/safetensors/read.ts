@@ -3,6 +3,7 @@
  * a JSON header `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {...}}`, then raw
  * little-endian tensor bytes. Floating tensors come out as Float32Array (fp16 and bf16 are widened exactly);
  * integer tensors as BigInt64Array / Int32Array. Never executes anything from the file (no pickle).
+ * `findNonFinite` scans every floating tensor for NaN/±Inf in one pass over the raw bits (adapters must be finite).
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { SafetensorsError } from "../errors.ts";
@@ -32,6 +33,67 @@ const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = {
 };
 
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+/** The first NaN or infinity found in a tensor: its flat (row-major) element index and what it holds. */
+export interface NonFiniteElement {
+  index: number;
+  value: "NaN" | "+Inf" | "-Inf";
+}
+
+/** A non-finite element and the tensor that holds it. */
+export interface NonFiniteTensor extends NonFiniteElement {
+  tensor: string;
+  dtype: SafetensorsDtype;
+}
+
+/** Exponent, mantissa and sign masks of the IEEE-like formats stored as 16 or 32 bits. */
+const FLOAT_BITS = {
+  F32: { exponent: 0x7f800000, mantissa: 0x007fffff, sign: 0x80000000 },
+  F16: { exponent: 0x7c00, mantissa: 0x03ff, sign: 0x8000 },
+  BF16: { exponent: 0x7f80, mantissa: 0x007f, sign: 0x8000 },
+} as const;
+
+/**
+ * The first NaN/±Inf element of a tensor's raw little-endian bytes, or null; integer tensors are always finite.
+ * One pass over the bit patterns, no conversion: a value is non-finite exactly when its exponent bits are all
+ * ones (mantissa ≠ 0: NaN, mantissa = 0: ±Inf), for F32, F16 and BF16 alike.
+ */
+export function firstNonFinite(bytes: Uint8Array, dtype: SafetensorsDtype): NonFiniteElement | null {
+  if (dtype === "F64") {
+    const a = aligned(bytes, 8);
+    const values = new Float64Array(a.buffer, a.byteOffset, a.byteLength / 8);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v)) return { index: i, value: Number.isNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf" };
+    }
+    return null;
+  }
+  if (dtype !== "F32" && dtype !== "F16" && dtype !== "BF16") return null;
+  const { exponent, mantissa, sign } = FLOAT_BITS[dtype];
+  const size = dtype === "F32" ? 4 : 2;
+  const a = aligned(bytes, size);
+  const words =
+    size === 4
+      ? new Uint32Array(a.buffer, a.byteOffset, a.byteLength / 4)
+      : new Uint16Array(a.buffer, a.byteOffset, a.byteLength / 2);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if ((w & exponent) >>> 0 === exponent) {
+      return { index: i, value: w & mantissa ? "NaN" : (w & sign) >>> 0 ? "-Inf" : "+Inf" };
+    }
+  }
+  return null;
+}
+
+/** `bytes` itself when it starts at a multiple of `size` in its buffer (typed arrays need that), else a copy. */
+function aligned(bytes: Uint8Array, size: number): Uint8Array {
+  return bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
+}
+
+/** "tensor <name> holds NaN at element <i> (BF16)": the wording every refusal of a non-finite tensor uses. */
+export function describeNonFinite(found: NonFiniteTensor): string {
+  return `tensor ${found.tensor} holds ${found.value} at element ${found.index} (${found.dtype})`;
+}
 
 /** An open safetensors file: the header is parsed eagerly, tensor bytes are read on demand. */
 export class SafetensorsFile {
@@ -102,6 +164,15 @@ export class SafetensorsFile {
     throw new SafetensorsError(
       `${this.path}: ${name} is ${info.dtype}, expected an integer tensor (I64 or I32)`,
     );
+  }
+
+  /** The first tensor (in file order) holding a NaN or an infinity, or null when every tensor is finite. */
+  findNonFinite(): NonFiniteTensor | null {
+    for (const info of [...this.tensors.values()].sort((a, b) => a.begin - b.begin)) {
+      const found = firstNonFinite(this.bytes(info.name), info.dtype);
+      if (found) return { ...found, tensor: info.name, dtype: info.dtype };
+    }
+    return null;
   }
 
   close(): void {

@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SafetensorsError } from "../errors.ts";
-import { float16ToFloat32, SafetensorsFile, withSafetensors } from "./read.ts";
+import {
+  describeNonFinite,
+  firstNonFinite,
+  float16ToFloat32,
+  type SafetensorsDtype,
+  SafetensorsFile,
+  withSafetensors,
+} from "./read.ts";
 import { encodeSafetensors, writeSafetensors } from "./write.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "repolora-safetensors-"));
@@ -83,5 +90,47 @@ describe("safetensors", () => {
       expect(Array.from(file.int64("ids"))).toEqual([1n, 2n]);
       expect(() => file.float32("nope")).toThrow(/no tensor named "nope"/);
     });
+  });
+
+  // Raw bit patterns per dtype: the largest finite value, a subnormal, ±Inf, and NaNs with various mantissas.
+  const f32 = (...words: number[]) => new Uint8Array(Uint32Array.from(words).buffer);
+  const u16 = (...words: number[]) => new Uint8Array(Uint16Array.from(words).buffer);
+  const f64 = (...values: number[]) => new Uint8Array(Float64Array.from(values).buffer);
+  it.each<[string, SafetensorsDtype, Uint8Array, ReturnType<typeof firstNonFinite>]>([
+    ["finite f32 up to the largest", "F32", f32(0x3f800000, 0x7f7fffff, 0xff7fffff, 0x00000001), null],
+    ["f32 NaN", "F32", f32(0x3f800000, 0x7fc00000), { index: 1, value: "NaN" }],
+    ["f32 -Inf", "F32", f32(0, 0, 0xff800000), { index: 2, value: "-Inf" }],
+    ["finite f16 up to the largest", "F16", u16(0x3c00, 0x7bff, 0xfbff, 0x0001), null],
+    ["f16 +Inf", "F16", u16(0x3c00, 0x7c00), { index: 1, value: "+Inf" }],
+    ["f16 NaN (low mantissa bit)", "F16", u16(0x7c01), { index: 0, value: "NaN" }],
+    ["finite bf16 up to the largest", "BF16", u16(0x3f80, 0x7f7f, 0xff7f, 0x0001), null],
+    [
+      "bf16 NaN: exponent all ones, mantissa ≠ 0",
+      "BF16",
+      u16(0x3f80, 0x3f80, 0xff81),
+      { index: 2, value: "NaN" },
+    ],
+    ["bf16 +Inf", "BF16", u16(0x7f80), { index: 0, value: "+Inf" }],
+    ["f64 NaN", "F64", f64(1, Number.NaN), { index: 1, value: "NaN" }],
+    ["integers are always finite", "I32", f32(0x7fc00000), null],
+  ])("finds non-finite values by their bits: %s", (_, dtype, bytes, expected) => {
+    expect(firstNonFinite(bytes, dtype)).toEqual(expected);
+  });
+
+  it("scans a whole file and names the first tensor holding NaN, even when its data is misaligned", () => {
+    const path = join(dir, "nonfinite.safetensors");
+    writeSafetensors(path, {
+      flag: { dtype: "U8", shape: [3], data: Uint8Array.of(0xff, 0xff, 0xff) }, // shifts what follows off alignment
+      ok: { dtype: "BF16", shape: [2], data: Uint16Array.of(0x3f80, 0xbf80) },
+      bad: { dtype: "F32", shape: [2, 2], data: Float32Array.of(1, 2, Number.NaN, 4) },
+    });
+    withSafetensors(path, (file) => {
+      const found = file.findNonFinite();
+      expect(found).toEqual({ tensor: "bad", dtype: "F32", index: 2, value: "NaN" });
+      expect(describeNonFinite(found!)).toBe("tensor bad holds NaN at element 2 (F32)");
+    });
+    const clean = join(dir, "finite.safetensors");
+    writeSafetensors(clean, { w: { dtype: "F16", shape: [2], data: Uint16Array.of(0x3c00, 0x7bff) } });
+    expect(withSafetensors(clean, (file) => file.findNonFinite())).toBeNull();
   });
 });
