@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { buildDataset } from "../../dataset/build.ts";
 import { DatasetManifest } from "../../dataset/record.ts";
 import { openRepo } from "../../mine/repo.ts";
+import { activateAndDescribe } from "../../registry/activation.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
 import { DEFAULT_BASE_MODEL, templateForBaseModel } from "../../train/base-model.ts";
 import type { TrainerEvent, TrainRunEvent } from "../../train/events.ts";
@@ -444,8 +445,9 @@ async function finishUpdate(options: {
  */
 async function activateIfBetter(registry: AdapterRegistry, adapterDir: string, json: boolean): Promise<void> {
   try {
-    const entry = await registry.activate(adapterDir);
-    if (!json) process.stdout.write(`Active adapter for this repository: ${entry.id}\n`);
+    // This process's start is the run's start: an activation newer than that came from a concurrent run.
+    const lines = await activateAndDescribe(registry, adapterDir, performance.timeOrigin);
+    if (!json) process.stdout.write(`${lines.join("\n")}\n`);
   } catch (error) {
     if (!(error instanceof RepoLoraError) || json) return;
     process.stdout.write(`Not made active: ${error.message}\n  ${error.hint ?? ""}\n`);
