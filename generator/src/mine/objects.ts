@@ -77,7 +77,9 @@ export class ObjectStore {
 async function promisorRemote(root: string): Promise<string | null> {
   const extension = await gitText(root, ["config", "--get", "extensions.partialClone"]).catch(() => "");
   if (extension.trim()) return extension.trim();
-  const promisors = await gitText(root, ["config", "--get-regexp", "^remote\\..*\\.promisor$"]).catch(() => "");
+  const promisors = await gitText(root, ["config", "--get-regexp", "^remote\\..*\\.promisor$"]).catch(
+    () => "",
+  );
   for (const line of promisors.split("\n")) {
     const match = /^remote\.(.+)\.promisor (.*)$/.exec(line.trim());
     if (match && /^(true|yes|on|1)$/i.test(match[2]!)) return match[1]!;
