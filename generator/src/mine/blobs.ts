@@ -3,6 +3,14 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { RepoLoraError } from "../util/errors.ts";
+import { gitEnvironment } from "./spawn.ts";
+
+/** A blob `cat-file` answered "missing" for: the caller skips the file (snapshot.ts), the build goes on. */
+export class MissingObjectError extends RepoLoraError {
+  constructor(readonly object: string) {
+    super("GIT_FAILED", `git object ${object} is missing`);
+  }
+}
 
 export class BlobReader {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -11,7 +19,13 @@ export class BlobReader {
   private failure: Error | null = null;
 
   constructor(root: string) {
-    this.child = spawn("git", ["cat-file", "--batch"], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+    this.child = spawn("git", ["cat-file", "--batch"], {
+      cwd: root,
+      env: gitEnvironment(),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    // Unread, git's messages (one per missing object in a partial clone) would fill the pipe and stall it.
+    this.child.stderr.resume();
     this.child.stdout.on("data", (chunk: Buffer) => {
       this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
       this.drain();
@@ -44,7 +58,7 @@ export class BlobReader {
       if (header.endsWith(" missing")) {
         this.buffer = this.buffer.subarray(headerEnd + 1);
         this.queue.shift();
-        waiter.reject(new RepoLoraError("GIT_FAILED", `git object ${header} is missing`));
+        waiter.reject(new MissingObjectError(header.slice(0, header.indexOf(" "))));
         continue;
       }
       const size = Number(header.split(" ")[2]);

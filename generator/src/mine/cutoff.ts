@@ -5,6 +5,7 @@
 import { RepoLoraError } from "../util/errors.ts";
 import type { CommitCache } from "./commit-cache.ts";
 import { type BulkRule, type CommitStat, DEFAULT_BULK_RULE, isBulkCommit, walkHistory } from "./history.ts";
+import type { ObjectStore } from "./objects.ts";
 import { gitText } from "./spawn.ts";
 
 export type CutoffSource = "default" | "date" | "commit";
@@ -29,6 +30,8 @@ export interface DefaultCutoffRequest {
   bulk?: BulkRule;
   /** Per-commit numstat cache (commit-cache.ts); null or absent: read everything from git. */
   commitCache?: CommitCache | null;
+  /** Lets the walk skip what missing blobs touch instead of failing (objects.ts). */
+  store?: ObjectStore;
 }
 
 /** Null when the history is too short to hold out anything by time (one commit, or a shallow clone). */
@@ -53,6 +56,7 @@ export async function defaultCutoff(request: DefaultCutoffRequest): Promise<Cuto
       return false;
     },
     request.commitCache,
+    request.store,
   );
   if (!cutoffHash) return null;
   return { commit: cutoffHash, time: await commitTime(request.root, cutoffHash), source: "default", window };
@@ -122,6 +126,7 @@ export async function analyseWindow(
   subdir: string,
   bulk: BulkRule = DEFAULT_BULK_RULE,
   commitCache?: CommitCache | null,
+  store?: ObjectStore,
 ): Promise<EvalWindow> {
   let commits = cutoff.window;
   if (!commits) {
@@ -132,6 +137,7 @@ export async function analyseWindow(
       subdir,
       (commit) => read.push(commit) > 0,
       commitCache,
+      store,
     );
     commits = read;
   }

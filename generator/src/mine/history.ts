@@ -3,6 +3,8 @@
  * stops as soon as it has what it needs; with a CommitCache (commit-cache.ts) only unknown commits are diffed.
  */
 import type { CommitCache } from "./commit-cache.ts";
+import { parseRawDiff, type RawChange } from "./diff.ts";
+import { isMissingObjectError, type ObjectStore } from "./objects.ts";
 import { gitRecordStream, gitRecords } from "./spawn.ts";
 
 export interface FileChange {
@@ -29,8 +31,33 @@ const COLD_RUN = 8;
  * `onCommit` returns false to stop the walk. `range` is a revision or range such as "HEAD" or "A..HEAD".
  * With a cache, the walk lists commits without diffs and diffs only the commits the cache lacks (batched);
  * the commits, their order and their stats are the same as without it.
+ * With a store, a blob missing from it (which makes `git log --numstat` fail) does not end the walk: from the
+ * commit that needs it on, the walk goes on without the files whose blobs are missing (walkTolerant).
  */
 export async function walkHistory(
+  root: string,
+  range: string,
+  subdir: string,
+  onCommit: (commit: CommitStat) => boolean,
+  cache?: CommitCache | null,
+  store?: ObjectStore,
+): Promise<void> {
+  let delivered = 0;
+  let stopped = false;
+  const counted = (commit: CommitStat) => {
+    delivered += 1;
+    stopped = !onCommit(commit);
+    return !stopped;
+  };
+  try {
+    await walkFast(root, range, subdir, counted, cache);
+  } catch (error) {
+    if (!store || stopped || !isMissingObjectError(error)) throw error;
+    await walkTolerant(root, range, subdir, onCommit, store, delivered);
+  }
+}
+
+async function walkFast(
   root: string,
   range: string,
   subdir: string,
@@ -139,6 +166,91 @@ async function walkUncached(
     fill?.set(subdir, commit.hash, commit.files);
     return onCommit(commit);
   });
+}
+
+/** How many commits the tolerant walk checks for missing blobs at a time. */
+const TOLERANT_BATCH = 64;
+
+/**
+ * The walk for a history with missing blobs, skipping its first `skip` commits: `git log --raw` names each
+ * change's blobs without reading them; commits whose blobs are all there are diffed together as usual, and a
+ * commit that needs a missing blob is diffed only on the files whose blobs are there (none: no files).
+ */
+async function walkTolerant(
+  root: string,
+  range: string,
+  subdir: string,
+  onCommit: (commit: CommitStat) => boolean,
+  store: ObjectStore,
+  skip: number,
+): Promise<void> {
+  const pathspec = subdir ? ["--", subdir] : [];
+  const batch: RawCommit[] = [];
+  /** Diffs and delivers the batch in walk order; false when onCommit stopped the walk. */
+  const flush = async (): Promise<boolean> => {
+    const commits = batch.splice(0);
+    const absent = await store.absent(
+      commits.flatMap((c) => c.changes.flatMap((ch) => [ch.before, ch.after])),
+    );
+    const damaged = (c: RawCommit) => c.changes.some((ch) => absent.has(ch.before) || absent.has(ch.after));
+    const whole = commits.filter((c) => !damaged(c)).map((c) => c.header.hash);
+    const files = new Map<string, FileChange[]>();
+    if (whole.length > 0) await numstat(root, whole, pathspec, files);
+    for (const commit of commits) {
+      if (!damaged(commit)) continue;
+      const intact = commit.changes
+        .filter((ch) => !absent.has(ch.before) && !absent.has(ch.after))
+        .map((ch) => `:(literal)${ch.path}`);
+      if (intact.length > 0) await numstat(root, [commit.header.hash], ["--", ...intact], files);
+      else files.set(commit.header.hash, []);
+    }
+    for (const commit of commits)
+      if (!onCommit(withFiles(commit.header, files.get(commit.header.hash) ?? []))) return false;
+    return true;
+  };
+  let seen = 0;
+  for await (const record of gitRecordStream(
+    root,
+    ["log", "--no-renames", "--raw", "--no-abbrev", "-z", LOG_FORMAT, range, ...pathspec],
+    "\x1e",
+  )) {
+    seen += 1;
+    if (seen <= skip) continue;
+    batch.push(parseRawCommit(record));
+    if (batch.length >= TOLERANT_BATCH && !(await flush())) return;
+  }
+  await flush();
+}
+
+/** `git log --no-walk --numstat` of the given commits into `into`, by commit id. */
+async function numstat(
+  root: string,
+  hashes: string[],
+  pathspec: string[],
+  into: Map<string, FileChange[]>,
+): Promise<void> {
+  await gitRecords(
+    root,
+    ["log", "--no-walk=unsorted", "--no-renames", "--numstat", "-z", LOG_FORMAT, ...hashes, ...pathspec],
+    "\x1e",
+    (record) => {
+      const commit = parseCommit(record);
+      into.set(commit.hash, commit.files);
+      return true;
+    },
+  );
+}
+
+interface RawCommit {
+  header: CommitStat;
+  changes: RawChange[];
+}
+
+/** Parses "HASH TIME PARENTS\0\n:MODE MODE BEFORE AFTER STATUS\0PATH\0..." (`git log --raw -z`). */
+export function parseRawCommit(record: string): RawCommit {
+  const end = record.indexOf("\0");
+  const header = parseCommit(end < 0 ? record : record.slice(0, end));
+  return { header, changes: end < 0 ? [] : parseRawDiff(record.slice(end + 1)) };
 }
 
 function withFiles(header: CommitStat, files: FileChange[]): CommitStat {

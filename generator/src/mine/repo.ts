@@ -42,11 +42,7 @@ export async function openRepo(path: string, subdirOption?: string): Promise<Ope
   try {
     root = (await probe.revparse(["--show-toplevel"])).trim();
   } catch {
-    throw new RepoLoraError(
-      "NOT_A_GIT_REPO",
-      `${absolute} is not inside a git repository.`,
-      "Run `git init` and commit your code first, or pass the path of an existing repository.",
-    );
+    throw await notAWorkTree(probe, absolute);
   }
   const git = simpleGit({ baseDir: root });
   let head: string;
@@ -83,6 +79,27 @@ export async function openRepo(path: string, subdirOption?: string): Promise<Ope
       name: repoName(remote, root),
     },
   };
+}
+
+/** Why `absolute` has no work tree to read: a bare repository (say so and how to get one), or no repository. */
+async function notAWorkTree(probe: SimpleGit, absolute: string): Promise<RepoLoraError> {
+  const bare = await probe.revparse(["--is-bare-repository"]).then(
+    (answer) => answer.trim() === "true",
+    () => false,
+  );
+  if (bare) {
+    const gitDir = (await probe.revparse(["--absolute-git-dir"]).catch(() => absolute)).trim() || absolute;
+    return new RepoLoraError(
+      "NOT_A_GIT_REPO",
+      `${gitDir} is a bare repository (no working tree).`,
+      `Clone it and pass the clone: git clone ${gitDir} <dir>`,
+    );
+  }
+  return new RepoLoraError(
+    "NOT_A_GIT_REPO",
+    `${absolute} is not inside a git repository.`,
+    "Run `git init` and commit your code first, or pass the path of an existing repository.",
+  );
 }
 
 function normaliseSubdir(subdir: string): string {

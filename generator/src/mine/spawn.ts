@@ -7,10 +7,36 @@ import { RepoLoraError } from "../util/errors.ts";
 
 const GIT_FLAGS = ["-c", "core.quotePath=false", "-c", "color.ui=never"];
 
-/** Runs git to completion and returns stdout as bytes. */
-export function gitBytes(root: string, args: string[]): Promise<Buffer> {
+/** Set to "1" (`repolora dataset --fetch-missing`) to let git fetch a partial clone's missing objects. */
+export const FETCH_MISSING_ENV = "REPOLORA_FETCH_MISSING";
+
+/**
+ * The environment of every git the miners run: never a prompt, and no implicit fetch of missing objects
+ * unless the user asked for it. GIT_NO_LAZY_FETCH is git >= 2.44's switch; older gits get no transport at all
+ * (GIT_ALLOW_PROTOCOL lists none), so their lazy fetch fails at once instead of reaching the network.
+ */
+export function gitEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const quiet = { ...env, GIT_TERMINAL_PROMPT: "0" };
+  if (env[FETCH_MISSING_ENV] === "1") return quiet;
+  return { ...quiet, GIT_NO_LAZY_FETCH: "1", GIT_ALLOW_PROTOCOL: "none" };
+}
+
+/** Starts git with `input` (default: nothing) on its stdin. */
+function spawnGit(root: string, args: string[], input = "") {
+  const child = spawn("git", [...GIT_FLAGS, ...args], {
+    cwd: root,
+    env: gitEnvironment(),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  child.stdin.on("error", () => {}); // git may exit before reading it all; its exit code tells what went wrong
+  child.stdin.end(input);
+  return child;
+}
+
+/** Runs git to completion (with `input` on its stdin, if given) and returns stdout as bytes. */
+export function gitBytes(root: string, args: string[], input?: string): Promise<Buffer> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn("git", [...GIT_FLAGS, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnGit(root, args, input);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
@@ -46,7 +72,7 @@ export function gitRecords(
   onRecord: (record: string) => boolean,
 ): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn("git", [...GIT_FLAGS, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnGit(root, args);
     let pending = "";
     let stopped = false;
     const err: Buffer[] = [];
@@ -93,7 +119,7 @@ export async function* gitRecordStream(
   args: string[],
   separator: string,
 ): AsyncGenerator<string, void, undefined> {
-  const child = spawn("git", [...GIT_FLAGS, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawnGit(root, args);
   const err: Buffer[] = [];
   child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
   const closed = new Promise<number | null>((resolvePromise, reject) => {

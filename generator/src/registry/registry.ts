@@ -317,6 +317,17 @@ export class AdapterRegistry {
    * `ifActive`: only if the repository's active adapter is still that folder (checked under the lock).
    */
   async activate(ref: string, options: { force?: boolean; ifActive?: string } = {}): Promise<AdapterEntry> {
+    return (await this.activateReplacing(ref, options)).entry;
+  }
+
+  /**
+   * Like activate, and also says which activation it replaced (read under the same lock), so that a run
+   * can tell its user when a concurrent run's adapter was active (activation.ts).
+   */
+  async activateReplacing(
+    ref: string,
+    options: { force?: boolean; ifActive?: string } = {},
+  ): Promise<{ entry: AdapterEntry; replaced: ActiveRecord | null }> {
     return this.lock(async () => {
       const entry = await this.get(ref);
       if (options.ifActive !== undefined) {
@@ -352,8 +363,9 @@ export class AdapterRegistry {
         activatedAt: new Date().toISOString(),
         pid: process.pid,
       };
+      const replaced = this.readActive(entry.repoKey).record;
       writeJsonAtomic(join(this.root, entry.repoKey, ACTIVE_FILE), record);
-      return { ...entry, active: true };
+      return { entry: { ...entry, active: true }, replaced };
     });
   }
 

@@ -2,6 +2,7 @@ import { DEFAULT_BUDGET, isTemplateId, TEMPLATE_IDS } from "../../../../runtime/
 import { buildDataset } from "../../dataset/build.ts";
 import { DEFAULT_SAMPLING, parseSpanMix } from "../../dataset/examples.ts";
 import type { DatasetManifest } from "../../dataset/record.ts";
+import { FETCH_MISSING_ENV } from "../../mine/spawn.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { cancelOnSignals, listOption, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -25,6 +26,8 @@ Options:
   --seed <n>             Sampling seed (default ${DEFAULT_SAMPLING.seed}).
   --span-mix <k=w,...>   Weights of span kinds, e.g. rest_of_line=3,statement=2,block=1.
   --no-cache             Do not read or write the parse cache.
+  --fetch-missing        In a partial clone, let git fetch the objects it lacks from its remote (default:
+                         skip and count them; same as REPOLORA_FETCH_MISSING=1).
   --retrieval            Add BM25-retrieved code windows to each prompt's context, after the definitions
                          (--no-retrieval: off, the default; \`repolora bench\` measures both).
   --json                 Print dataset.json to stdout instead of the summary.
@@ -50,6 +53,7 @@ export const datasetCommand: Command = {
       seed: { type: "string" },
       "span-mix": { type: "string" },
       "no-cache": { type: "boolean" },
+      "fetch-missing": { type: "boolean" },
       retrieval: { type: "boolean" },
       "no-retrieval": { type: "boolean" },
       json: { type: "boolean" },
@@ -78,6 +82,8 @@ export const datasetCommand: Command = {
     const evalShare = numberOption("eval-share", values["eval-share"], 0.1);
     if (evalShare <= 0 || evalShare >= 1)
       throw new RepoLoraError("BAD_ARGUMENT", "--eval-share must be between 0 and 1.");
+    // The miners' git processes read it (mine/spawn.ts).
+    if (values["fetch-missing"]) process.env[FETCH_MISSING_ENV] = "1";
     const cancel = cancelOnSignals();
     const progress = createProgress();
     try {

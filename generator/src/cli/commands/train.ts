@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { buildDataset } from "../../dataset/build.ts";
 import { DatasetManifest } from "../../dataset/record.ts";
 import { openRepo } from "../../mine/repo.ts";
+import { activateAndDescribe } from "../../registry/activation.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
 import { DEFAULT_BASE_MODEL, resolveBaseModel, templateForBaseModel } from "../../train/base-model.ts";
 import { type ActivationInput, activationDecision, defaultAdapterFor } from "../../train/default-system.ts";
@@ -485,8 +486,10 @@ async function activateIfBetter(
     return;
   }
   try {
-    const entry = await registry.activate(adapterDir, { force: true });
-    if (!json) process.stdout.write(`Active adapter for this repository: ${entry.id} (${decision.reason})\n`);
+    // This process's start is the run's start: an activation newer than that came from a concurrent run.
+    // The decision above is the rule (force: the registry's own better-than-base check is superseded by it).
+    const lines = await activateAndDescribe(registry, adapterDir, performance.timeOrigin, { force: true });
+    if (!json) process.stdout.write(`${lines.join("\n")} (${decision.reason})\n`);
   } catch (error) {
     if (!(error instanceof RepoLoraError) || json) return;
     process.stdout.write(`Not made active: ${error.message}\n  ${error.hint ?? ""}\n`);
