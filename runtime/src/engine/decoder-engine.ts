@@ -19,6 +19,7 @@ import {
 } from "../model/graph-io.ts";
 import type { ModelPackage } from "../model/package.ts";
 import type { KvCache } from "./kv-cache.ts";
+import { disableOrtTelemetry } from "./ort-telemetry.ts";
 import { type Sampling, tokenChooser } from "./sampling.ts";
 
 export interface EngineOptions {
@@ -83,6 +84,7 @@ export class DecoderEngine {
   }
 
   static async create(pkg: ModelPackage, options: EngineOptions = {}): Promise<DecoderEngine> {
+    disableOrtTelemetry(); // effective on the main thread (tests, benchmarks); EngineClient did it for workers
     const session = await ort.InferenceSession.create(pkg.modelPath, {
       executionProviders: ["cpu"],
       graphOptimizationLevel: "all",

@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import type { CompletionStopSpec } from "../complete/stop-rules.ts";
 import { RuntimeError } from "../errors.ts";
 import type { ModelPackageManifest } from "../model/manifest.ts";
+import { disableOrtTelemetry } from "./ort-telemetry.ts";
 import type { Sampling } from "./sampling.ts";
 import type {
   EngineInfo,
@@ -45,6 +46,7 @@ export class EngineClient {
 
   /** Starts a worker and opens the model package in it. */
   static async start(packageDir: string, options: WorkerOptions = {}): Promise<EngineClient> {
+    disableOrtTelemetry();
     const channel = new WorkerChannel(new Worker(new URL("./engine-worker-entry.mjs", import.meta.url)));
     try {
       const { manifest } = (await channel.call({ method: "open", packageDir, options })) as OpenResult;
@@ -98,8 +100,18 @@ export class EngineClient {
     return this.channel.call({ method: "info" }) as Promise<EngineInfo>;
   }
 
+  /**
+   * Calls `listener` once if the worker dies without close() — it exited or crashed; everything pending was
+   * rejected with the same error, and every later call rejects with it.
+   */
+  onDeath(listener: (error: Error) => void): void {
+    this.channel.onDeath = listener;
+    if (this.channel.deathError) listener(this.channel.deathError);
+  }
+
   /** Releases the session and stops the worker. */
   async close(): Promise<void> {
+    this.channel.closing = true;
     await this.channel.call({ method: "close" }).catch(() => undefined);
     await this.channel.terminate();
   }
@@ -113,6 +125,10 @@ class WorkerChannel {
     { resolve: (value: unknown) => void; reject: (error: Error) => void; onToken?: (token: number) => void }
   >();
   private dead: Error | null = null;
+  /** Set by close(): the exit that follows is asked for, not a death. */
+  closing = false;
+  deathError: Error | null = null;
+  onDeath: ((error: Error) => void) | null = null;
 
   constructor(private readonly worker: Worker) {
     worker.on("message", (message: EngineResponse) => this.receive(message));
@@ -154,7 +170,12 @@ class WorkerChannel {
   }
 
   private fail(error: Error): void {
+    if (this.dead) return; // an "error" event is followed by "exit": the first says why
     this.dead = error;
+    if (!this.closing) {
+      this.deathError = error;
+      this.onDeath?.(error);
+    }
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
   }

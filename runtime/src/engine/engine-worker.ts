@@ -26,6 +26,14 @@ if (!parentPort) throw new Error("engine-worker.ts must run in a worker thread (
 const port = parentPort;
 
 const DEFAULT_PROMPT_CACHES = 4;
+/**
+ * Test hook: the worker thread exits (code 70) after emitting this many tokens in total — an engine that dies
+ * in the middle of a completion, for the server's and the supervisor's restart tests. Unset in real use.
+ */
+const EXIT_AFTER_TOKENS = Number(process.env.REPOLORA_TEST_ENGINE_EXIT_AFTER_TOKENS ?? 0);
+/** Test hook: a slow engine (this many ms a token), so a completion is still running when a test acts. */
+const STEP_DELAY_MS = Number(process.env.REPOLORA_TEST_ENGINE_STEP_DELAY_MS ?? 0);
+let tokensEmitted = 0;
 const MAX_STACKS = 16;
 
 let engine: DecoderEngine | null = null;
@@ -109,6 +117,9 @@ async function generate(
     onToken: (token, stepLogits) => {
       if (request.returnLogits) logits.push(stepLogits.slice());
       port.postMessage({ id: request.id, event: "token", token } satisfies EngineResponse);
+      tokensEmitted += 1;
+      if (EXIT_AFTER_TOKENS > 0 && tokensEmitted >= EXIT_AFTER_TOKENS) process.exit(70);
+      if (STEP_DELAY_MS > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, STEP_DELAY_MS);
     },
   });
   if (request.cacheKey && result.cache.length > 0) {

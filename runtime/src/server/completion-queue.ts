@@ -10,8 +10,11 @@ export class CancelledError extends Error {
   }
 }
 
+/** A request's id: the raw JSON token from the server, or any key a direct caller picks. */
+export type JobId = string | number;
+
 interface Job<T> {
-  id: number;
+  id: JobId;
   documentUri: string;
   controller: AbortController;
   run: (signal: AbortSignal) => Promise<T>;
@@ -25,7 +28,7 @@ export class CompletionQueue<T> {
   /** Settles when the running job does. */
   private idle: Promise<void> = Promise.resolve();
 
-  enqueue(id: number, documentUri: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  enqueue(id: JobId, documentUri: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ id, documentUri, controller: new AbortController(), run, resolve, reject });
       this.pump();
@@ -33,7 +36,7 @@ export class CompletionQueue<T> {
   }
 
   /** Cancels a waiting or running job by id; false when no such job. */
-  cancel(id: number, reason = "cancelled by the client"): boolean {
+  cancel(id: JobId, reason = "cancelled by the client"): boolean {
     if (this.running?.id === id) {
       this.running.controller.abort();
       return true;
@@ -46,7 +49,7 @@ export class CompletionQueue<T> {
   }
 
   /** Cancels every job of this document (the ones a newer request replaces); returns their ids. */
-  cancelDocument(documentUri: string, reason: string): number[] {
+  cancelDocument(documentUri: string, reason: string): JobId[] {
     const ids = [...this.waiting, ...(this.running ? [this.running] : [])]
       .filter((job) => job.documentUri === documentUri && !job.controller.signal.aborted)
       .map((job) => job.id);
@@ -62,6 +65,11 @@ export class CompletionQueue<T> {
       running.controller.abort();
       await this.idle;
     }
+  }
+
+  /** Rejects every waiting job with `error` (the engine died: they will never run). */
+  failWaiting(error: Error): void {
+    for (const job of this.waiting.splice(0)) job.reject(error);
   }
 
   get size(): number {

@@ -13,7 +13,16 @@ const BY_RUNTIME_CODE: Record<string, ErrorCode> = {
   "model-package-invalid": "MODEL_LOAD_FAILED",
   "model-unsupported": "MODEL_LOAD_FAILED",
   "safetensors-invalid": "ADAPTER_MISMATCH",
+  // A dead engine is never the request's fault (not an adapter mismatch, whatever the method was).
+  "engine-exited": "INTERNAL",
+  "engine-crashed": "INTERNAL",
 };
+
+/** Errors of a dead engine worker (engine-client.ts): nothing will work again in this process. */
+export function isEngineDead(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "engine-crashed" || code === "engine-exited";
+}
 
 /** A protocol error for anything thrown by a handler; `fallback` for runtime errors without a mapping. */
 export function toRpcError(error: unknown, fallback: ErrorCode = "INTERNAL"): RpcError {

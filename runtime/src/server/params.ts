@@ -47,5 +47,3 @@ export function parseParams<M extends MethodName>(method: M, params: unknown): M
   }
   return parsed.data as Methods[M]["params"];
 }
-
-export const cancelParams = z.object({ id: z.number().int() });

@@ -15,9 +15,10 @@ import { loadTokenizer, type TextTokenizer } from "../model/tokenizer.ts";
 import { DEFAULT_BUDGET, type FimTemplate, getTemplate } from "../prompt/index.ts";
 import { type Methods, PROTOCOL_VERSION, type WeightedAdapter } from "../protocol/index.ts";
 import { AdapterCache } from "./adapter-cache.ts";
-import { CancelledError, CompletionQueue } from "./completion-queue.ts";
+import { CancelledError, CompletionQueue, type JobId } from "./completion-queue.ts";
 import { toRpcError } from "./errors.ts";
 import { badRequest, serverError } from "./jsonrpc.ts";
+import { completeLimitViolation, snippetsWithinBudget } from "./limits.ts";
 import type { Logger } from "./log.ts";
 
 export const SERVER_VERSION = "0.1.0";
@@ -34,6 +35,11 @@ export interface ServiceOptions {
   log: Logger;
   /** Prompt KV caches kept in the engine, one per workspace (0 disables prefix reuse). */
   promptCaches?: number;
+  /**
+   * Told once when the initialized engine's worker dies (exit or crash). Its running and waiting completions
+   * are already rejected with `error`; nothing will work again in this process.
+   */
+  onEngineDeath?: (error: Error) => void;
 }
 
 interface Ready {
@@ -127,6 +133,10 @@ export class RuntimeService {
       ),
       defaults: [],
     };
+    engine.onDeath((error) => {
+      this.queue.failWaiting(error);
+      this.options.onEngineDeath?.(error);
+    });
     this.options.log(
       "info",
       `initialized ${manifest.baseModel.id} (${manifest.precision}) from ${packageDir}; prompt budget ${maxPromptTokens} tokens`,
@@ -205,15 +215,22 @@ export class RuntimeService {
     return { workspace: params.workspace, adapters };
   }
 
-  async complete(id: number, params: Params<"complete">): Promise<Result<"complete">> {
+  async complete(id: JobId, params: Params<"complete">): Promise<Result<"complete">> {
     const received = performance.now();
     const ready = this.requireReady();
+    const violation = completeLimitViolation(params);
+    if (violation) throw badRequest(`complete: ${violation}; send less (the prompt uses ~1k tokens of it)`);
     const replaced = this.queue.cancelDocument(params.documentUri, `replaced by request ${id}`);
     if (replaced.length > 0)
       this.options.log("debug", `request ${id} replaces ${replaced.join(", ")} for ${params.documentUri}`);
     const own = this.workspaces.get(params.workspace) ?? [];
     const adapters = own.length > 0 ? own : ready.defaults;
-    const prompt = buildServingPrompt(params, ready.template, ready.tokenizer, ready.maxPromptTokens);
+    const prompt = buildServingPrompt(
+      { ...params, context: snippetsWithinBudget(params.context, ready.maxPromptTokens) },
+      ready.template,
+      ready.tokenizer,
+      ready.maxPromptTokens,
+    );
     const room = ready.pkg.manifest.config.maxPositions - prompt.ids.length;
     const requested =
       params.maxTokens ?? (params.multiline ? DEFAULT_MAX_TOKENS.multiline : DEFAULT_MAX_TOKENS.singleLine);
@@ -277,7 +294,7 @@ export class RuntimeService {
   }
 
   /** Cancels a waiting or running completion; false for an unknown id (it may have finished). */
-  cancel(id: number): boolean {
+  cancel(id: JobId): boolean {
     const found = this.queue.cancel(id);
     if (found) this.options.log("debug", `cancelled request ${id}`);
     return found;

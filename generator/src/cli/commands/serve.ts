@@ -57,7 +57,13 @@ export const serveCommand: Command = {
       ...(threads ? { threads } : {}),
       promptCaches: numberOption("prompt-caches", values["prompt-caches"], 4, 0),
     });
+    // A requested stop answers what is pending (cancelled) and logs, rather than dying mid-answer.
+    const onSignal = (signal: NodeJS.Signals) => void server.stop(`received ${signal}`);
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
     const exitCode = await server.closed;
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
     process.stdin.destroy(); // nothing more to read: let the process exit
     return exitCode;
   },
