@@ -93,7 +93,8 @@ export class CompletionCache {
       text: completion,
     };
     this.anchors = this.anchors.filter(
-      (a) => a.scope !== anchor.scope || a.prefixTail !== anchor.prefixTail || a.suffixHead !== anchor.suffixHead,
+      (a) =>
+        a.scope !== anchor.scope || a.prefixTail !== anchor.prefixTail || a.suffixHead !== anchor.suffixHead,
     );
     this.anchors.push(anchor);
     if (this.anchors.length > this.options.forwardAnchors) this.anchors.shift();

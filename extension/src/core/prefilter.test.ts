@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type PrefilterSettings, unshowableReason, type UnshowableReason } from "./prefilter.ts";
+import { type PrefilterSettings, type UnshowableReason, unshowableReason } from "./prefilter.ts";
 
 const CURSOR = "<|cursor|>";
 const ON: PrefilterSettings = { skipUnshowable: true, maxLineSuffixChars: 8 };
@@ -14,7 +14,11 @@ const CASES: Array<{ description: string; file: string; expected: UnshowableReas
   { description: "non-ASCII word", file: `const grö${CURSOR}ße = 1;\n`, expected: "mid-word" },
   { description: "start of a word, after a space", file: `const a = ${CURSOR}b;\n`, expected: null },
   { description: "end of a word before a space", file: `return x${CURSOR} + y;\n`, expected: null },
-  { description: "short text right of the cursor (6 counted)", file: `f(${CURSOR}, second)\n`, expected: null },
+  {
+    description: "short text right of the cursor (6 counted)",
+    file: `f(${CURSOR}, second)\n`,
+    expected: null,
+  },
   {
     description: "much text right of the cursor",
     file: `const value = ${CURSOR} computeSomething(a, b);\n`,
@@ -25,7 +29,11 @@ const CASES: Array<{ description: string; file: string; expected: UnshowableReas
     file: `call(${CURSOR}   ) ] } ) ; , " ' \`\n`,
     expected: null,
   },
-  { description: "only the cursor's line counts", file: `x = ${CURSOR}\nveryLongNextLine(a, b, c);`, expected: null },
+  {
+    description: "only the cursor's line counts",
+    file: `x = ${CURSOR}\nveryLongNextLine(a, b, c);`,
+    expected: null,
+  },
 ];
 
 describe("unshowableReason: which cursor positions are not sent to the model", () => {
