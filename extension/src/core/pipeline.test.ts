@@ -14,6 +14,7 @@ import {
   CompletionPipeline,
   DEFAULT_PIPELINE_SETTINGS,
   type ModelCall,
+  type PipelineSettings,
 } from "./pipeline.ts";
 
 const CURSOR = "<|cursor|>";
@@ -155,7 +156,7 @@ function result(text: string, params: CompleteParams): CompleteResult {
   };
 }
 
-function makePipeline(model: ModelCall, debounceMs = 0) {
+function makePipeline(model: ModelCall, debounceMs = 0, overrides: Partial<PipelineSettings> = {}) {
   const log = new MemoryLogger();
   const ring = new ContextRing();
   const pipeline = new CompletionPipeline({
@@ -163,7 +164,7 @@ function makePipeline(model: ModelCall, debounceMs = 0) {
     cache: new CompletionCache(),
     ring,
     debouncer: new Debouncer(),
-    settings: () => ({ ...DEFAULT_PIPELINE_SETTINGS, debounceMs }),
+    settings: () => ({ ...DEFAULT_PIPELINE_SETTINGS, debounceMs, ...overrides }),
     scope: () => "test",
     log,
   });
@@ -317,5 +318,113 @@ describe("pipeline behaviour", () => {
       context: [],
       shown: "1;",
     });
+  });
+});
+
+describe("latency bounds in the pipeline", () => {
+  it("sends the suffix share and the time cap; a cap of 0 sends none", async () => {
+    const seen: CompleteParams[] = [];
+    const model = async (params: CompleteParams) => {
+      seen.push(params);
+      return result("1;", params);
+    };
+    await makePipeline(model, 0, { suffixShare: 0.1, timeoutMs: 700 }).pipeline.complete(
+      input(`const a = ${CURSOR}\n`),
+      new AbortController().signal,
+    );
+    await makePipeline(model, 0, { timeoutMs: 0 }).pipeline.complete(
+      input(`const a = ${CURSOR}\n`),
+      new AbortController().signal,
+    );
+    expect(seen[0]).toMatchObject({ suffixShare: 0.1, timeoutMs: 700 });
+    expect(seen[1]?.suffixShare).toBe(DEFAULT_PIPELINE_SETTINGS.suffixShare);
+    expect(seen[1]).not.toHaveProperty("timeoutMs");
+  });
+
+  const skipCases: Array<{
+    description: string;
+    file: string;
+    settings: Partial<PipelineSettings>;
+    asked: boolean;
+    reason?: string;
+  }> = [
+    {
+      description: "mid-word is skipped",
+      file: `const na${CURSOR}me = 1;\n`,
+      settings: {},
+      asked: false,
+      reason: "mid-word",
+    },
+    {
+      description: "much text right of the cursor is skipped",
+      file: `const v = ${CURSOR}computeSomething(a, b);\n`,
+      settings: {},
+      asked: false,
+      reason: "mid-line",
+    },
+    { description: "a short rest of line is asked", file: `f(${CURSOR}, b)\n`, settings: {}, asked: true },
+    {
+      description: "with the rules off, mid-word is asked",
+      file: `const na${CURSOR}me = 1;\n`,
+      settings: { skipUnshowable: false },
+      asked: true,
+    },
+    {
+      description: "with the rules off, much text right of the cursor is asked",
+      file: `const v = ${CURSOR}computeSomething(a, b);\n`,
+      settings: { skipUnshowable: false },
+      asked: true,
+    },
+  ];
+  for (const c of skipCases) {
+    it(c.description, async () => {
+      const model = vi.fn(async (params: CompleteParams) => result("x", params));
+      const { pipeline, log } = makePipeline(model, 0, c.settings);
+      await pipeline.complete(input(c.file), new AbortController().signal);
+      expect(model).toHaveBeenCalledTimes(c.asked ? 1 : 0);
+      if (c.reason) {
+        expect(log.lines.find((l) => l.event === "complete.skip")?.fields).toMatchObject({
+          reason: c.reason,
+        });
+      }
+    });
+  }
+
+  it("walks forward: typing through the first line of a multi-line suggestion keeps the rest shown", async () => {
+    const model = vi.fn(async (params: CompleteParams) =>
+      result("\n  const squared = r * r;\n  return Math.PI * squared;", params),
+    );
+    const { pipeline, log } = makePipeline(model);
+    const signal = new AbortController().signal;
+    const head = "function area(r: number) {";
+    const first = await pipeline.complete(input(`${head}${CURSOR}\n}\n`), signal);
+    expect(first).toMatchObject({ source: "model", multiline: true });
+    const typed = await pipeline.complete(
+      input(`${head}\n  const squared = r * r;\n  ret${CURSOR}\n}\n`),
+      signal,
+    );
+    expect(typed).toMatchObject({ text: "urn Math.PI * squared;", source: "cache" });
+    expect(model).toHaveBeenCalledTimes(1);
+    expect(log.lines.find((l) => l.event === "complete.cache")?.fields).toMatchObject({ walkedForward: 31 });
+    // Diverging from the suggestion asks the model again.
+    await pipeline.complete(input(`${head}\n  const squared = r ** 2;${CURSOR}\n}\n`), signal);
+    expect(model).toHaveBeenCalledTimes(2);
+  });
+
+  it("a completion cut by the time cap shows what the runtime kept, or nothing", async () => {
+    const timed = (text: string) => async (params: CompleteParams) => ({
+      ...result(text, params),
+      stopReason: "time-limit" as const,
+    });
+    const signal = new AbortController().signal;
+    const kept = await makePipeline(timed("items.")).pipeline.complete(
+      input(`const a = ${CURSOR}\n`),
+      signal,
+    );
+    expect(kept?.text).toBe("items.");
+    expect(kept?.result?.stopReason).toBe("time-limit");
+    expect(
+      await makePipeline(timed("")).pipeline.complete(input(`const a = ${CURSOR}\n`), signal),
+    ).toBeNull();
   });
 });

@@ -4,12 +4,14 @@
  * postprocess → cache. The editor glue turns a document and a position into a CompletionInput and the
  * pipeline's answer into ghost text.
  */
+import { DEFAULT_BUDGET } from "../../../runtime/src/prompt/index.ts";
 import type { ContextSnippet, Methods } from "../../../runtime/src/protocol/index.ts";
 import type { CompletionCache } from "./completion-cache.ts";
 import type { ContextRing } from "./context-ring.ts";
 import type { Debouncer } from "./debounce.ts";
 import type { Logger } from "./log.ts";
-import { postprocess, restOfLineIsClosers, shouldBeMultiline } from "./postprocess.ts";
+import { postprocess, shouldBeMultiline } from "./postprocess.ts";
+import { type PrefilterSettings, unshowableReason } from "./prefilter.ts";
 import { type Retrieve, withoutShown } from "./workspace-index.ts";
 
 export type CompleteParams = Methods["complete"]["params"];
@@ -27,7 +29,7 @@ export type CompletionInput = Pick<
   line?: number;
 };
 
-export interface PipelineSettings {
+export interface PipelineSettings extends PrefilterSettings {
   debounceMs: number;
   maxTokens: number;
   /** Context snippets sent at most. */
@@ -37,6 +39,10 @@ export interface PipelineSettings {
   maxSuffixChars: number;
   /** Add the workspace index's BM25 windows (reason "retrieval") after the ring's snippets. */
   retrieval: boolean;
+  /** Share of the runtime's prompt budget the suffix may take (`complete.suffixShare`). */
+  suffixShare: number;
+  /** The runtime's time cap per request (`complete.timeoutMs`); 0 = none. */
+  timeoutMs: number;
 }
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
@@ -46,6 +52,10 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   maxPrefixChars: 12_000,
   maxSuffixChars: 4_000,
   retrieval: false,
+  skipUnshowable: true,
+  maxLineSuffixChars: 8,
+  suffixShare: DEFAULT_BUDGET.suffixShare,
+  timeoutMs: 1000,
 };
 
 export interface PipelineDeps {
@@ -75,7 +85,7 @@ export interface Completion {
   result?: CompleteResult;
 }
 
-export type SkipReason = "mid-line" | "cancelled" | "empty" | "error";
+export type SkipReason = "mid-line" | "mid-word" | "cancelled" | "empty" | "error";
 
 export class CompletionPipeline {
   private inflight: AbortController | null = null;
@@ -96,18 +106,25 @@ export class CompletionPipeline {
     signal.addEventListener("abort", onAbort, { once: true });
     if (signal.aborted) own.abort();
     try {
-      if (!restOfLineIsClosers(input.suffix)) return this.skip("mid-line", input);
+      const unshowable = unshowableReason(input.prefix, input.suffix, settings);
+      if (unshowable) return this.skip(unshowable, input);
       const multiline = shouldBeMultiline(input.prefix, input.suffix, input.languageId);
       const prefix = input.prefix.slice(-settings.maxPrefixChars);
       const suffix = input.suffix.slice(0, settings.maxSuffixChars);
-      const scope = `${this.deps.scope(input.workspace)}|${multiline ? "multi" : "single"}`;
+      const key = {
+        scope: this.deps.scope(input.workspace),
+        variant: multiline ? "multi" : "single",
+        prefix,
+        suffix,
+      };
 
-      const hit = this.deps.cache.get({ scope, prefix, suffix });
+      const hit = this.deps.cache.get(key);
       if (hit) {
         const latencyMs = this.now() - started;
         this.deps.log.log("debug", "complete.cache", {
           path: input.path,
           walkedBack: hit.walkedBack,
+          ...(hit.walkedForward ? { walkedForward: hit.walkedForward } : {}),
           latencyMs,
         });
         return { text: hit.text, source: "cache", multiline, latencyMs, contextPaths: [] };
@@ -135,6 +152,8 @@ export class CompletionPipeline {
         context,
         multiline,
         maxTokens: settings.maxTokens,
+        suffixShare: settings.suffixShare,
+        ...(settings.timeoutMs > 0 ? { timeoutMs: settings.timeoutMs } : {}),
       };
       let result: CompleteResult;
       try {
@@ -163,7 +182,7 @@ export class CompletionPipeline {
         shown: text,
       });
       if (text === null) return this.skip("empty", input);
-      this.deps.cache.set({ scope, prefix, suffix }, text);
+      this.deps.cache.set(key, text);
       return {
         text,
         source: "model",

@@ -64,6 +64,22 @@ describe("settings", () => {
     expect(isEnabledFor(settings, "markdown")).toBe(false);
     expect(isEnabledFor(settings, "typescript")).toBe(true);
   });
+
+  it("reads the latency bounds under completion.*, clamped", () => {
+    const values: Record<string, unknown> = {
+      "completion.suffixShare": 0.9,
+      "completion.timeoutMs": 500,
+      "completion.skipUnshowable": false,
+      "completion.maxLineSuffixChars": "many",
+    };
+    expect(readSettings((key) => values[key]).completion).toEqual({
+      suffixShare: 0.5,
+      timeoutMs: 500,
+      skipUnshowable: false,
+      maxLineSuffixChars: DEFAULT_SETTINGS.completion.maxLineSuffixChars,
+    });
+    expect(readSettings(() => undefined).completion).toEqual(DEFAULT_SETTINGS.completion);
+  });
 });
 
 describe("cli", () => {

@@ -1,4 +1,5 @@
 /** The extension's settings (`repolora.*`), typed and defaulted once; read through a getter from the editor. */
+import { DEFAULT_PIPELINE_SETTINGS } from "./pipeline.ts";
 import type { TrainSettings } from "./training.ts";
 
 export interface Settings {
@@ -15,6 +16,17 @@ export interface Settings {
   adaptersDir: string;
   /** BM25 windows of the workspace's files as extra context (the dataset's `--retrieval`). */
   retrieval: { enabled: boolean };
+  /** Latency bounds (docs/decisions/2026-12-04-latency-bounds.md). */
+  completion: {
+    /** Share of the prompt budget the text after the cursor may take. */
+    suffixShare: number;
+    /** The runtime's time cap per request in ms; 0 = none. */
+    timeoutMs: number;
+    /** Skip positions whose completion could hardly be shown (mid-word, much text right of the cursor). */
+    skipUnshowable: boolean;
+    /** Most characters right of the cursor on its line (closers and whitespace not counted). */
+    maxLineSuffixChars: number;
+  };
   training: Omit<TrainSettings, "adaptersDir">;
 }
 
@@ -31,6 +43,12 @@ export const DEFAULT_SETTINGS: Settings = {
   adaptersDir: "",
   // Off, as the dataset's (and so the default adapter's training prompts); see docs/EXTENSION.md.
   retrieval: { enabled: false },
+  completion: {
+    suffixShare: DEFAULT_PIPELINE_SETTINGS.suffixShare,
+    timeoutMs: DEFAULT_PIPELINE_SETTINGS.timeoutMs,
+    skipUnshowable: DEFAULT_PIPELINE_SETTINGS.skipUnshowable,
+    maxLineSuffixChars: DEFAULT_PIPELINE_SETTINGS.maxLineSuffixChars,
+  },
   training: { rank: 16, budgetMinutes: 30, baseModel: "", extraArgs: [] },
 };
 
@@ -39,6 +57,11 @@ type Get = (key: string) => unknown;
 function num(get: Get, key: string, fallback: number, min: number, max: number): number {
   const value = get(key);
   return typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+function bool(get: Get, key: string, fallback: boolean): boolean {
+  const value = get(key);
+  return typeof value === "boolean" ? value : fallback;
 }
 
 function str(get: Get, key: string, fallback: string): string {
@@ -64,11 +87,12 @@ export function readSettings(get: Get): Settings {
         ? { ...d.enable, ...(enable as Record<string, boolean>) }
         : { ...d.enable },
     adaptersDir: str(get, "adaptersDir", d.adaptersDir),
-    retrieval: {
-      enabled:
-        typeof get("retrieval.enabled") === "boolean"
-          ? (get("retrieval.enabled") as boolean)
-          : d.retrieval.enabled,
+    retrieval: { enabled: bool(get, "retrieval.enabled", d.retrieval.enabled) },
+    completion: {
+      suffixShare: num(get, "completion.suffixShare", d.completion.suffixShare, 0, 0.5),
+      timeoutMs: num(get, "completion.timeoutMs", d.completion.timeoutMs, 0, 60_000),
+      skipUnshowable: bool(get, "completion.skipUnshowable", d.completion.skipUnshowable),
+      maxLineSuffixChars: num(get, "completion.maxLineSuffixChars", d.completion.maxLineSuffixChars, 0, 1000),
     },
     training: {
       rank: num(get, "training.rank", d.training.rank, 1, 256),

@@ -111,8 +111,10 @@ export function activate(context: vscode.ExtensionContext): void {
       maxPrefixChars: 12_000,
       maxSuffixChars: 4_000,
       retrieval: settings.retrieval.enabled,
+      ...settings.completion,
     }),
-    scope: (workspace) => `${settings.modelPackage}|${settings.maxTokens}|${bindings.scope(workspace)}`,
+    scope: (workspace) =>
+      `${settings.modelPackage}|${settings.maxTokens}|${settings.completion.suffixShare}|${bindings.scope(workspace)}`,
     log,
     retrieve: retriever.retrieve,
   });

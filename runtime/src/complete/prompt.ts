@@ -34,6 +34,8 @@ export function buildServingPrompt(
   template: FimTemplate,
   tokenizer: { encode(text: string): number[]; count(text: string): number },
   maxTokens: number,
+  /** Share of the budget the suffix may take; default the dataset's (DEFAULT_BUDGET.suffixShare). */
+  suffixShare: number = DEFAULT_BUDGET.suffixShare,
 ): ServingPrompt {
   const limit = maxTokens * PRE_CUT_CHARS_PER_TOKEN;
   const prompt = buildPrompt({
@@ -43,7 +45,7 @@ export function buildServingPrompt(
     prefix: cutHead(request.prefix, limit),
     suffix: cutTail(request.suffix, limit),
     context: request.context,
-    budget: { ...DEFAULT_BUDGET, maxTokens },
+    budget: { ...DEFAULT_BUDGET, maxTokens, suffixShare },
     countTokens: tokenizer.count,
   });
   return {

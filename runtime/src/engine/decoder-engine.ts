@@ -42,6 +42,12 @@ export interface GenerateOptions {
    * A function rather than an AbortSignal: inside a busy worker no abort event can arrive, a shared flag can.
    */
   isCancelled?: () => boolean;
+  /**
+   * The time cap, checked where isCancelled is: before the prefill and before each decode step (the token the
+   * prefill's logits choose costs no step, so it is always taken). True ends generation with what it has and
+   * `stopReason: "time-limit"`. A function, so tests drive it with a fake clock or a step count.
+   */
+  isExpired?: () => boolean;
   /** Called with each new token and the logits that chose it, (vocab,). */
   onToken?: (token: number, logits: Float32Array) => void;
   /**
@@ -55,7 +61,7 @@ export interface GenerateOptions {
   sampling?: Sampling;
 }
 
-export type StopReason = "stop-token" | "max-tokens" | "cancelled" | TextStopReason;
+export type StopReason = "stop-token" | "max-tokens" | "cancelled" | "time-limit" | TextStopReason;
 
 export interface GenerateResult {
   tokens: number[];
@@ -169,8 +175,8 @@ export class DecoderEngine {
 
   /**
    * Greedy decoding: prefill the prompt (after the cached prefix, if any), then one token per step through the
-   * cache. Cancellation is checked before the prefill and before each decode step, so a cancelled request pays
-   * for no further step.
+   * cache. Cancellation and the time cap are checked before the prefill and before each decode step, so a
+   * cancelled or expired request pays for no further step.
    */
   async generate(prompt: readonly number[], options: GenerateOptions): Promise<GenerateResult> {
     if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1) {
@@ -196,6 +202,7 @@ export class DecoderEngine {
       decodeMs: performance.now() - decodeStart,
     });
     if (options.isCancelled?.()) return { ...result("cancelled", this.emptyCache()), reusedTokens: 0 };
+    if (options.isExpired?.()) return { ...result("time-limit", this.emptyCache()), reusedTokens: 0 };
     // prefill: the prompt's uncached tokens (S - P,) + cache (P) → logits of the last position (V,), cache (S)
     let { logits, cache } = await this.forward(prompt.slice(prefix.length), prefix);
     decodeStart = performance.now();
@@ -208,6 +215,7 @@ export class DecoderEngine {
       if (textStop) return result(textStop, cache);
       if (tokens.length >= options.maxNewTokens) return result("max-tokens", cache);
       if (options.isCancelled?.()) return result("cancelled", cache);
+      if (options.isExpired?.()) return result("time-limit", cache);
       // decode: one token (1,) + cache (P) → logits (V,), cache (P + 1)
       ({ logits, cache } = await this.forward([next], cache));
     }

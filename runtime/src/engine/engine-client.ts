@@ -36,6 +36,8 @@ export interface ClientGenerateOptions {
   stop?: CompletionStopSpec;
   /** Temperature / top-p sampling; greedy when absent. */
   sampling?: Sampling;
+  /** Time cap in ms, counted from when the worker starts this generation; absent: none. */
+  timeoutMs?: number;
 }
 
 export class EngineClient {
@@ -88,6 +90,7 @@ export class EngineClient {
         ...(options.cacheKey !== undefined ? { cacheKey: options.cacheKey } : {}),
         ...(options.stop ? { stop: options.stop } : {}),
         ...(options.sampling ? { sampling: options.sampling } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       };
       return (await this.channel.call(request, options.onToken)) as GenerateWorkerResult;
     } finally {

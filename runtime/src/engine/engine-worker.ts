@@ -10,6 +10,7 @@ import { CompletionStopper } from "../complete/stopper.ts";
 import { EngineError, RuntimeError } from "../errors.ts";
 import { openModelPackage } from "../model/package.ts";
 import { loadTokenizer, type TextTokenizer } from "../model/tokenizer.ts";
+import { deadlineAfter } from "./deadline.ts";
 import { DecoderEngine } from "./decoder-engine.ts";
 import { PromptCacheStore } from "./prompt-cache.ts";
 import type {
@@ -98,6 +99,7 @@ async function generate(
   request: Extract<EngineRequest, { method: "generate" }>,
 ): Promise<GenerateWorkerResult> {
   const current = requireEngine();
+  const isExpired = deadlineAfter(request.timeoutMs);
   const switchStart = performance.now();
   if (request.adapters) setAdapters(request.adapters);
   const adapterSwitchMs = performance.now() - switchStart;
@@ -114,6 +116,7 @@ async function generate(
     ...(stopper ? { stopAfter: (tokens: readonly number[]) => stopper.check(tokens) } : {}),
     ...(request.sampling ? { sampling: request.sampling } : {}),
     isCancelled: () => Atomics.load(flag, 0) !== 0,
+    ...(isExpired ? { isExpired } : {}),
     onToken: (token, stepLogits) => {
       if (request.returnLogits) logits.push(stepLogits.slice());
       port.postMessage({ id: request.id, event: "token", token } satisfies EngineResponse);

@@ -37,6 +37,8 @@ export type EngineRequest =
       stop?: CompletionStopSpec;
       /** Temperature / top-p sampling; greedy when absent. */
       sampling?: Sampling;
+      /** Milliseconds left for this generation, counted from when the worker starts it; absent: no cap. */
+      timeoutMs?: number;
     }
   | { id: number; method: "info" }
   | { id: number; method: "close" };

@@ -75,10 +75,28 @@ export interface Methods {
       temperature?: number;
       topP?: number;
       seed?: number;
+      /**
+       * Share of the prompt budget the text after the cursor may take (0–0.5; default the dataset's, 0.2).
+       * Every suffix token is fed again on each keystroke, so a smaller share is a faster prompt.
+       */
+      suffixShare?: number;
+      /**
+       * Most milliseconds from arrival to answer. Decoding stops when they are spent and the completion so far,
+       * cut back to whole lines or words, is returned with `stopReason: "time-limit"` (maybe empty). The prefill
+       * is one step and cannot be cut. Absent: no cap.
+       */
+      timeoutMs?: number;
     };
     result: {
       text: string;
-      stopReason: "stop-token" | "max-tokens" | "end-of-line" | "end-of-block" | "cancelled";
+      stopReason:
+        | "stop-token"
+        | "max-tokens"
+        | "end-of-line"
+        | "end-of-block"
+        | "cancelled"
+        /** The request's timeoutMs was spent: `text` is what was decoded by then, trimmed. */
+        | "time-limit";
       completionTokens: number;
       promptTokens: number;
       /** Prompt tokens served from the KV cache of the previous request (typing forward). */

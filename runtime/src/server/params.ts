@@ -30,6 +30,8 @@ const schemas = {
     temperature: z.number().min(0).max(10).optional(),
     topP: z.number().gt(0).max(1).optional(),
     seed: z.number().int().nonnegative().optional(),
+    suffixShare: z.number().min(0).max(0.5).optional(),
+    timeoutMs: z.number().int().positive().optional(),
   }),
   stats: z.object({}),
   shutdown: z.object({}),

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { finishCompletion } from "../complete/postprocess.ts";
 import { buildServingPrompt } from "../complete/prompt.ts";
 import { stopSpecFor } from "../complete/stop-rules.ts";
+import { trimTimedOut } from "../complete/time-limit.ts";
 import { EngineClient } from "../engine/engine-client.ts";
 import type { EngineInfo, GenerateWorkerResult } from "../engine/worker-protocol.ts";
 import { DEFAULT_ADAPTER_KEY, findShippedDefaultAdapter } from "../model/default-adapter.ts";
@@ -230,6 +231,7 @@ export class RuntimeService {
       ready.template,
       ready.tokenizer,
       ready.maxPromptTokens,
+      params.suffixShare,
     );
     const room = ready.pkg.manifest.config.maxPositions - prompt.ids.length;
     const requested =
@@ -249,12 +251,16 @@ export class RuntimeService {
       out = await this.queue.enqueue(id, params.documentUri, (signal) => {
         started = performance.now();
         ready.adapters.touch(adapters.map((a) => a.key));
+        // The cap counts from arrival: what was spent building the prompt and waiting is gone.
+        const timeoutMs =
+          params.timeoutMs === undefined ? undefined : Math.max(0, params.timeoutMs - (started - received));
         return ready.engine.generate(prompt.ids, {
           maxNewTokens,
           adapters,
           cacheKey: params.workspace,
           stop,
           signal,
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
           ...(params.temperature !== undefined && params.temperature > 0
             ? {
                 sampling: { temperature: params.temperature, topP: params.topP ?? 1, seed: params.seed ?? 0 },
@@ -272,8 +278,10 @@ export class RuntimeService {
     if (out.stopReason === "cancelled") this.counters.cancelled += 1;
     const totalMs = performance.now() - received;
     this.counters.lastLatencyMs = totalMs;
+    const decoded = out.text ?? "";
+    const text = out.stopReason === "time-limit" ? trimTimedOut(decoded, params.multiline) : decoded;
     const result: Result<"complete"> = {
-      text: finishCompletion(out.text ?? "", params.suffix, params.multiline),
+      text: finishCompletion(text, params.suffix, params.multiline),
       stopReason: out.stopReason,
       completionTokens: out.tokens.length,
       promptTokens: prompt.ids.length,

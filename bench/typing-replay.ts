@@ -1,0 +1,245 @@
+/**
+ * Keystroke → completion latency while typing mid-file, against a real `repolora serve` child process, through
+ * the extension's own completion pipeline (prefilter, cache with walk-back/forward, the request it sends).
+ *
+ *   npx tsx bench/typing-replay.ts <model package dir> [options]
+ *   npx tsx bench/typing-replay.ts --tiny [options]        # a tiny random-weight Qwen2 made on the spot
+ *
+ * Options: --adapter <dir> (bound to the workspace), --source <folder> (files to type in; default runtime/src
+ * of this checkout), --files N (8), --keystrokes N (240, spread over the files), --threads N (2),
+ * --timeout-ms N (1000; 0 = no cap), --suffix-share X (0.2), --json (one JSON line instead of the table).
+ *
+ * The session: in each of N files (.ts, not tests, in path order, every k-th), the line at the middle of the
+ * file with ≥ 20 lines below it is typed again, character by character, with everything below it as the
+ * suffix (code below the cursor). Each keystroke is one pipeline call, answered before the next keystroke (a
+ * user pausing after every key; no debounce), so each latency is one request's, with the runtime's prompt
+ * cache warm from the keystroke before. Reported: p50 / p95 / max of keystroke → answer over the keystrokes
+ * that asked the model (empty answers included), how many showed ghost text, came from the cache or were
+ * skipped by the prefilter, and how many hit the time cap.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { CompletionCache } from "../extension/src/core/completion-cache.ts";
+import { ContextRing } from "../extension/src/core/context-ring.ts";
+import { Debouncer } from "../extension/src/core/debounce.ts";
+import { silentLogger } from "../extension/src/core/log.ts";
+import {
+  type CompleteResult,
+  CompletionPipeline,
+  DEFAULT_PIPELINE_SETTINGS,
+} from "../extension/src/core/pipeline.ts";
+import { RpcClient } from "../extension/src/core/rpc-client.ts";
+import { prepareModelPackage } from "../runtime/src/model/package.ts";
+import { PROTOCOL_VERSION } from "../runtime/src/protocol/index.ts";
+import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const MIN_LINES_BELOW = 20;
+
+interface Keystroke {
+  path: string;
+  prefix: string;
+  suffix: string;
+}
+
+/** The typing session: one re-typed line per file, every character a keystroke. */
+export function typingSession(folder: string, files: number, keystrokes: number): Keystroke[] {
+  const all = listTs(folder).sort();
+  if (all.length === 0) throw new Error(`${folder}: no .ts files to type in; pass --source <folder>`);
+  const step = Math.max(1, Math.floor(all.length / files));
+  const chosen = all.filter((_, i) => i % step === 0).slice(0, files);
+  const perFile = Math.ceil(keystrokes / chosen.length);
+  const session: Keystroke[] = [];
+  for (const file of chosen) {
+    const lines = readFileSync(file, "utf8").split("\n");
+    let at = Math.floor(lines.length / 2);
+    while (at > 0 && (lines[at]!.trim().length < 8 || lines.length - at - 1 < MIN_LINES_BELOW)) at -= 1;
+    const line = lines[at]!;
+    const above = lines.slice(0, at).join("\n");
+    const below = `\n${lines.slice(at + 1).join("\n")}`;
+    const indent = line.length - line.trimStart().length;
+    for (let typed = indent + 1; typed <= Math.min(line.length, indent + perFile); typed += 1) {
+      session.push({
+        path: relative(folder, file),
+        prefix: `${above}\n${line.slice(0, typed)}`,
+        suffix: below,
+      });
+    }
+  }
+  return session.slice(0, keystrokes);
+}
+
+function listTs(folder: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name);
+    if (statSync(path).isDirectory()) out.push(...listTs(path));
+    else if (name.endsWith(".ts") && !name.endsWith(".test.ts")) out.push(path);
+  }
+  return out;
+}
+
+const percentile = (xs: number[], q: number) =>
+  xs.length === 0
+    ? Number.NaN
+    : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      tiny: { type: "boolean", default: false },
+      adapter: { type: "string" },
+      source: { type: "string", default: join(ROOT, "runtime/src") },
+      files: { type: "string", default: "8" },
+      keystrokes: { type: "string", default: "240" },
+      threads: { type: "string", default: "2" },
+      "timeout-ms": { type: "string", default: "1000" },
+      "suffix-share": { type: "string", default: "0.2" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  let work: string | null = null;
+  let packageDir = positionals[0];
+  if (values.tiny) {
+    work = mkdtempSync(join(tmpdir(), "repolora-typing-"));
+    writeRandomModel(join(work, "model"), TINY_QWEN2);
+    packageDir = join(work, "package");
+    await prepareModelPackage({
+      source: join(work, "model"),
+      outDir: packageDir,
+      id: "repolora-tiny/qwen2-random",
+    });
+  }
+  if (!packageDir) {
+    console.error(
+      "usage: npx tsx bench/typing-replay.ts <model package dir> | --tiny [options] (see the header)",
+    );
+    process.exit(2);
+  }
+  const session = typingSession(values.source, Number(values.files), Number(values.keystrokes));
+  const server = spawn(process.execPath, [join(ROOT, "bin/repolora.mjs"), "serve", "--model", packageDir], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  server.stderr.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+  });
+  const rpc = new RpcClient(server.stdout, server.stdin);
+  try {
+    const init = await rpc.request("initialize", {
+      protocolVersion: PROTOCOL_VERSION,
+      modelPackage: "",
+      threads: Number(values.threads),
+    });
+    const workspace = "file:///bench";
+    if (values.adapter) {
+      await rpc.request("loadAdapter", { key: "bench", dir: values.adapter });
+      await rpc.request("setWorkspaceAdapters", { workspace, adapters: [{ key: "bench", weight: 1 }] });
+    }
+    /** The runtime's answer to the current keystroke, if it asked the model (empty answers included). */
+    let answer: CompleteResult | null = null;
+    const pipeline = new CompletionPipeline({
+      model: async (params, signal) => {
+        answer = await rpc.request("complete", params, { signal });
+        return answer;
+      },
+      cache: new CompletionCache(),
+      ring: new ContextRing(),
+      debouncer: new Debouncer(),
+      settings: () => ({
+        ...DEFAULT_PIPELINE_SETTINGS,
+        debounceMs: 0,
+        timeoutMs: Number(values["timeout-ms"]),
+        suffixShare: Number(values["suffix-share"]),
+      }),
+      scope: () => "bench",
+      log: silentLogger,
+    });
+    const modelMs: number[] = [];
+    /** The runtime's own split of each answer: arrival → answer, and its prefill and decode. */
+    const inRuntime = { totalMs: [] as number[], prefillMs: [] as number[], decodeMs: [] as number[] };
+    const counts = { keystrokes: session.length, asked: 0, cache: 0, skipped: 0, shown: 0, timeLimit: 0 };
+    let reused = 0;
+    let prompt = 0;
+    const started = performance.now();
+    for (const key of session) {
+      answer = null;
+      const t = performance.now();
+      const completion = await pipeline.complete(
+        {
+          workspace,
+          documentUri: `file:///bench/${key.path}`,
+          path: key.path,
+          languageId: "typescript",
+          repoName: "bench",
+          prefix: key.prefix,
+          suffix: key.suffix,
+        },
+        new AbortController().signal,
+      );
+      const ms = performance.now() - t;
+      if (completion) counts.shown += 1;
+      if (completion?.source === "cache") counts.cache += 1;
+      else if (answer) {
+        const result: CompleteResult = answer;
+        counts.asked += 1;
+        modelMs.push(ms);
+        inRuntime.totalMs.push(result.timings.totalMs);
+        inRuntime.prefillMs.push(result.timings.prefillMs);
+        inRuntime.decodeMs.push(result.timings.decodeMs);
+        reused += result.reusedPromptTokens;
+        prompt += result.promptTokens;
+        if (result.stopReason === "time-limit") counts.timeLimit += 1;
+      } else counts.skipped += 1; // the prefilter's rules
+    }
+    const report = {
+      model: init.model.id,
+      adapter: values.adapter ?? null,
+      threads: Number(values.threads),
+      timeoutMs: Number(values["timeout-ms"]),
+      suffixShare: Number(values["suffix-share"]),
+      ...counts,
+      p50Ms: Math.round(percentile(modelMs, 0.5)),
+      p95Ms: Math.round(percentile(modelMs, 0.95)),
+      maxMs: Math.round(Math.max(...modelMs)),
+      serverP50Ms: {
+        total: Math.round(percentile(inRuntime.totalMs, 0.5)),
+        prefill: Math.round(percentile(inRuntime.prefillMs, 0.5)),
+        decode: Math.round(percentile(inRuntime.decodeMs, 0.5)),
+      },
+      reusedPromptShare: prompt > 0 ? Number((reused / prompt).toFixed(3)) : null,
+      wallSec: Number(((performance.now() - started) / 1000).toFixed(1)),
+    };
+    if (values.json) console.log(JSON.stringify(report));
+    else {
+      console.log(
+        `typing replay: ${report.keystrokes} keystrokes in ${values.files} files, ${report.asked} asked the model`,
+      );
+      console.log(
+        `  keystroke → completion (model answers): p50 ${report.p50Ms} ms, p95 ${report.p95Ms} ms, max ${report.maxMs} ms`,
+      );
+      const { total, prefill, decode } = report.serverP50Ms;
+      console.log(
+        `  in the runtime (p50): ${total} ms from arrival to answer, prefill ${prefill} ms, decode ${decode} ms`,
+      );
+      console.log(
+        `  ghost text shown ${report.shown}, from the cache ${report.cache}, skipped ${report.skipped}, time-limit ${report.timeLimit}, prompt tokens reused ${report.reusedPromptShare}`,
+      );
+    }
+    await rpc.request("shutdown", {});
+  } catch (error) {
+    console.error(`typing replay failed: ${(error as Error).message}\n${stderr}`);
+    process.exitCode = 1;
+  } finally {
+    server.stdin.end();
+    if (server.exitCode === null) await new Promise((done) => server.once("exit", done));
+    if (work) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
