@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { findShippedDefaultAdapter } from "../../../../runtime/src/model/default-adapter.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
 import { gitText } from "../../mine/spawn.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
@@ -102,6 +103,9 @@ export const evalCommand: Command = {
     await checkTrainerEnv();
     const trainerArgs = ["eval", "--dataset", dataset, "--adapter", adapter, "--json"];
     if (values.control) trainerArgs.push("--control", resolve(values.control));
+    // The default system is the baseline; the trainer skips it (with a warning) for other base weights.
+    const defaultAdapter = findShippedDefaultAdapter();
+    if (defaultAdapter) trainerArgs.push("--baseline", defaultAdapter);
     if (values.limit) trainerArgs.push("--limit", String(numberOption("limit", values.limit, 0, 1)));
     if (values["max-new-tokens"]) {
       trainerArgs.push(
