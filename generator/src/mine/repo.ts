@@ -42,6 +42,13 @@ export async function openRepo(path: string, subdirOption?: string): Promise<Ope
   try {
     root = (await probe.revparse(["--show-toplevel"])).trim();
   } catch {
+    const bare = await probe.revparse(["--is-bare-repository"]).catch(() => "");
+    if (bare.trim() === "true")
+      throw new RepoLoraError(
+        "NOT_A_GIT_REPO",
+        `${absolute} is a bare repository (no working tree); repolora reads the files of a working tree.`,
+        `Clone it and pass the clone: \`git clone ${absolute} <folder>\`.`,
+      );
     throw new RepoLoraError(
       "NOT_A_GIT_REPO",
       `${absolute} is not inside a git repository.`,

@@ -4,6 +4,8 @@ import { buildDataset } from "../../dataset/build.ts";
 import { DatasetManifest } from "../../dataset/record.ts";
 import { openRepo } from "../../mine/repo.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
+import { ReportCard } from "../../report/report-card.ts";
+import { reportTable } from "../../report/text.ts";
 import { DEFAULT_BASE_MODEL, templateForBaseModel } from "../../train/base-model.ts";
 import type { TrainerEvent, TrainRunEvent } from "../../train/events.ts";
 import { dataHome, defaultAdapterDir, defaultDatasetDir, repoKey } from "../../train/locations.ts";
@@ -102,6 +104,9 @@ export const trainCommand: Command = {
     if (tolerance > 1)
       throw new RepoLoraError("BAD_ARGUMENT", `--tolerance must be in [-1, 1], got '${values.tolerance}'.`);
     const cancel = cancelOnSignals();
+    // Said at once: the checks below (git, then Python importing torch) take seconds before anything else shows.
+    if (!json)
+      progress.log(`train: reading ${resolve(repo)} and checking the trainer environment (Python, torch)…`);
     try {
       const { info } = await openRepo(repo, values.subdir);
       const key = repoKey(info.name, info.remote ?? info.root);
@@ -256,6 +261,7 @@ export const trainCommand: Command = {
       if (previous) trainerArgs.push("--init-adapter", previous.entry.dir);
 
       emit({ event: "phase", name: "train" });
+      if (!json) progress.log(`training: starting the trainer (Python loads torch and ${base})…`);
       let phase: "train" | "eval" = "train";
       const result = await runTrainer({
         args: trainerArgs,
@@ -411,6 +417,7 @@ async function finishUpdate(options: {
   } catch {
     throw new RepoLoraError("TRAINER_FAILED", `Scoring the update printed no report; ${kept}.`);
   }
+  say(reportTable(ReportCard.parse(report)));
   const decision = compareWithPrevious(report, options.tolerance);
   if (!decision.keepsUp) {
     decision.reason = `${decision.reason}: ${kept}`;
