@@ -58,6 +58,18 @@ describe.skipIf(!hasPython)("repolora train", { timeout: 300_000 }, () => {
     }
     const report = JSON.parse(readFileSync(join(written!, "report.json"), "utf8"));
     expect(Object.keys(report.systems)).toEqual(["base", "adapter"]);
+    // `repolora eval` prints the card to stdout and leaves the bundle's own report.json as it is.
+    const before = readFileSync(join(written!, "report.json"), "utf8");
+    const evaluation = spawnSync(
+      "node",
+      [join(ROOT, "bin/repolora.mjs"), "eval", written!, "--limit", "2", "--max-new-tokens", "4"],
+      { encoding: "utf8", env: { ...process.env, REPOLORA_HOME: home } },
+    );
+    expect(evaluation.status, evaluation.stderr).toBe(0);
+    expect(evaluation.stdout).toMatch(/^report card: \d+ held-out examples\nmetric/);
+    expect(evaluation.stdout).toMatch(/\nverdict: adapter is /);
+    expect(evaluation.stderr).not.toMatch(/FutureWarning|warnings\.warn/);
+    expect(readFileSync(join(written!, "report.json"), "utf8")).toBe(before);
     const repoKey = readdirSync(adapters).find((name) => !name.startsWith("."))!;
     const activeFile = join(adapters, repoKey, "active.json");
     if (report.verdict.adapterBetter) {

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { isRepoLoraError } from "../util/errors.ts";
+import { cancelWasRequested } from "./args.ts";
 import type { Command } from "./command.ts";
 import { adaptersCommand } from "./commands/adapters.ts";
 import { benchCommand } from "./commands/bench.ts";
@@ -11,6 +13,7 @@ import { modelCommand } from "./commands/model.ts";
 import { orgTrainCommand } from "./commands/org.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { trainCommand } from "./commands/train.ts";
+import { didYouMean } from "./suggest.ts";
 
 /** Every subcommand, in the order `--help` lists them. Each lives in its own file under commands/. */
 const commands: Command[] = [
@@ -38,19 +41,33 @@ function usage(): string {
     "Commands:",
     ...lines,
     "",
-    "Run `repolora <command> --help` for a command's options.",
+    "Run `repolora <command> --help` for a command's options; `repolora --version` prints the version.",
   ].join("\n");
+}
+
+/** The version in the project's package.json (generator/src/cli → ../../..). */
+export function packageVersion(): string {
+  const path = new URL("../../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(`${usage()}\n`);
-    return name ? 0 : 1;
+    return 0;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    process.stdout.write(`repolora ${packageVersion()}\n`);
+    return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`repolora: unknown command '${name}'.\n\n${usage()}\n`);
+    const what = name.startsWith("-") ? "option" : "command";
+    const names = commands.map((c) => c.name);
+    process.stderr.write(
+      `repolora: unknown ${what} '${name}'.${didYouMean(name, name.startsWith("-") ? ["--help", "--version"] : names)}\n\n${usage()}\n`,
+    );
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -60,6 +77,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
+    if (cancelWasRequested() && !(isRepoLoraError(error) && error.code === "CANCELLED")) {
+      // Ctrl-C also reached a child (git, Python), whose failure is only the cancel's echo.
+      process.stderr.write(`repolora ${name}: cancelled.\n`);
+      return 130;
+    }
     if (isRepoLoraError(error)) {
       process.stderr.write(`repolora ${name}: ${error.message}\n`);
       if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);

@@ -45,6 +45,9 @@ export function createProgress(options: ProgressOptions = {}): Progress {
     return `${name}: ${bar}${count}/${total} ${(fraction * 100).toFixed(0)}% eta ${eta}s${suffix}`;
   };
 
+  // What the last plain line showed: a forced draw (phase end, done) that has nothing new to say is skipped,
+  // else the last line of a phase printed twice.
+  let drawn = "";
   const draw = (force: boolean): void => {
     const now = Date.now();
     if (tty) {
@@ -52,6 +55,9 @@ export function createProgress(options: ProgressOptions = {}): Progress {
       stream.write(`\r\x1b[2K${line()}`);
     } else {
       if (!force && now - lastDraw < plainIntervalMs) return;
+      const state = `${name}\0${count}\0${detail}`;
+      if (force && state === drawn) return;
+      drawn = state;
       stream.write(`${line()}\n`);
     }
     lastDraw = now;

@@ -19,6 +19,9 @@ export const METRIC_LABELS: Record<Metric, string> = {
 export const ReportCard = z
   .object({
     examples: z.number(),
+    /** Schema 2: examples of the NLL comparison, and the baseline system ("default" or "base"). */
+    nllExamples: z.number().optional(),
+    baseline: z.string().optional(),
     systems: z.record(
       z.string(),
       z.object(Object.fromEntries(METRICS.map((m) => [m, z.number()]))).passthrough(),

@@ -392,9 +392,12 @@ def eval_command(
     device: str = "auto",
     baseline: Path | None = None,
     nll_limit: int = 200,
+    write: bool = True,
+    show_table: bool = True,
 ) -> dict[str, Any]:
     """Scores base vs the default system (`baseline`, the default adapter) vs adapter (vs control) on eval.jsonl
-    and writes report.json into the bundle."""
+    and writes report.json into the bundle (unless not `write`); the table goes to stderr unless the caller formats
+    the returned report itself (`show_table`)."""
     members = [("adapter", adapter_dir)] + ([("control", control)] if control is not None else [])
     _require_peft_folders([folder for _, folder in members])
     recorded_base, manifest = _adapter_base_id(adapter_dir)
@@ -432,11 +435,12 @@ def eval_command(
     if control is not None:
         report["control"] = str(control.absolute())
     cancel.check()
-    if manifest is not None:
+    if write and manifest is not None:
         update_report(adapter_dir, report)
-    else:
+    elif write:
         write_json_atomic(adapter_dir / REPORT, report)
-    log("\n" + format_table(report))
+    if show_table:
+        log("\n" + format_table(report))
     return report
 
 
@@ -493,6 +497,7 @@ def stack_eval_command(
     limit: int = 0,
     max_new_tokens: int = 64,
     device: str = "auto",
+    show_table: bool = True,
 ) -> dict[str, Any]:
     """The stack's report card: base, each adapter alone (weight 1) and the weighted stack (the runtime's
     rank-axis concatenation, `add_stacked_adapter`) on the same held-out examples, with paired-bootstrap deltas
@@ -549,5 +554,6 @@ def stack_eval_command(
         out = out.absolute()
         out.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(out, report)
-    log("\n" + format_table(report))
+    if show_table:
+        log("\n" + format_table(report))
     return report

@@ -155,10 +155,26 @@ def test_eval_json_on_stdout(tmp_path: Path, tiny_qwen: Path) -> None:
     report = json.loads(result.stdout)
     assert report["examples"] == 2
     assert set(report["systems"]) == {"base", "adapter"}
-    assert "report card: completions on 2 held-out examples" in result.stderr
-    quiet = run_cli(["eval", "--dataset", str(dataset), "--adapter", str(out), "--limit", "1", "--max-new-tokens", "2"])
+    assert "held-out examples" not in result.stderr  # --json: the caller formats the card
+    written = (out / "report.json").read_text()
+    quiet = run_cli(
+        [
+            "eval",
+            "--dataset",
+            str(dataset),
+            "--adapter",
+            str(out),
+            "--limit",
+            "1",
+            "--max-new-tokens",
+            "2",
+            "--no-write",
+        ]
+    )
     assert quiet.returncode == 0
     assert quiet.stdout == ""
+    assert "report card: 1 held-out examples" in quiet.stderr
+    assert (out / "report.json").read_text() == written  # --no-write: the bundle's card is left as it is
 
 
 def test_bad_command_line_is_a_protocol_error(tmp_path: Path) -> None:

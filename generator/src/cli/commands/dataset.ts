@@ -4,7 +4,7 @@ import { DEFAULT_SAMPLING, parseSpanMix } from "../../dataset/examples.ts";
 import type { DatasetManifest } from "../../dataset/record.ts";
 import { FETCH_MISSING_ENV } from "../../mine/spawn.ts";
 import { RepoLoraError } from "../../util/errors.ts";
-import { cancelOnSignals, listOption, numberOption, parseCommandArgs } from "../args.ts";
+import { cancelOnSignals, LANGUAGE_IDS, listOption, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { createProgress } from "../progress.ts";
 
@@ -19,7 +19,7 @@ Options:
   --subdir <path>        Only this folder of a monorepo (default: the folder <repo> points at).
   --cutoff <date|commit> Evaluation code = lines added after this (default: newest ~10% of changed lines).
   --eval-share <0..1>    Share of lines for the default cutoff (default 0.1).
-  --languages <a,b>      Only these languages (typescript,tsx,javascript,python,go,rust,java,c,cpp,c_sharp,ruby,text).
+  --languages <a,b>      Only these languages (${LANGUAGE_IDS.join(",")}).
   --template <id>        Prompt format: ${TEMPLATE_IDS.join(", ")} (default qwen2.5-coder).
   --max-tokens <n>       Prompt budget in tokens (default ${DEFAULT_BUDGET.maxTokens}).
   --tokenizer <file>     tokenizer.json for exact token counts (default: estimated).
@@ -131,7 +131,7 @@ export function formatSummary(manifest: DatasetManifest, out: string): string {
   const scrubbed = Object.entries(c.secretsScrubbed).map(([kind, n]) => `${kind} ${n}`);
   return [
     `Dataset written to ${out}`,
-    `  repo      ${manifest.repo.remote ?? manifest.repo.root} @ ${manifest.repo.head.slice(0, 10)}${manifest.repo.subdir ? ` (${manifest.repo.subdir})` : ""}`,
+    `  repo      ${manifest.repo.root}${manifest.repo.subdir ? `/${manifest.repo.subdir}` : ""} @ ${manifest.repo.head.slice(0, 10)}${manifest.repo.remote ? ` (remote ${manifest.repo.remote})` : ""}`,
     `  cutoff    ${manifest.cutoff.commit.slice(0, 10)} ${manifest.cutoff.time.slice(0, 10)} (${manifest.cutoff.source}; ${(manifest.cutoff.evalLineShare * 100).toFixed(1)}% of lines are newer)`,
     `  files     ${c.files} kept, ${c.lines} lines; syntax errors in ${c.filesWithSyntaxErrors}`,
     `  examples  ${c.train} train (${c.trainTokens} tokens), ${c.eval} eval (${c.evalTokens} tokens)${manifest.tokenizer ? "" : ", token counts estimated"}`,

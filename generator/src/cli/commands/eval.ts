@@ -7,6 +7,7 @@ import { gitText } from "../../mine/spawn.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
 import { reportHtml } from "../../report/html.ts";
 import { ReportCard } from "../../report/report-card.ts";
+import { reportTable } from "../../report/text.ts";
 import { dataHome, repoKey } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { runTrainer } from "../../train/run-trainer.ts";
@@ -16,12 +17,13 @@ import type { Command } from "../command.ts";
 import { createProgress } from "../progress.ts";
 import { parseAdapterOption } from "./complete.ts";
 
-const HELP = `Usage: repolora eval <adapter dir> [options]
+const HELP = `Usage: repolora eval <adapter dir|registry id> [options]
        repolora eval <repo> --adapter <adapter>[:weight] --adapter <adapter>[:weight] [options]
 
 Scores the base model and base + adapter on the held-out examples of the adapter's dataset (code that entered
 the repository after the cutoff): exact match, edit similarity, identifier match, with paired bootstrap 95%
-intervals. Writes report.json into the adapter folder and prints the report card.
+intervals. Prints the report card to stdout; the adapter's own report.json (written when it was trained) is
+left as it is unless --write-report.
 
 With --adapter (repeat it; as \`repolora complete\` takes it), scores a stack on the repository's held-out
 examples: the base model, each adapter alone (weight 1) and the weighted stack, exactly as the runtime stacks
@@ -38,7 +40,9 @@ Options:
   --limit <n>            Score a seeded sample of n examples (default: the trainer's report limit)
   --max-new-tokens <n>   Completion length cap (default 64)
   --html <file>          Also write a self-contained HTML report card with charts
-  --json                 Print report.json to stdout
+  --json                 Print the report card as JSON (report.json's format) instead of the table
+  --write-report         Replace the adapter's report.json with this report card
+  --adapters-dir <dir>   Registry to resolve an adapter id in (default: ${join(dataHome(), "adapters")})
 
 Stack options:
   --adapter <a>[:weight] An adapter folder or registry id (\`repolora adapters list\`; a unique prefix will do),
@@ -69,16 +73,14 @@ export const evalCommand: Command = {
       out: { type: "string" },
       base: { type: "string" },
       "adapters-dir": { type: "string" },
+      "write-report": { type: "boolean" },
     });
     if (values.adapter?.length) return runStack(values, positionals);
-    if (values.out || values.base || values["adapters-dir"])
-      throw new RepoLoraError(
-        "BAD_ARGUMENT",
-        "--out, --base and --adapters-dir apply to a stack (--adapter).",
-      );
-    const adapter = positionals[0] ? resolve(positionals[0]) : undefined;
-    if (!adapter || positionals.length > 1)
-      throw new RepoLoraError("BAD_ARGUMENT", "Give exactly one adapter folder.");
+    if (values.out || values.base)
+      throw new RepoLoraError("BAD_ARGUMENT", "--out and --base apply to a stack (--adapter).");
+    if (!positionals[0] || positionals.length > 1)
+      throw new RepoLoraError("BAD_ARGUMENT", "Give exactly one adapter folder or registry id.");
+    const adapter = await adapterFolder(positionals[0], values["adapters-dir"]);
     const manifestPath = join(adapter, "repolora.json");
     if (!existsSync(join(adapter, "adapter_config.json"))) {
       throw new RepoLoraError(
@@ -102,6 +104,7 @@ export const evalCommand: Command = {
     }
     await checkTrainerEnv();
     const trainerArgs = ["eval", "--dataset", dataset, "--adapter", adapter, "--json"];
+    if (!values["write-report"]) trainerArgs.push("--no-write");
     if (values.control) trainerArgs.push("--control", resolve(values.control));
     // The default system is the baseline; the trainer skips it (with a warning) for other base weights.
     const defaultAdapter = findShippedDefaultAdapter();
@@ -146,6 +149,8 @@ export const evalCommand: Command = {
         progress.log(`HTML report card written to ${resolve(values.html)}`);
       }
       if (values.json) process.stdout.write(result.otherStdout);
+      else process.stdout.write(`${reportTable(report)}\n`);
+      if (values["write-report"]) progress.log(`report.json of ${adapter} replaced`);
       return 0;
     } finally {
       progress.done();
@@ -153,6 +158,13 @@ export const evalCommand: Command = {
     }
   },
 };
+
+/** The adapter folder a positional names: a folder, else an id in the registry (--adapters-dir). */
+async function adapterFolder(ref: string, adaptersDir: string | undefined): Promise<string> {
+  if (existsSync(resolve(ref))) return resolve(ref);
+  const registry = new AdapterRegistry(resolve(adaptersDir ?? join(dataHome(), "adapters")));
+  return (await registry.get(ref)).dir;
+}
 
 type Json = Record<string, unknown>;
 const rec = (v: unknown): Json =>
@@ -397,7 +409,7 @@ async function runStack(
       progress.log(`HTML report card written to ${resolve(values.html)}`);
     }
     if (values.json) process.stdout.write(result.otherStdout);
-    else process.stdout.write(`Stack report card written to ${out}\n`);
+    else process.stdout.write(`${reportTable(report)}\nStack report card written to ${out}\n`);
     return 0;
   } finally {
     progress.done();

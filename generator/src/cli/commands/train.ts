@@ -5,6 +5,8 @@ import { DatasetManifest } from "../../dataset/record.ts";
 import { openRepo } from "../../mine/repo.ts";
 import { activateAndDescribe } from "../../registry/activation.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
+import { ReportCard } from "../../report/report-card.ts";
+import { reportTable } from "../../report/text.ts";
 import { DEFAULT_BASE_MODEL, resolveBaseModel, templateForBaseModel } from "../../train/base-model.ts";
 import { type ActivationInput, activationDecision, defaultAdapterFor } from "../../train/default-system.ts";
 import type { TrainerEvent, TrainRunEvent } from "../../train/events.ts";
@@ -112,6 +114,9 @@ export const trainCommand: Command = {
     if (tolerance > 1)
       throw new RepoLoraError("BAD_ARGUMENT", `--tolerance must be in [-1, 1], got '${values.tolerance}'.`);
     const cancel = cancelOnSignals();
+    // Said at once: the checks below (git, then Python importing torch) take seconds before anything else shows.
+    if (!json)
+      progress.log(`train: reading ${resolve(repo)} and checking the trainer environment (Python, torch)…`);
     try {
       const { info } = await openRepo(repo, values.subdir);
       const key = repoKey(info.name, info.remote ?? info.root);
@@ -280,6 +285,7 @@ export const trainCommand: Command = {
       );
 
       emit({ event: "phase", name: "train" });
+      if (!json) progress.log(`training: starting the trainer (Python loads torch and ${base})…`);
       let phase: "train" | "eval" = "train";
       const result = await runTrainer({
         args: trainerArgs,
@@ -439,6 +445,7 @@ async function finishUpdate(options: {
   } catch {
     throw new RepoLoraError("TRAINER_FAILED", `Scoring the update printed no report; ${kept}.`);
   }
+  say(reportTable(ReportCard.parse(report)));
   const decision = compareWithPrevious(report, options.tolerance);
   if (!decision.keepsUp) {
     decision.reason = `${decision.reason}: ${kept}`;
