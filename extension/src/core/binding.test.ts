@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   BindingStore,
   bindingLabel,
+  defaultSystemLabel,
   effectiveBinding,
   type KeyValueStore,
   parseWeight,
@@ -121,7 +122,7 @@ describe("stacks", () => {
 
   it("labels bindings for the status bar", () => {
     const name = (dir: string) => dir.slice(1);
-    expect(bindingLabel({ adapters: [], disabled: false }, name)).toBe("base");
+    expect(bindingLabel({ adapters: [], disabled: false }, name)).toBe("default");
     expect(bindingLabel({ adapters: [], disabled: true }, name)).toBe("off");
     expect(
       bindingLabel(
@@ -135,5 +136,16 @@ describe("stacks", () => {
         name,
       ),
     ).toBe("repo + org ×0.5");
+  });
+});
+
+describe("defaultSystemLabel", () => {
+  it("names the default system, or the raw base when the runtime refused the default adapter", () => {
+    expect(defaultSystemLabel(undefined)).toBe("default");
+    expect(defaultSystemLabel({ active: true })).toBe("default");
+    expect(defaultSystemLabel({ active: false, problem: "sha256 differs" })).toBe(
+      "base (no default adapter)",
+    );
+    expect(defaultSystemLabel(null)).toBe("base (no default adapter)");
   });
 });

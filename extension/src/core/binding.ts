@@ -118,8 +118,20 @@ export function toWeightedAdapters(
 /** Short label for the status bar: "base", "myrepo", "myrepo ×0.5 + org". */
 export function bindingLabel(binding: WorkspaceBinding, nameOf: (dir: string) => string): string {
   if (binding.disabled) return "off";
-  if (binding.adapters.length === 0) return "base";
+  // No adapter of its own: the runtime completes with the default system (see defaultSystemLabel).
+  if (binding.adapters.length === 0) return "default";
   return binding.adapters
     .map((a) => (a.weight === 1 ? nameOf(a.dir) : `${nameOf(a.dir)} ×${a.weight}`))
     .join(" + ");
+}
+
+/**
+ * What "default" means once the runtime has started: the shipped default adapter on the base model, or the raw
+ * base when the runtime refused it (initialize's defaultAdapter says why).
+ */
+export function defaultSystemLabel(
+  defaultAdapter: { active: boolean; problem?: string } | null | undefined,
+): string {
+  if (defaultAdapter === undefined) return "default";
+  return defaultAdapter?.active ? "default" : "base (no default adapter)";
 }

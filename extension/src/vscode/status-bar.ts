@@ -1,5 +1,6 @@
 /** Status bar: model, the active workspace's adapter(s), staleness and the last completion's latency. */
 import * as vscode from "vscode";
+import { defaultSystemLabel } from "../core/binding.ts";
 import type { ContextRing } from "../core/context-ring.ts";
 import { commitsSince } from "../core/git.ts";
 import type { RuntimeState } from "../core/runtime-supervisor.ts";
@@ -57,7 +58,11 @@ export class StatusBar implements vscode.Disposable {
 
   render(): void {
     const folder = this.activeFolder();
-    const label = folder ? this.bindings.label(folder) : "base";
+    const own = folder ? this.bindings.label(folder) : "default";
+    const label =
+      own === "default"
+        ? defaultSystemLabel(this.runtime.kind === "ready" ? this.runtime.info.defaultAdapter : undefined)
+        : own;
     const icon =
       this.runtime.kind === "starting"
         ? "$(loading~spin)"
