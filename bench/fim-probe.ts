@@ -51,7 +51,11 @@ async function packageDir(): Promise<string> {
   if (scratch !== null) {
     writeRandomModel(join(scratch, "model"), TINY_QWEN2);
     const dir = join(scratch, "package");
-    await prepareModelPackage({ source: join(scratch, "model"), outDir: dir, id: "repolora-tiny/qwen2-random" });
+    await prepareModelPackage({
+      source: join(scratch, "model"),
+      outDir: dir,
+      id: "repolora-tiny/qwen2-random",
+    });
     return dir;
   }
   return values.model ?? (await ensureEmbeddedPackage(say));
@@ -83,7 +87,8 @@ try {
   const started = performance.now();
   const report = await runFimProbe(cases, async (request) => (await service.complete(++id, request)).text);
   const seconds = (performance.now() - started) / 1000;
-  for (const [language, score] of Object.entries(report.byLanguage)) console.log(`${language}: ${percent(score)}`);
+  for (const [language, score] of Object.entries(report.byLanguage))
+    console.log(`${language}: ${percent(score)}`);
   console.log(`overall: ${percent(report)} in ${seconds.toFixed(1)} s`);
   if (values["show-failures"])
     for (const r of report.results.filter((x) => !x.pass))

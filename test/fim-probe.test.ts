@@ -13,6 +13,7 @@ import {
   loadFimProbeCases,
   type ProbeCompleter,
   type ProbeRequest,
+  probeRequest,
   runFimProbe,
 } from "../runtime/src/complete/fim-probe.ts";
 import { buildServingPrompt } from "../runtime/src/complete/prompt.ts";
@@ -55,35 +56,26 @@ describe("FIM probe cases", () => {
   it("are valid, unique and at least 12 per language in TypeScript, Python and Go", () => {
     expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
     for (const language of ["typescript", "python", "go"])
-      expect(cases.filter((c) => c.language === language).length).toBeGreaterThanOrEqual(MIN_CASES_PER_LANGUAGE);
+      expect(cases.filter((c) => c.language === language).length).toBeGreaterThanOrEqual(
+        MIN_CASES_PER_LANGUAGE,
+      );
     for (const probe of cases) expect(fimProbeCaseSchema.safeParse(probe).success).toBe(true);
   });
 
   it("keep prefix and suffix whole in the serving prompt (the budget cuts nothing)", () => {
     for (const probe of cases) {
-      const seen = readFimPrompt(servingPromptText({ ...requestOf(probe) }));
+      const seen = readFimPrompt(servingPromptText(probeRequest(probe)));
       expect(seen).toEqual({ prefix: probe.prefix, suffix: probe.suffix });
     }
   });
 });
 
-function requestOf(probe: FimProbeCase): ProbeRequest {
-  return {
-    workspace: "w",
-    documentUri: "file:///w/x",
-    path: probe.path,
-    languageId: probe.language,
-    repoName: "w",
-    prefix: probe.prefix,
-    suffix: probe.suffix,
-    context: [],
-    multiline: false,
-  };
-}
-
 describe("FIM probe harness", () => {
   it("scores 100% for a model that fills the middle it reads from the FIM prompt", async () => {
-    const report = await runFimProbe(cases, scriptedFimModel((c) => c.expected));
+    const report = await runFimProbe(
+      cases,
+      scriptedFimModel((c) => c.expected),
+    );
     expect(report.results.filter((r) => !r.pass)).toEqual([]);
     expect(report.passRate).toBe(1);
     expect(Object.keys(report.byLanguage).sort()).toEqual(["go", "python", "typescript"]);
@@ -91,7 +83,10 @@ describe("FIM probe harness", () => {
 
   it("scores the middle as served: a model that runs on through the suffix is cut back to the middle", async () => {
     // Stop at the end of the line, then drop the repeated rest of the line: the runtime's own trimming.
-    const report = await runFimProbe(cases, scriptedFimModel((c) => `${c.expected}${c.suffix}`));
+    const report = await runFimProbe(
+      cases,
+      scriptedFimModel((c) => `${c.expected}${c.suffix}`),
+    );
     expect(report.passRate).toBe(1);
   });
 
@@ -106,9 +101,11 @@ describe("FIM probe harness", () => {
 
   // The ways the Instruct base answers a FIM prompt (issue 11): each scores below the floor.
   const brokenModels: Record<string, (c: FimProbeCase) => string> = {
-    "chat text": (c) => `This code snippet defines a function in ${c.path}. The missing part is: ${c.expected}`,
+    "chat text": (c) =>
+      `This code snippet defines a function in ${c.path}. The missing part is: ${c.expected}`,
     "a markdown fence": (c) => `\`\`\`${c.language}\n${c.prefix}${c.expected}${c.suffix}\`\`\``,
-    "the cursor line rewritten": (c) => `${c.prefix.slice(c.prefix.lastIndexOf("\n") + 1).trimStart()}${c.expected}`,
+    "the cursor line rewritten": (c) =>
+      `${c.prefix.slice(c.prefix.lastIndexOf("\n") + 1).trimStart()}${c.expected}`,
     "the whole file again": (c) => `${c.prefix}${c.expected}${c.suffix}`,
   };
   for (const [failure, answer] of Object.entries(brokenModels))

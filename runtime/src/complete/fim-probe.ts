@@ -53,7 +53,8 @@ export function loadFimProbeCases(file: string): FimProbeCase[] {
     const parsed = fimProbeCaseSchema.safeParse(json);
     if (!parsed.success)
       throw new Error(`${where}: not a probe case: ${z.prettifyError(parsed.error).replaceAll("\n", "; ")}`);
-    if (seen.has(parsed.data.id)) throw new Error(`${where}: duplicate id '${parsed.data.id}'; ids must be unique`);
+    if (seen.has(parsed.data.id))
+      throw new Error(`${where}: duplicate id '${parsed.data.id}'; ids must be unique`);
     seen.add(parsed.data.id);
     cases.push(parsed.data);
   });
