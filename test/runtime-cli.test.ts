@@ -216,9 +216,13 @@ describe("runtime CLI commands", () => {
     expect(past.stderr).toMatch(
       /column 40 is past the end of line 2 \(15 characters; the last column is 16\)/,
     );
-    const noModel = cli(["complete", file, "--line", "1", "--col", "1"]);
+    // Without --model it takes the embedded default's package: here none is prepared and fetching is off.
+    const noModel = cli(["complete", file, "--line", "1", "--col", "1"], {
+      REPOLORA_MODELS: join(work, "no-models"),
+      REPOLORA_NO_DOWNLOAD: "1",
+    });
     expect(noModel.code).toBe(1);
-    expect(noModel.stderr).toMatch(/--model <package dir> is required/);
+    expect(noModel.stderr).toMatch(/default base model is not in .*no-models.*REPOLORA_NO_DOWNLOAD/);
     const badPackage = cli(["complete", file, "--line", "1", "--col", "1", "--model", work]);
     expect(badPackage.stderr).toMatch(/MODEL_LOAD_FAILED: .*not a model package/);
     expect(cli(["complete", "--help"]).stdout).toContain("Usage: repolora complete <file>");

@@ -66,7 +66,9 @@ describe.skipIf(!hasPython)("repolora train", { timeout: 300_000 }, () => {
       { encoding: "utf8", env: { ...process.env, REPOLORA_HOME: home } },
     );
     expect(evaluation.status, evaluation.stderr).toBe(0);
-    expect(evaluation.stdout).toMatch(/^report card: \d+ held-out examples\nmetric/);
+    expect(evaluation.stdout).toMatch(
+      /^report card: completions on \d+ held-out examples, NLL on \d+ \(paired 95% bootstrap intervals\)\nmetric/,
+    );
     expect(evaluation.stdout).toMatch(/\nverdict: adapter is /);
     expect(evaluation.stderr).not.toMatch(/FutureWarning|warnings\.warn/);
     expect(readFileSync(join(written!, "report.json"), "utf8")).toBe(before);

@@ -202,8 +202,11 @@ describe.skipIf(!hasPython)("repolora train --update", { timeout: 600_000 }, () 
       "--config",
       recipe,
       "--no-eval",
+      // An unscored adapter is never made active on its own; --force does it, and says so.
+      "--force",
     );
     expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/Active adapter for this repository: .*--force/);
     const previousDir = /Adapter written to (.+)/.exec(first.stdout)![1]!;
     const repoKey = previousDir.split("/").at(-2)!;
     const activeFile = join(adapters, repoKey, "active.json");

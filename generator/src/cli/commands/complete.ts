@@ -5,6 +5,7 @@ import { PROTOCOL_VERSION } from "../../../../runtime/src/protocol/index.ts";
 import { RpcError } from "../../../../runtime/src/server/jsonrpc.ts";
 import { silentLogger, stderrLogger } from "../../../../runtime/src/server/log.ts";
 import { RuntimeService } from "../../../../runtime/src/server/service.ts";
+import { ensureEmbeddedPackage } from "../../train/embedded-default.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -16,7 +17,8 @@ post-processing as the editor gets from \`repolora serve\`.
 
 Options:
   --line <L>, --col <C>     Cursor position, 1-based (a column counts characters; --col 1 = line start).
-  --model <dir>             Model package (from \`repolora model prepare\`).
+  --model <dir>             Model package (from \`repolora model prepare\`; default: the embedded default's,
+                            prepared on first use, completing with the shipped default adapter unless --adapter).
   --adapter <dir>[:weight]  PEFT adapter folder, optionally scaled; repeat to stack adapters.
   --multiline               Complete to the end of the block (default: to the end of the line).
   --max-tokens <n>          Completion length limit (default 64 single-line, 256 multi-line).
@@ -55,12 +57,6 @@ export const completeCommand: Command = {
     const file = positionals[0];
     if (!file || positionals.length > 1)
       throw new RepoLoraError("BAD_ARGUMENT", "Give exactly one file.", HELP.split("\n")[0]);
-    if (!values.model)
-      throw new RepoLoraError(
-        "BAD_ARGUMENT",
-        "--model <package dir> is required.",
-        "Prepare one with `repolora model prepare`.",
-      );
     if (values.line === undefined || values.col === undefined) {
       throw new RepoLoraError(
         "BAD_ARGUMENT",
@@ -92,6 +88,8 @@ export const completeCommand: Command = {
 
     const sampling = samplingOptions(values.temperature, values["top-p"], values.seed);
 
+    // No --model: the embedded default's package (prepared once), with the shipped default adapter.
+    const model = values.model ?? (await ensureEmbeddedPackage((line) => process.stderr.write(`${line}\n`)));
     const service = new RuntimeService({
       log: values.verbose ? stderrLogger("debug") : silentLogger,
       promptCaches: 0,
@@ -99,7 +97,7 @@ export const completeCommand: Command = {
     try {
       await service.initialize({
         protocolVersion: PROTOCOL_VERSION,
-        modelPackage: values.model,
+        modelPackage: model,
         ...(threads ? { threads } : {}),
       });
       for (const [index, adapter] of adapters.entries()) {

