@@ -173,7 +173,7 @@ def test_eval_json_on_stdout(tmp_path: Path, tiny_qwen: Path) -> None:
     )
     assert quiet.returncode == 0
     assert quiet.stdout == ""
-    assert "report card: 1 held-out examples" in quiet.stderr
+    assert "report card: completions on 1 held-out examples" in quiet.stderr
     assert (out / "report.json").read_text() == written  # --no-write: the bundle's card is left as it is
 
 
