@@ -134,7 +134,9 @@ describe("a bare repository", () => {
       const error = await build(path).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: "NOT_A_GIT_REPO" });
       expect((error as Error).message).toBe(`${bare} is a bare repository (no working tree).`);
-      expect((error as { hint: string }).hint).toBe(`Clone it and pass the clone: git clone ${bare} <dir>`);
+      expect((error as { hint: string }).hint).toBe(
+        `Clone it and pass the clone: \`git clone ${bare} <dir>\``,
+      );
     }
   });
 });

@@ -92,7 +92,7 @@ async function notAWorkTree(probe: SimpleGit, absolute: string): Promise<RepoLor
     return new RepoLoraError(
       "NOT_A_GIT_REPO",
       `${gitDir} is a bare repository (no working tree).`,
-      `Clone it and pass the clone: git clone ${gitDir} <dir>`,
+      `Clone it and pass the clone: \`git clone ${gitDir} <dir>\``,
     );
   }
   return new RepoLoraError(
