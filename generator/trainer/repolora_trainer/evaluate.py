@@ -233,10 +233,7 @@ def add_pairwise_deltas(
         for name in (system, *others)
     }
     for other in others:
-        entry = _delta(rows[system], rows[other])
-        if nll.get(system) and nll.get(other):
-            entry["nll"] = paired_bootstrap(nll[system], nll[other], BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED).as_dict()
-        report["deltas"][f"{system}-{other}"] = entry
+        report["deltas"][f"{system}-{other}"] = _delta(rows[system], rows[other], nll.get(system), nll.get(other))
 
 
 def run_report(
@@ -293,8 +290,14 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def _delta(mine: Sequence[dict[str, float]], theirs: Sequence[dict[str, float]]) -> dict[str, Any]:
-    """Paired-bootstrap interval of each metric's mean difference, and the per-example win counts."""
+def _delta(
+    mine: Sequence[dict[str, float]],
+    theirs: Sequence[dict[str, float]],
+    nll_mine: Sequence[float] | None = None,
+    nll_theirs: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    """Paired-bootstrap interval of each metric's mean difference (and of NLL when both sides have it), and the
+    per-example win counts."""
     entry: dict[str, Any] = {
         metric: paired_bootstrap(
             [d[metric] for d in mine], [d[metric] for d in theirs], BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
@@ -307,6 +310,8 @@ def _delta(mine: Sequence[dict[str, float]], theirs: Sequence[dict[str, float]])
         "worse": sum(1 for a, b in pairs if a < b),
         "same": sum(1 for a, b in pairs if a == b),
     }
+    if nll_mine and nll_theirs:
+        entry["nll"] = paired_bootstrap(nll_mine, nll_theirs, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED).as_dict()
     return entry
 
 
@@ -374,14 +379,7 @@ def build_report(
         for reference in ("base", BASELINE_SYSTEM):
             if name in ("base", reference) or reference not in rows:
                 continue
-            if reference == BASELINE_SYSTEM and name == "base":
-                continue
-            entry = _delta(rows[name], rows[reference])
-            if nll.get(name) and nll.get(reference):
-                entry["nll"] = paired_bootstrap(
-                    nll[name], nll[reference], BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
-                ).as_dict()
-            deltas[f"{name}-{reference}"] = entry
+            deltas[f"{name}-{reference}"] = _delta(rows[name], rows[reference], nll.get(name), nll.get(reference))
     verdict = None
     if f"{verdict_system}-{baseline}" in deltas:
         available = available_examples if available_examples is not None else nll_n
