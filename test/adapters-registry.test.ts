@@ -81,11 +81,16 @@ async function cli(...args: string[]): Promise<{ code: number; out: string }> {
     out += chunk;
     return true;
   }) as typeof process.stderr.write;
+  // `adapters gc` also trims the caches under $REPOLORA_HOME: point it at a scratch folder, never the user's.
+  const home = process.env.REPOLORA_HOME;
+  process.env.REPOLORA_HOME = tempDir("repolora-home-");
   try {
     return { code: await main(args), out };
   } finally {
     process.stdout.write = write;
     process.stderr.write = errWrite;
+    if (home === undefined) delete process.env.REPOLORA_HOME;
+    else process.env.REPOLORA_HOME = home;
   }
 }
 
