@@ -244,6 +244,17 @@ export function activate(context: vscode.ExtensionContext): void {
   command("repolora.showReport", () => showAdapterReport(deps));
   command("repolora.disableWorkspace", () => setWorkspaceDisabled(deps, true));
   command("repolora.enableWorkspace", () => setWorkspaceDisabled(deps, false));
+  command("repolora.toggleAutomatic", async () => {
+    const automatic = !settings.completion.automatic;
+    await vscode.workspace
+      .getConfiguration("repolora")
+      .update("completion.automatic", automatic, vscode.ConfigurationTarget.Global);
+    void vscode.window.showInformationMessage(
+      automatic
+        ? "RepoLoRA: completions appear as you type."
+        : "RepoLoRA: completions only when asked (Alt+\\, Trigger Inline Suggestion).",
+    );
+  });
   command("repolora.showLog", () => channel.show(true));
   command("repolora.menu", () => showMenu(deps));
   command("repolora.restartRuntime", async () => {
