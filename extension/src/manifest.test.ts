@@ -4,7 +4,7 @@
  * every keybinding has a when clause that fits what it does, every setting is one readSettings reads, and
  * every `repolora.*` context key in a when clause is one the code sets.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readSettings } from "./core/settings.ts";
@@ -21,7 +21,9 @@ interface Manifest {
     keybindings: Keybinding[];
     menus: Record<string, { command: string; when?: string }[]>;
     configuration: { properties: Record<string, { default: unknown }> };
-    walkthroughs?: { steps: { description: string; completionEvents?: string[] }[] }[];
+    walkthroughs?: {
+      steps: { description: string; completionEvents?: string[]; media: { markdown?: string } }[];
+    }[];
   };
 }
 
@@ -104,7 +106,23 @@ describe("extension manifest", () => {
       ...manifest.contributes.keybindings.map((k) => k.when ?? ""),
       ...Object.values(manifest.contributes.menus).flatMap((items) => items.map((i) => i.when ?? "")),
     ];
+    const contextEvents = (manifest.contributes.walkthroughs ?? []).flatMap((w) =>
+      w.steps.flatMap((s) => (s.completionEvents ?? []).filter((e) => e.startsWith("onContext:"))),
+    );
+    whens.push(...contextEvents.map((e) => e.slice("onContext:".length)));
     const keys = new Set(whens.flatMap((when) => [...when.matchAll(/\b(repolora\.\w+)/g)].map((m) => m[1])));
     for (const key of keys) expect(glue, key).toContain(`"${key}"`);
+  });
+
+  it("has a walkthrough that sets up the model first, with its media files in the package", () => {
+    const steps = manifest.contributes.walkthroughs?.[0]?.steps ?? [];
+    expect(steps[0]?.description).toContain("(command:repolora.setupModel)");
+    expect(steps[0]?.completionEvents).toContain("onContext:repolora.modelReady");
+    const ignore = readFileSync(join(import.meta.dirname, "..", ".vscodeignore"), "utf8");
+    for (const step of steps) {
+      const media = step.media.markdown;
+      expect(media && existsSync(join(import.meta.dirname, "..", media)), media).toBe(true);
+      expect(ignore).toContain(`!${media?.split("/")[0]}/`);
+    }
   });
 });
