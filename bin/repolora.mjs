@@ -28,7 +28,14 @@ const bundleIsCurrent =
 if (bundleIsCurrent || sources.length === 0) {
   await import(new URL("../dist/cli.mjs", import.meta.url).href);
 } else {
-  const { register } = await import("tsx/esm/api");
-  register();
-  await import("../generator/src/cli/run.ts");
+  const tsx = await import("tsx/esm/api").catch(() => null);
+  if (tsx) {
+    tsx.register();
+    await import("../generator/src/cli/run.ts");
+  } else {
+    process.stderr.write(
+      `repolora: the compiled CLI ${existsSync(bundle) ? "is older than the sources" : "is missing"} and tsx (a devDependency) is not installed.\nhint: Run \`npm run build:cli\` (with devDependencies installed).\n`,
+    );
+    process.exitCode = 1;
+  }
 }
