@@ -211,7 +211,7 @@ await check("Train adapter: progress notification, report card, and the adapter 
   await page.waitForFunction(
     () =>
       [...document.querySelectorAll(".statusbar-item")].some((e) =>
-        /RepoLoRA: project@/.test(e.textContent ?? ""),
+        /RepoLoRA: adapter project@/.test(e.textContent ?? ""),
       ),
     undefined,
     { timeout: 20_000 },

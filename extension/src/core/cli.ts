@@ -7,18 +7,29 @@ export interface CliCommand {
   args: string[];
 }
 
+/** Where a packaged extension carries the compiled CLI: a RepoLoRA package root under `<extension>/cli/`. */
+export const SHIPPED_CLI = join("cli", "dist", "cli.mjs");
+
 /**
- * The CLI to run: the `repolora.cliPath` setting, else `bin/repolora.mjs` of a checkout the extension sits in
+ * The CLI to run, with no setting needed: the `repolora.cliPath` setting when set (an explicit choice wins),
+ * else the compiled CLI shipped inside the extension, else a workspace folder's `node_modules/.bin/repolora`
+ * (a project that installed RepoLoRA), else `bin/repolora.mjs` of a checkout the extension sits in
  * (`<repo>/extension`), else `repolora` on PATH.
  */
 export function resolveCli(options: {
   setting: string;
   extensionDir: string;
+  workspaceDirs?: readonly string[];
   pathEnv?: string | undefined;
 }): string | null {
   if (options.setting) return options.setting;
-  const sibling = join(options.extensionDir, "..", "bin", "repolora.mjs");
-  if (existsSync(sibling)) return sibling;
+  const candidates = [
+    join(options.extensionDir, SHIPPED_CLI),
+    ...(options.workspaceDirs ?? []).map((dir) => join(dir, "node_modules", ".bin", "repolora")),
+    join(options.extensionDir, "..", "bin", "repolora.mjs"),
+  ];
+  const found = candidates.find((path) => existsSync(path));
+  if (found) return found;
   for (const dir of (options.pathEnv ?? "").split(delimiter)) {
     if (dir && existsSync(join(dir, "repolora"))) return join(dir, "repolora");
   }

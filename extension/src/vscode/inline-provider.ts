@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 import type { Logger } from "../core/log.ts";
 import type { Completion, CompletionPipeline } from "../core/pipeline.ts";
-import { isEnabledFor, type Settings } from "../core/settings.ts";
+import { answersTrigger, isEnabledFor, type Settings } from "../core/settings.ts";
 import { Bindings } from "./bindings.ts";
 
 export interface ProviderDeps {
@@ -23,10 +23,12 @@ export class RepoLoraInlineProvider implements vscode.InlineCompletionItemProvid
   async provideInlineCompletionItems(
     document: vscode.TextDocument,
     position: vscode.Position,
-    _context: vscode.InlineCompletionContext,
+    context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | null> {
     const settings = this.deps.settings();
+    const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+    if (!answersTrigger(settings, explicit ? "explicit" : "automatic")) return null;
     if (!isEnabledFor(settings, document.languageId)) return null;
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
     if (folder && this.deps.bindings.get(folder).disabled) return null;
@@ -48,6 +50,7 @@ export class RepoLoraInlineProvider implements vscode.InlineCompletionItemProvid
           prefix: text.slice(Math.max(0, offset - 100_000), offset),
           suffix: text.slice(offset, offset + 50_000),
           line: position.line,
+          explicit,
         },
         controller.signal,
       );

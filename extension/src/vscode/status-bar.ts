@@ -1,10 +1,19 @@
-/** Status bar: model, the active workspace's adapter(s), staleness and the last completion's latency. */
+/**
+ * Status bar: the state (core/status-state.ts: no model, setting up, default, adapter, training, error, off),
+ * staleness, the last completion's latency and the model.
+ */
 import * as vscode from "vscode";
-import { defaultSystemLabel } from "../core/binding.ts";
 import type { ContextRing } from "../core/context-ring.ts";
 import { commitsSince } from "../core/git.ts";
 import type { RuntimeState } from "../core/runtime-supervisor.ts";
+import { type StatusInputs, statusState } from "../core/status-state.ts";
 import type { Bindings } from "./bindings.ts";
+
+/** What the status bar needs beyond the runtime and the folder's binding. */
+export type StatusSources = Pick<StatusInputs, "modelFound" | "cliFound" | "setup"> & {
+  modelPackage: string;
+  training: (folderKey: string) => boolean;
+};
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -16,7 +25,7 @@ export class StatusBar implements vscode.Disposable {
   constructor(
     private readonly bindings: Bindings,
     private readonly ring: ContextRing,
-    private readonly modelPackage: () => string,
+    private readonly sources: () => StatusSources,
   ) {
     this.item = vscode.window.createStatusBarItem("repolora.status", vscode.StatusBarAlignment.Right, 100);
     this.item.name = "RepoLoRA";
@@ -58,17 +67,15 @@ export class StatusBar implements vscode.Disposable {
 
   render(): void {
     const folder = this.activeFolder();
-    const own = folder ? this.bindings.label(folder) : "default";
-    const label =
-      own === "default"
-        ? defaultSystemLabel(this.runtime.kind === "ready" ? this.runtime.info.defaultAdapter : undefined)
-        : own;
-    const icon =
-      this.runtime.kind === "starting"
-        ? "$(loading~spin)"
-        : this.runtime.kind === "failed" || this.runtime.kind === "backoff"
-          ? "$(warning)"
-          : "$(sparkle)";
+    const sources = this.sources();
+    const state = statusState({
+      ...sources,
+      training: folder ? sources.training(folder.uri.toString()) : false,
+      runtime: this.runtime,
+      binding: folder ? this.bindings.label(folder) : "default",
+    });
+    const { label, icon } = state;
+    this.item.command = state.command;
     const latency = this.latencyMs === null ? "" : ` · ${this.latencyMs} ms`;
     const stale = folder ? this.stale.get(folder.uri.toString()) : undefined;
     const staleMark = stale ? ` (+${stale})` : "";
@@ -78,7 +85,7 @@ export class StatusBar implements vscode.Disposable {
     const model =
       this.runtime.kind === "ready"
         ? this.runtime.info.model.id
-        : this.modelPackage() || "no model package set";
+        : sources.modelPackage || "no model package (run RepoLoRA: Set up the default model)";
     const ring = this.ring.stats();
     const lines = [
       `**RepoLoRA** — model: ${model}`,
@@ -88,16 +95,19 @@ export class StatusBar implements vscode.Disposable {
           : " — chosen for this folder"
       }`,
       `runtime: ${describeRuntime(this.runtime)}`,
+      ...(state.detail ? [`problem: ${state.detail}`] : []),
       this.latencyMs === null
         ? "no completion yet"
         : `last completion: ${this.latencyMs} ms (${this.latencySource})`,
       `context ring: ${ring.ring} chunks, ${ring.queued} queued`,
       "",
-      "Click for adapters, training and the log.",
+      state.command === "repolora.setupModel"
+        ? "Click to set up the default model."
+        : "Click for adapters, training and the log.",
     ];
     this.item.tooltip = new vscode.MarkdownString(lines.join("  \n"));
     this.item.backgroundColor =
-      this.runtime.kind === "failed" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+      state.kind === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
   }
 }
 

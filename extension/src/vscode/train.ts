@@ -30,9 +30,16 @@ export interface TrainDeps {
   log: Logger;
   showLog: () => void;
   rememberAdapter: (dir: string) => Promise<void>;
+  /** Called when a training run starts or ends (the status bar shows "training"). */
+  onRunningChange?: () => void;
 }
 
 const running = new Set<string>();
+
+/** Whether a training run for this folder (its URI) is in progress. */
+export function isTraining(folderKey: string): boolean {
+  return running.has(folderKey);
+}
 
 export async function trainAdapter(deps: TrainDeps, folder: vscode.WorkspaceFolder): Promise<void> {
   const key = folder.uri.toString();
@@ -54,6 +61,7 @@ export async function trainAdapter(deps: TrainDeps, folder: vscode.WorkspaceFold
     trainArgs(folder.uri.fsPath, { ...settings.training, adaptersDir: settings.adaptersDir }),
   );
   running.add(key);
+  deps.onRunningChange?.();
   deps.log.log("info", "train.start", { folder: folder.uri.fsPath, command, args });
   let state: TrainState = INITIAL_TRAIN_STATE;
   try {
@@ -110,6 +118,7 @@ export async function trainAdapter(deps: TrainDeps, folder: vscode.WorkspaceFold
     );
   } finally {
     running.delete(key);
+    deps.onRunningChange?.();
   }
 
   if (state.error) {

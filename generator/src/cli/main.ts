@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { packagePath } from "../../../runtime/src/util/package-root.ts";
 import { isRepoLoraError } from "../util/errors.ts";
 import { cancelWasRequested } from "./args.ts";
 import type { Command } from "./command.ts";
@@ -45,9 +46,9 @@ function usage(): string {
   ].join("\n");
 }
 
-/** The version in the project's package.json (generator/src/cli → ../../..). */
+/** The version in the project's package.json. */
 export function packageVersion(): string {
-  const path = new URL("../../../package.json", import.meta.url);
+  const path = packagePath("package.json");
   return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
 }
 

@@ -14,9 +14,9 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { IndexedDefinition, SymbolIndex } from "../../../runtime/src/prompt/index.ts";
+import { compiledBundle, packageRoot } from "../../../runtime/src/util/package-root.ts";
 import { readCheckedFile, writeCheckedFile } from "../mine/checked-file.ts";
 import { SPAN_KINDS, type SpanKind } from "./record.ts";
 
@@ -255,11 +255,12 @@ let fingerprint: string | undefined;
 /**
  * A digest of the code records are made with: the sources of the dataset, parse, select, secrets and mine
  * modules and of runtime/src/prompt and runtime/src/util, the grammars and package.json. An edit to any of
- * them (not to tests) makes every cached record a miss, so no version needs bumping by hand.
+ * them (not to tests) makes every cached record a miss, so no version needs bumping by hand. The compiled CLI
+ * has no sources: its bundle, which holds all of them, stands in.
  */
 export function codeFingerprint(): string {
   if (fingerprint) return fingerprint;
-  const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+  const root = packageRoot();
   const hash = createHash("sha256");
   const add = (path: string) => {
     const stat = statSync(path);
@@ -290,6 +291,8 @@ export function codeFingerprint(): string {
       hash.update(`missing ${part}`);
     }
   }
+  const bundle = compiledBundle();
+  if (bundle) add(bundle);
   fingerprint = hash.digest("hex");
   return fingerprint;
 }

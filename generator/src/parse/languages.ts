@@ -3,6 +3,8 @@
  * This is the one place grammar paths are resolved; everything else asks for a language by id.
  */
 import { basename, extname } from "node:path";
+import { pathToFileURL } from "node:url";
+import { packagePath } from "../../../runtime/src/util/package-root.ts";
 
 export interface LanguageInfo {
   /** Folder name under grammars/ and the `language` of records. */
@@ -60,8 +62,8 @@ const byInterpreter = new Map(
   LANGUAGES.flatMap((info) => (info.interpreters ?? []).map((n) => [n, info.id] as const)),
 );
 
-/** grammars/ at the repository root; this file sits at generator/src/parse/. */
-export const GRAMMARS_DIR = new URL("../../../grammars/", import.meta.url);
+/** grammars/ at the package root. */
+export const GRAMMARS_DIR = pathToFileURL(`${packagePath("grammars")}/`);
 
 export function languageInfo(id: string): LanguageInfo | undefined {
   return byId.get(id);

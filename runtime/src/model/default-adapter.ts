@@ -6,14 +6,14 @@
  * adapter of its own.
  */
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../util/package-root.ts";
 
 /** The adapter cache key of the default adapter; never a key the extension or CLI hands out. */
 export const DEFAULT_ADAPTER_KEY = "repolora:default";
 
-/** Where the shipped default adapter lives, beside the runtime's sources. */
+/** Where the shipped default adapter lives: runtime/default-adapter/ in the package. */
 export function shippedDefaultAdapterDir(): string {
-  return fileURLToPath(new URL("../../default-adapter/", import.meta.url));
+  return `${packagePath("runtime", "default-adapter")}/`;
 }
 
 /** The shipped default adapter's folder when it is there (a checkout or package without it has none). */

@@ -8,9 +8,11 @@ import { join } from "node:path";
 import { z } from "zod";
 import { ModelPackageError } from "../errors.ts";
 import { TEMPLATE_IDS } from "../prompt/index.ts";
+import { MODEL_PACKAGE_MANIFEST } from "../protocol/default-model.ts";
 import { LORA_MODULES } from "./lora-targets.ts";
 
-export const MODEL_PACKAGE_FILE = "repolora-model.json";
+/** Named in the protocol module, which the extension may read (it looks for the default package). */
+export const MODEL_PACKAGE_FILE = MODEL_PACKAGE_MANIFEST;
 export const LORA_MANIFEST_FILE = "lora_manifest.json";
 export const MODEL_PACKAGE_SCHEMA = "repolora.model-package/1";
 export const LORA_MANIFEST_SCHEMA = "repolora.lora-manifest/1";
