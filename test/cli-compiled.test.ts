@@ -1,5 +1,5 @@
 /**
- * The compiled CLI (scripts/build-cli.mjs) runs with production dependencies only: built into a package folder
+ * The compiled CLI (generator/build-cli.mjs) runs with production dependencies only: built into a package folder
  * whose node_modules holds just package.json's dependencies (no tsx, no other devDependency), run with node
  * directly and NODE_PATH unset, it prints its version, builds a dataset from the fixture repository, and
  * prepares a (tiny random) model and completes with it in the engine worker's own bundle.
@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFi
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
-import { buildCli } from "../scripts/build-cli.mjs";
+import { buildCli } from "../generator/build-cli.mjs";
 import { buildFixtureRepo, FIXTURE_EVAL_SHARE } from "./helpers/fixture-repo.ts";
 import { tempDir } from "./helpers/git-repo.ts";
 

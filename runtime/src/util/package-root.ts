@@ -1,6 +1,6 @@
 /**
  * Where the project's files are at run time. The same code runs from the TypeScript sources (a checkout) and
- * from the compiled CLI (dist/cli.mjs and dist/engine-worker.mjs, built by scripts/build-cli.mjs), where every
+ * from the compiled CLI (dist/cli.mjs and dist/engine-worker.mjs, built by generator/build-cli.mjs), where every
  * module's import.meta.url is the bundle's. Paths to package files (package.json, grammars/, generator/trainer/,
  * runtime/default-adapter/, .venv/) are therefore taken from the package root, never from a source file's folder.
  */

@@ -4,7 +4,7 @@
 // are found beside their packages in node_modules, as before. Package files (grammars/, generator/trainer/,
 // runtime/default-adapter/, package.json) are found from the package root, the bundle folder's parent
 // (runtime/src/util/package-root.ts; REPOLORA_COMPILED tells it that it runs from a bundle).
-//   node scripts/build-cli.mjs [--outdir <folder>]     (default: dist/ at the package root)
+//   node generator/build-cli.mjs [--outdir <folder>]     (default: dist/ at the package root)
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
