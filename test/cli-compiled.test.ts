@@ -8,8 +8,8 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
 import { buildCli } from "../generator/build-cli.mjs";
+import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
 import { buildFixtureRepo, FIXTURE_EVAL_SHARE } from "./helpers/fixture-repo.ts";
 import { tempDir } from "./helpers/git-repo.ts";
 
