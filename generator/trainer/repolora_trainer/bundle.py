@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from .errors import AdapterError, ConfigError, NonFiniteWeightsError
-from .model_loading import sha256_file
+from .hashing import sha256_file
 
 MANIFEST = "repolora.json"
 REPORT = "report.json"

@@ -16,8 +16,10 @@ from typing import Any, Literal
 
 import torch
 
+from .bundle import ADAPTER_CONFIG, ADAPTER_WEIGHTS, MANIFEST, verify_bundle
 from .config import DEFAULT_TARGET_MODULES, TrainConfig
 from .errors import AdapterError, ConfigError, ModelNotFoundError
+from .hashing import sha256_file
 
 Mode = Literal["qlora", "lora"]
 
@@ -228,8 +230,6 @@ def wrap_with_lora(model: Any, config: TrainConfig, runtime: Runtime) -> Any:
         raise ConfigError("target_modules", f"{err}") from err
 
 
-ADAPTER_CONFIG_FILE = "adapter_config.json"
-ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors"
 _PICKLE_WEIGHTS = ("adapter_model.bin", "adapter_model.pt", "adapter_model.pth")
 
 
@@ -261,7 +261,7 @@ def _layers_of(layers_to_transform: Any, num_layers: int) -> str | int:
 
 def init_adapter_recipe(folder: Path, num_layers: int) -> dict[str, Any]:
     """The LoRA settings of the adapter to continue, as config fields; refuses what the trainer cannot continue."""
-    cfg = _read_json_object(folder / ADAPTER_CONFIG_FILE)
+    cfg = _read_json_object(folder / ADAPTER_CONFIG)
     if str(cfg.get("peft_type", "LORA")).upper() != "LORA":
         raise AdapterError(f"init_adapter {folder} is a {cfg.get('peft_type')} adapter, not LoRA")
     refusals = {
@@ -330,17 +330,15 @@ def continue_lora(
     folder = Path(os.path.expanduser(config.init_adapter)).absolute()
     if not folder.is_dir():
         raise AdapterError(f"init_adapter {folder} is not a folder")
-    if not (folder / ADAPTER_CONFIG_FILE).is_file():
-        raise AdapterError(f"init_adapter {folder} has no {ADAPTER_CONFIG_FILE}: not a PEFT adapter folder")
-    weights = folder / ADAPTER_WEIGHTS_FILE
+    if not (folder / ADAPTER_CONFIG).is_file():
+        raise AdapterError(f"init_adapter {folder} has no {ADAPTER_CONFIG}: not a PEFT adapter folder")
+    weights = folder / ADAPTER_WEIGHTS
     if not weights.is_file():
         pickles = [name for name in _PICKLE_WEIGHTS if (folder / name).exists()]
         found = f" (it has {', '.join(pickles)}: pickle files are never loaded)" if pickles else ""
-        raise AdapterError(f"init_adapter {folder} has no {ADAPTER_WEIGHTS_FILE}{found}")
+        raise AdapterError(f"init_adapter {folder} has no {ADAPTER_WEIGHTS}{found}")
     manifest: dict[str, Any] = {}
-    if (folder / "repolora.json").is_file():
-        from .bundle import verify_bundle  # bundle imports this module
-
+    if (folder / MANIFEST).is_file():
         manifest = verify_bundle(folder)  # every file as recorded: no hand-edited or half-copied weights
     recorded = manifest.get("baseModel") if isinstance(manifest.get("baseModel"), dict) else {}
     assert isinstance(recorded, dict)
@@ -374,14 +372,6 @@ def continue_lora(
         "trainedAt": repo.get("trainedAt"),
     }
     return peft_model, info
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def weight_files(source: ModelSource) -> list[Path]:

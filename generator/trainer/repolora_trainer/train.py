@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 import random
-import statistics
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
@@ -25,13 +24,9 @@ from .features import Example, micro_batches
 from .loss import mean_loss, target_loss_sum
 from .model_loading import Runtime
 from .progress import Progress
+from .run_state import EarlyStopping, NonFiniteGuard, RunState
 
-# Steps measured before the budget estimate is trusted (the first step pays one-off costs, so it is skipped).
-_BUDGET_WARMUP_STEPS = 3
 _FINAL_LR_FRACTION = 0.1  # cosine decays to 10% of the peak, so a budget-shortened run still learns at the end
-# Skipped steps beyond this share of the steps so far (and beyond max_skipped_steps) mean the run diverged: a bad
-# batch now and then is survivable (bf16 overflow on one long example), a steady stream is not.
-_MAX_SKIPPED_SHARE = 0.1
 
 
 @dataclass
@@ -109,32 +104,6 @@ def lr_at(step: int, total: int, peak: float, warmup_ratio: float) -> float:
     progress = (step - warmup) / max(1, total - warmup)
     progress = min(1.0, progress)
     return peak * (_FINAL_LR_FRACTION + (1 - _FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-@dataclass
-class NonFiniteGuard:
-    """Counts skipped steps (NaN/Inf loss or gradient norm) and raises DivergedError once there are too many."""
-
-    limit: int  # config.max_skipped_steps
-    lr: float  # the peak learning rate, named in the error
-    skipped: int = 0
-    in_row: int = 0
-
-    def record(self, finite: bool) -> None:
-        if finite:
-            self.in_row = 0
-        else:
-            self.skipped += 1
-            self.in_row += 1
-
-    def check(self, steps_so_far: int) -> None:
-        if self.in_row >= self.limit or self.skipped > max(self.limit, _MAX_SKIPPED_SHARE * steps_so_far):
-            raise DivergedError(
-                f"training diverged: {self.skipped} of {steps_so_far} steps had a NaN/Inf loss or gradient norm "
-                f"({self.in_row} in a row; max_skipped_steps is {self.limit}); no adapter was written. Lower the "
-                f"learning rate (lr is {self.lr:g}), check the dataset for degenerate records, or train in fp32 "
-                "(precision fp32) if bf16 overflowed."
-            )
 
 
 def _is_oom(err: BaseException) -> bool:
@@ -239,112 +208,105 @@ class Trainer:
         return loss
 
     def run(self) -> TrainResult:
-        from peft import get_peft_model_state_dict, set_peft_model_state_dict
-
-        config = self.config
-        planned = planned_steps(len(self.train_examples), config)
-        total = planned
-        stream = example_stream(self.train_examples, config.seed)
-        effective = config.effective_batch
-        self.model.train()
-        started = time.monotonic()
-        durations: list[float] = []
-        history: list[float] = []
-        tokens_total = 0
-        tokens_after_first = 0
-        stopped_by = "steps"
-        best: float | None = None
-        best_state: dict[str, torch.Tensor] | None = None
-        bad_evals = 0
-        val_losses: list[dict[str, float]] = []
-        guard = NonFiniteGuard(config.max_skipped_steps, config.lr)
-        step = 0
-        while step < total:
-            self.cancel.check()
-            t0 = time.monotonic()
-            for group in self.optimizer.param_groups:
-                group["lr"] = lr_at(step, total, config.lr, config.warmup_ratio)
-            lr = self.optimizer.param_groups[0]["lr"]
-            examples = [next(stream) for _ in range(effective)]
-            loss, tokens = self._step(examples)
-            finite = math.isfinite(loss) and math.isfinite(self._grad_norm())
-            if finite:
-                self.optimizer.step()
-            self.optimizer.zero_grad(set_to_none=True)  # a skipped step's gradients are dropped, not carried over
-            step += 1
-            if not finite:
-                self.progress.message(
-                    f"step {step}: loss or gradient norm is NaN/Inf; skipped without an update", level="warning"
-                )
-            guard.record(finite)
-            elapsed_step = time.monotonic() - t0
-            durations.append(elapsed_step)
-            if finite:
-                history.append(loss)
-            tokens_total += tokens
-            if step > 1:
-                tokens_after_first += tokens
-            elapsed = time.monotonic() - started
-            step_time = statistics.median(durations[1:]) if len(durations) > 1 else durations[0]
-            if config.budget_seconds > 0:
-                total = self._fit_budget(step, total, elapsed, step_time, len(durations))
-                if step >= total and total < planned:
-                    stopped_by = "budget"
-            measured = sum(durations[1:]) if len(durations) > 1 else durations[0]
-            tps = (tokens_after_first if len(durations) > 1 else tokens_total) / max(measured, 1e-9)
-            self.progress.emit(
-                "step",
-                step=step,
-                of=total,
-                loss=round(loss, 5),
-                lr=lr,
-                tokensPerSec=round(tps, 1),
-                etaSec=round(max(0, total - step) * step_time, 1),
-                skipped=guard.skipped,
-            )
-            guard.check(step)  # after the step event, so the reader sees the last skip before the error
-            if config.eval_every > 0 and self.val_examples and (step % config.eval_every == 0 or step == total):
-                val = self._validate(step)
-                val_losses.append({"step": step, "loss": val})
-                if math.isfinite(val) and (best is None or val < best - 1e-6):
-                    best, bad_evals = val, 0
-                    if config.early_stopping_patience > 0:
-                        best_state = {k: v.detach().clone() for k, v in get_peft_model_state_dict(self.model).items()}
-                else:
-                    bad_evals += 1
-                    if config.early_stopping_patience and bad_evals >= config.early_stopping_patience:
-                        stopped_by = "early_stopping"
-                        break
-        if best_state is not None and stopped_by == "early_stopping":
-            set_peft_model_state_dict(self.model, best_state)  # keep the weights of the best validation loss
+        """Optimizer steps until the planned count, the time budget or early stopping ends the run."""
+        state = self._start()
+        stream = example_stream(self.train_examples, self.config.seed)
+        while state.step < state.total:
+            loss, lr = self._train_step(state, stream)
+            if self.config.budget_seconds > 0:
+                state.budget_cut(self.config.budget_seconds)
+            self._report_step(state, loss, lr)
+            state.guard.check(state.step)  # after the step event, so the reader sees the last skip before the error
+            if self._validation_due(state) and self._validate_and_track(state) == "stop":
+                state.stopped_by = "early_stopping"
+                break
+        self._restore_best(state)
         self._check_weights()
-        seconds = time.monotonic() - started
-        tail = history[-10:]
-        measured = sum(durations[1:]) if len(durations) > 1 else sum(durations)
-        return TrainResult(
-            steps=step,
-            planned_steps=planned,
-            loss=sum(tail) / len(tail) if tail else None,
-            first_loss=history[0] if history else None,
-            seconds=seconds,
-            stopped_by=stopped_by,
-            tokens=tokens_total,
-            tokens_per_sec=(tokens_after_first if len(durations) > 1 else tokens_total) / max(measured, 1e-9),
-            step_seconds=statistics.median(durations[1:]) if len(durations) > 1 else (durations[0] if durations else 0),
-            micro_batch=self.micro_batch,
-            grad_accum=self.grad_accum,
-            skipped_steps=guard.skipped,
-            best_val_loss=best,
-            val_losses=val_losses,
-            history=history,
+        return self._result(state)
+
+    def _start(self) -> RunState:
+        planned = planned_steps(len(self.train_examples), self.config)
+        self.model.train()
+        return RunState(
+            planned=planned,
+            total=planned,
+            guard=NonFiniteGuard(self.config.max_skipped_steps, self.config.lr),
+            validation=EarlyStopping(self.config.early_stopping_patience),
         )
 
-    def _fit_budget(self, step: int, total: int, elapsed: float, step_time: float, measured: int) -> int:
-        """Cuts the step count so the loop ends within budget_seconds, once step times are known."""
-        budget = self.config.budget_seconds
-        if elapsed >= budget:
-            return step
-        if measured < _BUDGET_WARMUP_STEPS:
-            return total
-        affordable = step + int((budget - elapsed) / max(step_time, 1e-9))
-        return max(step, min(total, affordable))
+    def _train_step(self, state: RunState, stream: Iterator[Example]) -> tuple[float, float]:
+        """One optimizer step over the next examples, skipped (no update) when its loss or gradient norm is not
+        finite; returns its loss and learning rate."""
+        self.cancel.check()
+        t0 = time.monotonic()
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr_at(state.step, state.total, self.config.lr, self.config.warmup_ratio)
+        lr = float(self.optimizer.param_groups[0]["lr"])
+        loss, tokens = self._step([next(stream) for _ in range(self.config.effective_batch)])
+        finite = math.isfinite(loss) and math.isfinite(self._grad_norm())
+        if finite:
+            self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)  # a skipped step's gradients are dropped, not carried over
+        state.step += 1
+        if not finite:
+            self.progress.message(
+                f"step {state.step}: loss or gradient norm is NaN/Inf; skipped without an update", level="warning"
+            )
+        state.guard.record(finite)
+        state.throughput.add(time.monotonic() - t0, tokens)
+        if finite:
+            state.history.append(loss)
+        return loss, lr
+
+    def _report_step(self, state: RunState, loss: float, lr: float) -> None:
+        step_time = state.throughput.step_seconds()
+        self.progress.emit(
+            "step",
+            step=state.step,
+            of=state.total,
+            loss=round(loss, 5),
+            lr=lr,
+            tokensPerSec=round(state.throughput.tokens_per_sec(), 1),
+            etaSec=round(max(0, state.total - state.step) * step_time, 1),
+            skipped=state.guard.skipped,
+        )
+
+    def _validation_due(self, state: RunState) -> bool:
+        every = self.config.eval_every
+        return every > 0 and bool(self.val_examples) and (state.step % every == 0 or state.step == state.total)
+
+    def _validate_and_track(self, state: RunState) -> Literal["better", "worse", "stop"]:
+        """Validation loss now; a new best is remembered (with its weights when early stopping may need them)."""
+        outcome = state.validation.observe(state.step, self._validate(state.step))
+        if outcome == "better" and self.config.early_stopping_patience > 0:
+            from peft import get_peft_model_state_dict
+
+            state.best_state = {k: v.detach().clone() for k, v in get_peft_model_state_dict(self.model).items()}
+        return outcome
+
+    def _restore_best(self, state: RunState) -> None:
+        """An early-stopped run keeps the weights of its best validation loss, not its last."""
+        if state.best_state is not None and state.stopped_by == "early_stopping":
+            from peft import set_peft_model_state_dict
+
+            set_peft_model_state_dict(self.model, state.best_state)
+
+    def _result(self, state: RunState) -> TrainResult:
+        tail = state.history[-10:]
+        return TrainResult(
+            steps=state.step,
+            planned_steps=state.planned,
+            loss=sum(tail) / len(tail) if tail else None,
+            first_loss=state.history[0] if state.history else None,
+            seconds=time.monotonic() - state.started,
+            stopped_by=state.stopped_by,
+            tokens=state.throughput.tokens,
+            tokens_per_sec=state.throughput.tokens_per_sec(),
+            step_seconds=state.throughput.step_seconds(),
+            micro_batch=self.micro_batch,
+            grad_accum=self.grad_accum,
+            skipped_steps=state.guard.skipped,
+            best_val_loss=state.validation.best,
+            val_losses=state.validation.losses,
+            history=state.history,
+        )

@@ -16,7 +16,7 @@ from conftest import FAST_CONFIG, TRAINER_ROOT, make_record, parse_events, run_c
 from repolora_trainer.cancel import CancelToken
 from repolora_trainer.commands import train_command
 from repolora_trainer.config import config_from_dict
-from repolora_trainer.model_loading import sha256_file
+from repolora_trainer.hashing import sha256_file
 from repolora_trainer.progress import Progress
 
 pytestmark = pytest.mark.slow

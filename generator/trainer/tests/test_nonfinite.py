@@ -22,7 +22,7 @@ from repolora_trainer.config import config_from_dict
 from repolora_trainer.errors import ConfigError, DivergedError, NonFiniteWeightsError
 from repolora_trainer.loss import target_loss_sum
 from repolora_trainer.progress import Progress
-from repolora_trainer.train import NonFiniteGuard
+from repolora_trainer.run_state import NonFiniteGuard
 
 
 def _train(dataset: Path, out: Path, base: Path, **fields: Any) -> tuple[dict[str, Any], Progress]:

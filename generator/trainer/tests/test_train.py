@@ -17,7 +17,8 @@ from repolora_trainer.cancel import CancelToken
 from repolora_trainer.commands import train_command
 from repolora_trainer.config import TrainConfig, config_from_dict
 from repolora_trainer.errors import CancelledError, ConfigError, OutOfMemoryError
-from repolora_trainer.model_loading import Runtime, sha256_file
+from repolora_trainer.hashing import sha256_file
+from repolora_trainer.model_loading import Runtime
 from repolora_trainer.progress import Progress
 from repolora_trainer.train import Trainer, lr_at, planned_steps
 
