@@ -155,6 +155,9 @@ async function replay(options: ReplayOptions) {
     const counts = { keystrokes: session.length, asked: 0, cache: 0, skipped: 0, shown: 0, timeLimit: 0 };
     let reused = 0;
     let prompt = 0;
+    let generated = 0;
+    /** Prompt tokens each answer fed again (not reused from the KV cache). */
+    const prefilled: number[] = [];
     const started = performance.now();
     for (const key of session) {
       answer = null;
@@ -183,6 +186,8 @@ async function replay(options: ReplayOptions) {
         inRuntime.decodeMs.push(result.timings.decodeMs);
         reused += result.reusedPromptTokens;
         prompt += result.promptTokens;
+        generated += result.completionTokens;
+        prefilled.push(result.promptTokens - result.reusedPromptTokens);
         if (result.stopReason === "time-limit") counts.timeLimit += 1;
       } else counts.skipped += 1; // the prefilter's rules
     }
@@ -207,6 +212,9 @@ async function replay(options: ReplayOptions) {
       meanPromptTokens: counts.asked > 0 ? Math.round(prompt / counts.asked) : null,
       meanReusedTokens: counts.asked > 0 ? Math.round(reused / counts.asked) : null,
       meanPrefilledTokens: counts.asked > 0 ? Math.round((prompt - reused) / counts.asked) : null,
+      prefilledTokensP50: percentile(prefilled, 0.5),
+      prefilledTokensP95: percentile(prefilled, 0.95),
+      meanCompletionTokens: counts.asked > 0 ? Math.round(generated / counts.asked) : null,
       wallSec: Number(((performance.now() - started) / 1000).toFixed(1)),
     };
     await rpc.request("shutdown", {});
@@ -233,7 +241,7 @@ function printReport(report: Report, files: string): void {
     `  in the runtime (p50): ${total} ms from arrival to answer, prefill ${prefill} ms, decode ${decode} ms`,
   );
   console.log(
-    `  prompt tokens per answer: ${report.meanPromptTokens}, reused ${report.meanReusedTokens}, prefilled ${report.meanPrefilledTokens} (reused share ${report.reusedPromptShare})`,
+    `  prompt tokens per answer: ${report.meanPromptTokens}, reused ${report.meanReusedTokens}, prefilled ${report.meanPrefilledTokens} (p50 ${report.prefilledTokensP50}, p95 ${report.prefilledTokensP95}; reused share ${report.reusedPromptShare}); completion tokens ${report.meanCompletionTokens}`,
   );
   console.log(
     `  ghost text shown ${report.shown}, from the cache ${report.cache}, skipped ${report.skipped}, time-limit ${report.timeLimit}`,
