@@ -7,7 +7,11 @@
  *
  * Options: --adapter <dir> (bound to the workspace), --source <folder> (files to type in; default runtime/src
  * of this checkout), --files N (8), --keystrokes N (240, spread over the files), --threads N (2),
- * --timeout-ms N (1000; 0 = no cap), --suffix-share X (0.2), --json (one JSON line instead of the table).
+ * --timeout-ms N (1000; 0 = no cap), --suffix-share X (0.2), --json (one JSON line per run instead of the table),
+ * --template psm|spm|both (psm): the prompt order, which the runtime takes from the bound adapter's bundle
+ * (repolora.json prompt.template). With --tiny each order gets the same random adapter, its bundle recording
+ * that order; with a real package, psm binds --adapter and spm binds --spm-adapter (an adapter trained with
+ * the qwen2.5-coder-spm template). `both` replays the same session once per order, one fresh server each.
  *
  * The session: in each of N files (.ts, not tests, in path order, every k-th), the line at the middle of the
  * file with ≥ 20 lines below it is typed again, character by character, with everything below it as the
@@ -18,7 +22,7 @@
  * skipped by the prefilter, and how many hit the time cap.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,10 +39,14 @@ import {
 import { RpcClient } from "../extension/src/core/rpc-client.ts";
 import { prepareModelPackage } from "../runtime/src/model/package.ts";
 import { PROTOCOL_VERSION } from "../runtime/src/protocol/index.ts";
-import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
+import { TINY_QWEN2, writeRandomAdapter, writeRandomModel } from "../runtime/src/testing/random-model.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MIN_LINES_BELOW = 20;
+const TINY_ID = "repolora-tiny/qwen2-random";
+/** The template ids behind the --template names (runtime/src/prompt/templates.ts). */
+const ORDERS = { psm: "qwen2.5-coder", spm: "qwen2.5-coder-spm" } as const;
+type Order = keyof typeof ORDERS;
 
 interface Keystroke {
   path: string;
@@ -88,43 +96,24 @@ const percentile = (xs: number[], q: number) =>
     ? Number.NaN
     : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
 
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      tiny: { type: "boolean", default: false },
-      adapter: { type: "string" },
-      source: { type: "string", default: join(ROOT, "runtime/src") },
-      files: { type: "string", default: "8" },
-      keystrokes: { type: "string", default: "240" },
-      threads: { type: "string", default: "2" },
-      "timeout-ms": { type: "string", default: "1000" },
-      "suffix-share": { type: "string", default: "0.2" },
-      json: { type: "boolean", default: false },
-    },
-  });
-  let work: string | null = null;
-  let packageDir = positionals[0];
-  if (values.tiny) {
-    work = mkdtempSync(join(tmpdir(), "repolora-typing-"));
-    writeRandomModel(join(work, "model"), TINY_QWEN2);
-    packageDir = join(work, "package");
-    await prepareModelPackage({
-      source: join(work, "model"),
-      outDir: packageDir,
-      id: "repolora-tiny/qwen2-random",
-    });
-  }
-  if (!packageDir) {
-    console.error(
-      "usage: npx tsx bench/typing-replay.ts <model package dir> | --tiny [options] (see the header)",
-    );
-    process.exit(2);
-  }
-  const session = typingSession(values.source, Number(values.files), Number(values.keystrokes));
-  const server = spawn(process.execPath, [join(ROOT, "bin/repolora.mjs"), "serve", "--model", packageDir], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+interface ReplayOptions {
+  packageDir: string;
+  adapter: string | null;
+  order: Order;
+  session: Keystroke[];
+  threads: number;
+  timeoutMs: number;
+  suffixShare: number;
+}
+
+/** One replay of the session against a fresh `repolora serve`; returns its report. */
+async function replay(options: ReplayOptions) {
+  const { session } = options;
+  const server = spawn(
+    process.execPath,
+    [join(ROOT, "bin/repolora.mjs"), "serve", "--model", options.packageDir],
+    { stdio: ["pipe", "pipe", "pipe"] },
+  );
   let stderr = "";
   server.stderr.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString("utf8")).slice(-4000);
@@ -134,11 +123,11 @@ async function main(): Promise<void> {
     const init = await rpc.request("initialize", {
       protocolVersion: PROTOCOL_VERSION,
       modelPackage: "",
-      threads: Number(values.threads),
+      threads: options.threads,
     });
     const workspace = "file:///bench";
-    if (values.adapter) {
-      await rpc.request("loadAdapter", { key: "bench", dir: values.adapter });
+    if (options.adapter) {
+      await rpc.request("loadAdapter", { key: "bench", dir: options.adapter });
       await rpc.request("setWorkspaceAdapters", { workspace, adapters: [{ key: "bench", weight: 1 }] });
     }
     /** The runtime's answer to the current keystroke, if it asked the model (empty answers included). */
@@ -154,8 +143,8 @@ async function main(): Promise<void> {
       settings: () => ({
         ...DEFAULT_PIPELINE_SETTINGS,
         debounceMs: 0,
-        timeoutMs: Number(values["timeout-ms"]),
-        suffixShare: Number(values["suffix-share"]),
+        timeoutMs: options.timeoutMs,
+        suffixShare: options.suffixShare,
       }),
       scope: () => "bench",
       log: silentLogger,
@@ -166,6 +155,9 @@ async function main(): Promise<void> {
     const counts = { keystrokes: session.length, asked: 0, cache: 0, skipped: 0, shown: 0, timeLimit: 0 };
     let reused = 0;
     let prompt = 0;
+    let generated = 0;
+    /** Prompt tokens each answer fed again (not reused from the KV cache). */
+    const prefilled: number[] = [];
     const started = performance.now();
     for (const key of session) {
       answer = null;
@@ -194,15 +186,18 @@ async function main(): Promise<void> {
         inRuntime.decodeMs.push(result.timings.decodeMs);
         reused += result.reusedPromptTokens;
         prompt += result.promptTokens;
+        generated += result.completionTokens;
+        prefilled.push(result.promptTokens - result.reusedPromptTokens);
         if (result.stopReason === "time-limit") counts.timeLimit += 1;
       } else counts.skipped += 1; // the prefilter's rules
     }
     const report = {
       model: init.model.id,
-      adapter: values.adapter ?? null,
-      threads: Number(values.threads),
-      timeoutMs: Number(values["timeout-ms"]),
-      suffixShare: Number(values["suffix-share"]),
+      template: ORDERS[options.order],
+      adapter: options.adapter,
+      threads: options.threads,
+      timeoutMs: options.timeoutMs,
+      suffixShare: options.suffixShare,
       ...counts,
       p50Ms: Math.round(percentile(modelMs, 0.5)),
       p95Ms: Math.round(percentile(modelMs, 0.95)),
@@ -213,31 +208,120 @@ async function main(): Promise<void> {
         decode: Math.round(percentile(inRuntime.decodeMs, 0.5)),
       },
       reusedPromptShare: prompt > 0 ? Number((reused / prompt).toFixed(3)) : null,
+      /** Per model answer: prompt tokens, of them reused from the KV cache, and fed again (prefilled). */
+      meanPromptTokens: counts.asked > 0 ? Math.round(prompt / counts.asked) : null,
+      meanReusedTokens: counts.asked > 0 ? Math.round(reused / counts.asked) : null,
+      meanPrefilledTokens: counts.asked > 0 ? Math.round((prompt - reused) / counts.asked) : null,
+      prefilledTokensP50: percentile(prefilled, 0.5),
+      prefilledTokensP95: percentile(prefilled, 0.95),
+      meanCompletionTokens: counts.asked > 0 ? Math.round(generated / counts.asked) : null,
       wallSec: Number(((performance.now() - started) / 1000).toFixed(1)),
     };
-    if (values.json) console.log(JSON.stringify(report));
-    else {
-      console.log(
-        `typing replay: ${report.keystrokes} keystrokes in ${values.files} files, ${report.asked} asked the model`,
-      );
-      console.log(
-        `  keystroke → completion (model answers): p50 ${report.p50Ms} ms, p95 ${report.p95Ms} ms, max ${report.maxMs} ms`,
-      );
-      const { total, prefill, decode } = report.serverP50Ms;
-      console.log(
-        `  in the runtime (p50): ${total} ms from arrival to answer, prefill ${prefill} ms, decode ${decode} ms`,
-      );
-      console.log(
-        `  ghost text shown ${report.shown}, from the cache ${report.cache}, skipped ${report.skipped}, time-limit ${report.timeLimit}, prompt tokens reused ${report.reusedPromptShare}`,
-      );
-    }
     await rpc.request("shutdown", {});
+    return report;
   } catch (error) {
-    console.error(`typing replay failed: ${(error as Error).message}\n${stderr}`);
-    process.exitCode = 1;
+    throw new Error(`${(error as Error).message}\n${stderr}`);
   } finally {
     server.stdin.end();
     if (server.exitCode === null) await new Promise((done) => server.once("exit", done));
+  }
+}
+
+type Report = Awaited<ReturnType<typeof replay>>;
+
+function printReport(report: Report, files: string): void {
+  console.log(
+    `typing replay (${report.template}): ${report.keystrokes} keystrokes in ${files} files, ${report.asked} asked the model`,
+  );
+  console.log(
+    `  keystroke → completion (model answers): p50 ${report.p50Ms} ms, p95 ${report.p95Ms} ms, max ${report.maxMs} ms`,
+  );
+  const { total, prefill, decode } = report.serverP50Ms;
+  console.log(
+    `  in the runtime (p50): ${total} ms from arrival to answer, prefill ${prefill} ms, decode ${decode} ms`,
+  );
+  console.log(
+    `  prompt tokens per answer: ${report.meanPromptTokens}, reused ${report.meanReusedTokens}, prefilled ${report.meanPrefilledTokens} (p50 ${report.prefilledTokensP50}, p95 ${report.prefilledTokensP95}; reused share ${report.reusedPromptShare}); completion tokens ${report.meanCompletionTokens}`,
+  );
+  console.log(
+    `  ghost text shown ${report.shown}, from the cache ${report.cache}, skipped ${report.skipped}, time-limit ${report.timeLimit}`,
+  );
+}
+
+/** A random adapter for the tiny model whose bundle records `order`'s template: same weights for every order. */
+function tinyAdapter(work: string, order: Order): string {
+  const dir = join(work, `adapter-${order}`);
+  writeRandomAdapter(dir, TINY_QWEN2, { rank: 8, alpha: 16, baseModelId: TINY_ID, seed: 7 });
+  const manifest = { schema: 1, baseModel: { id: TINY_ID }, prompt: { template: ORDERS[order] } };
+  writeFileSync(join(dir, "repolora.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  return dir;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      tiny: { type: "boolean", default: false },
+      adapter: { type: "string" },
+      "spm-adapter": { type: "string" },
+      template: { type: "string", default: "psm" },
+      source: { type: "string", default: join(ROOT, "runtime/src") },
+      files: { type: "string", default: "8" },
+      keystrokes: { type: "string", default: "240" },
+      threads: { type: "string", default: "2" },
+      "timeout-ms": { type: "string", default: "1000" },
+      "suffix-share": { type: "string", default: "0.2" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const orders: Order[] =
+    values.template === "both" ? ["psm", "spm"] : values.template === "spm" ? ["spm"] : ["psm"];
+  if (!["psm", "spm", "both"].includes(values.template)) {
+    console.error(`--template ${values.template}: use psm, spm or both`);
+    process.exit(2);
+  }
+  let work: string | null = null;
+  let packageDir = positionals[0];
+  if (values.tiny) {
+    work = mkdtempSync(join(tmpdir(), "repolora-typing-"));
+    writeRandomModel(join(work, "model"), TINY_QWEN2);
+    packageDir = join(work, "package");
+    await prepareModelPackage({ source: join(work, "model"), outDir: packageDir, id: TINY_ID });
+  }
+  if (!packageDir) {
+    console.error(
+      "usage: npx tsx bench/typing-replay.ts <model package dir> | --tiny [options] (see the header)",
+    );
+    process.exit(2);
+  }
+  if (!values.tiny && orders.includes("spm") && !values["spm-adapter"]) {
+    console.error(
+      "--template spm with a model package needs --spm-adapter <dir> (trained with qwen2.5-coder-spm)",
+    );
+    process.exit(2);
+  }
+  const session = typingSession(values.source, Number(values.files), Number(values.keystrokes));
+  try {
+    for (const order of orders) {
+      const adapter = work
+        ? tinyAdapter(work, order)
+        : ((order === "spm" ? values["spm-adapter"] : values.adapter) ?? null);
+      const report = await replay({
+        packageDir,
+        adapter,
+        order,
+        session,
+        threads: Number(values.threads),
+        timeoutMs: Number(values["timeout-ms"]),
+        suffixShare: Number(values["suffix-share"]),
+      });
+      if (values.json) console.log(JSON.stringify(report));
+      else printReport(report, values.files);
+    }
+  } catch (error) {
+    console.error(`typing replay failed: ${(error as Error).message}`);
+    process.exitCode = 1;
+  } finally {
     if (work) rmSync(work, { recursive: true, force: true });
   }
 }

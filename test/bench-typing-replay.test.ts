@@ -24,16 +24,30 @@ describe("bench/typing-replay.ts", () => {
     expect(b!.prefix.slice(0, -1)).toBe(a!.prefix);
   });
 
-  it("runs against repolora serve with the tiny random model and accounts for every keystroke", () => {
+  it("runs against repolora serve with the tiny random model, once per prompt order, and accounts for every keystroke", () => {
     const out = execFileSync(
       process.execPath,
-      ["--import", "tsx", "bench/typing-replay.ts", "--tiny", "--files", "2", "--keystrokes", "10", "--json"],
+      ["--import", "tsx", "bench/typing-replay.ts", "--tiny", "--files", "2", "--keystrokes", "10"].concat([
+        "--template",
+        "both",
+        "--json",
+      ]),
       { cwd: repoRoot, encoding: "utf8" },
     );
-    const report = JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, number | string | null>;
-    expect(report.model).toBe("repolora-tiny/qwen2-random");
-    expect(report.keystrokes).toBe(10);
-    expect((report.asked as number) + (report.cache as number) + (report.skipped as number)).toBe(10);
-    expect(report.asked).toBeGreaterThan(0);
-  }, 120_000);
+    const reports = out
+      .trim()
+      .split("\n")
+      .slice(-2)
+      .map((line) => JSON.parse(line) as Record<string, number | string | null>);
+    expect(reports.map((r) => r.template)).toEqual(["qwen2.5-coder", "qwen2.5-coder-spm"]);
+    for (const report of reports) {
+      expect(report.model).toBe("repolora-tiny/qwen2-random");
+      expect(report.keystrokes).toBe(10);
+      expect((report.asked as number) + (report.cache as number) + (report.skipped as number)).toBe(10);
+      expect(report.asked).toBeGreaterThan(0);
+    }
+    // Typing at the cursor with code below it: the suffix-first order feeds fewer tokens again per answer.
+    const [psm, spm] = reports;
+    expect(spm!.meanPrefilledTokens as number).toBeLessThan(psm!.meanPrefilledTokens as number);
+  }, 180_000);
 });

@@ -86,6 +86,17 @@ const rows: Row[] = [
         /Unknown language 'pyhton' in --languages\. Did you mean 'python'\?\n {2}hint: Supported languages: typescript, .*php, text\./,
     }),
   ),
+  ...[
+    ["dataset", repo.root, "--out", out()],
+    ["org-train", "--name", "acme", repo.root, repo.root],
+  ].map(
+    (args): Row => ({
+      what: `${args[0]}: unknown --template`,
+      argv: [...args, "--template", "qwen-spm"],
+      code: 1,
+      stderr: /Unknown --template 'qwen-spm'\.\n {2}hint: Use one of qwen2\.5-coder, qwen2\.5-coder-spm, /,
+    }),
+  ),
   {
     what: "the help lists every language, php included",
     argv: ["dataset", "--help"],

@@ -40,7 +40,11 @@ export type AdapterErrorCode =
   | "adapter-base-model-mismatch"
   | "adapter-shape-mismatch"
   | "adapter-unknown-tensor"
-  | "adapter-not-finite";
+  | "adapter-not-finite"
+  /** A prompt template the bundle records that this runtime or this model's tokenizer cannot render. */
+  | "adapter-template-unsupported"
+  /** Adapters stacked for one workspace that were trained with different prompt templates. */
+  | "adapter-template-conflict";
 
 /** A PEFT adapter the runtime refuses; the message names the field or tensor at fault. */
 export class AdapterError extends RuntimeError {

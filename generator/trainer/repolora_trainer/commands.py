@@ -245,6 +245,8 @@ def _manifest(
             "branch": repo.get("branch"),
             "trainedAt": datetime.now(UTC).isoformat(timespec="seconds"),
         },
+        # The prompt order the adapter learned; the runtime serves its workspaces with it (absent = native order).
+        "prompt": {"template": dataset.template},
         "lora": {
             "r": config.rank,
             "alpha": config.alpha,

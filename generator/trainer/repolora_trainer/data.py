@@ -60,6 +60,21 @@ class Dataset:
         repo = self.manifest.get("repo")
         return repo if isinstance(repo, dict) else {}
 
+    @property
+    def template(self) -> str:
+        """The prompt template id every record was rendered with; the adapter serves with that template only.
+
+        A mix of templates is refused: one adapter learns one prompt order (runtime/src/prompt/templates.ts).
+        """
+        ids = sorted({record.prompt.template for record in [*self.train, *self.eval]})
+        if len(ids) != 1:
+            raise DatasetError(
+                f"records use {len(ids)} prompt templates ({', '.join(ids) or 'none'}); "
+                "an adapter is trained for one: rebuild the dataset with one --template",
+                str(self.root),
+            )
+        return ids[0]
+
 
 class _Check:
     """Collects the first contract violation of one record, phrased with the field's dotted path."""

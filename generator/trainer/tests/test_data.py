@@ -79,3 +79,17 @@ def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
     folder = write_dataset(tmp_path / "ds", lines={"train": [line, line]})
     with pytest.raises(DatasetError, match=r"train\.jsonl:2: duplicate id"):
         load_dataset(folder)
+
+
+def test_template_is_the_one_every_record_was_rendered_with(tmp_path: Path) -> None:
+    spm = []
+    for i in range(4):
+        record = make_record(i, "train")
+        record["prompt"]["template"] = "qwen2.5-coder-spm"
+        spm.append(json.dumps(record))
+    assert load_dataset(write_dataset(tmp_path / "spm", lines={"train": spm, "eval": []})).template == (
+        "qwen2.5-coder-spm"
+    )
+    mixed = write_dataset(tmp_path / "mixed", lines={"train": [*spm, json.dumps(make_record(9, "train"))]})
+    with pytest.raises(DatasetError, match=r"2 prompt templates \(qwen2\.5-coder, qwen2\.5-coder-spm\)"):
+        _ = load_dataset(mixed).template

@@ -72,6 +72,7 @@ def test_bundle_files_and_manifest(bundle: Path, tiny_qwen: Path) -> None:
     assert manifest["repo"]["head"] == "0123456789abcdef0123456789abcdef01234567"
     assert manifest["repo"]["remote"] == "https://example.invalid/demo.git"
     assert manifest["repo"]["trainedAt"]
+    assert manifest["prompt"] == {"template": "qwen2.5-coder"}  # what the runtime serves this adapter with
     assert manifest["lora"] == {
         "r": 8,
         "alpha": 16.0,

@@ -21,6 +21,37 @@ describe("FIM templates", () => {
     );
   });
 
+  it("renders the suffix-first (SPM) order with Qwen's tokens: suffix block, prefix block, then the middle marker", () => {
+    expect(getTemplate("qwen2.5-coder-spm").render(parts)).toBe(
+      "<|repo_name|>shop\n<|file_sep|>src/b.ts\nexport const y = 1;\n<|file_sep|>src/a.ts\n<|fim_suffix|>;\n<|fim_prefix|>const x = <|fim_middle|>",
+    );
+  });
+
+  it("SPM keeps the text before the cursor a prefix of the prompt while typing; PSM does not", () => {
+    const typed = { ...parts, prefix: `${parts.prefix}4` };
+    const common = (a: string, b: string) => {
+      let i = 0;
+      while (i < a.length && a[i] === b[i]) i++;
+      return i;
+    };
+    for (const [id, unchangedUpTo] of [
+      ["qwen2.5-coder-spm", (t: string) => t.indexOf("<|fim_middle|>")],
+      ["qwen2.5-coder", (t: string) => t.indexOf("<|fim_suffix|>")],
+    ] as const) {
+      const before = getTemplate(id).render(parts);
+      expect(common(before, getTemplate(id).render(typed))).toBe(unchangedUpTo(before));
+    }
+  });
+
+  it("lists the markers it renders, and the SPM order shares the native template's stops", () => {
+    for (const id of TEMPLATE_IDS) {
+      const text = getTemplate(id).render(parts);
+      for (const marker of getTemplate(id).markers) expect(text).toContain(marker);
+    }
+    expect(getTemplate("qwen2.5-coder-spm").stop).toEqual(getTemplate("qwen2.5-coder").stop);
+    expect(getTemplate("qwen2.5-coder-spm").completionEnd).toBe(getTemplate("qwen2.5-coder").completionEnd);
+  });
+
   it("renders StarCoder2's format", () => {
     expect(getTemplate("starcoder2").render(parts)).toBe(
       "<repo_name>shop<file_sep>src/b.ts\nexport const y = 1;\n<file_sep>src/a.ts\n<fim_prefix>const x = <fim_suffix>;\n<fim_middle>",

@@ -26,9 +26,17 @@ export interface FimTemplate {
   completionEnd: string;
   /** Any of these ends a completion at serving time. */
   stop: string[];
+  /** The special tokens `render` writes; a tokenizer must have each as one token to express the template. */
+  markers: string[];
 }
 
-export const TEMPLATE_IDS = ["qwen2.5-coder", "starcoder2", "deepseek-coder", "codellama"] as const;
+export const TEMPLATE_IDS = [
+  "qwen2.5-coder",
+  "qwen2.5-coder-spm",
+  "starcoder2",
+  "deepseek-coder",
+  "codellama",
+] as const;
 export type TemplateId = (typeof TEMPLATE_IDS)[number];
 
 /** Context for families without file separators: each file as a comment-headed block before the prefix. */
@@ -58,21 +66,40 @@ export function lineComment(path: string): string {
 }
 
 // Qwen2.5-Coder's repo-level format (its model card): <|repo_name|>, then <|file_sep|>path\ncontent per file.
+const qwenRepoHeader = (p: PromptParts) =>
+  `<|repo_name|>${p.repoName}\n${p.context.map((c) => `<|file_sep|>${c.path}\n${c.text}\n`).join("")}` +
+  `<|file_sep|>${p.path}\n`;
+
+const QWEN_STOP = [
+  "<|endoftext|>",
+  "<|file_sep|>",
+  "<|fim_prefix|>",
+  "<|fim_suffix|>",
+  "<|fim_middle|>",
+  "<|fim_pad|>",
+  "<|repo_name|>",
+];
+const QWEN_MARKERS = ["<|repo_name|>", "<|file_sep|>", "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"];
+
+// The base model's native prefix-suffix-middle (PSM) order.
 const qwen: FimTemplate = {
   id: "qwen2.5-coder",
-  render: (p) =>
-    `<|repo_name|>${p.repoName}\n${p.context.map((c) => `<|file_sep|>${c.path}\n${c.text}\n`).join("")}` +
-    `<|file_sep|>${p.path}\n<|fim_prefix|>${p.prefix}<|fim_suffix|>${p.suffix}<|fim_middle|>`,
+  render: (p) => `${qwenRepoHeader(p)}<|fim_prefix|>${p.prefix}<|fim_suffix|>${p.suffix}<|fim_middle|>`,
   completionEnd: "<|endoftext|>",
-  stop: [
-    "<|endoftext|>",
-    "<|file_sep|>",
-    "<|fim_prefix|>",
-    "<|fim_suffix|>",
-    "<|fim_middle|>",
-    "<|fim_pad|>",
-    "<|repo_name|>",
-  ],
+  stop: QWEN_STOP,
+  markers: QWEN_MARKERS,
+};
+
+// Suffix-prefix-middle (SPM) with Qwen's tokens, in llama.cpp's `spm_infill` order (suffix block, then prefix
+// block, then the middle marker). Typing inserts at the cursor, so everything before the prefix's end (context,
+// suffix, prefix) is unchanged from one keystroke to the next and its KV state is reused. Qwen2.5-Coder was
+// pretrained on PSM only: this order is for adapters trained with it (docs/decisions/2026-12-05-prompt-order.md).
+const qwenSpm: FimTemplate = {
+  id: "qwen2.5-coder-spm",
+  render: (p) => `${qwenRepoHeader(p)}<|fim_suffix|>${p.suffix}<|fim_prefix|>${p.prefix}<|fim_middle|>`,
+  completionEnd: "<|endoftext|>",
+  stop: QWEN_STOP,
+  markers: QWEN_MARKERS,
 };
 
 // StarCoder2 and SmolLM share StarCoder's special tokens.
@@ -83,6 +110,7 @@ const starcoder2: FimTemplate = {
     `<file_sep>${p.path}\n<fim_prefix>${p.prefix}<fim_suffix>${p.suffix}<fim_middle>`,
   completionEnd: "<|endoftext|>",
   stop: ["<|endoftext|>", "<file_sep>", "<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<repo_name>"],
+  markers: ["<repo_name>", "<file_sep>", "<fim_prefix>", "<fim_suffix>", "<fim_middle>"],
 };
 
 const deepseek: FimTemplate = {
@@ -90,6 +118,7 @@ const deepseek: FimTemplate = {
   render: (p) => `<｜fim▁begin｜>${inlineContext(p)}${p.prefix}<｜fim▁hole｜>${p.suffix}<｜fim▁end｜>`,
   completionEnd: "<｜end▁of▁sentence｜>",
   stop: ["<｜end▁of▁sentence｜>", "<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>", "<|EOT|>"],
+  markers: ["<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>"],
 };
 
 // CodeLlama's infilling format (PSM) from its paper and reference code.
@@ -98,10 +127,12 @@ const codellama: FimTemplate = {
   render: (p) => `<PRE> ${inlineContext(p)}${p.prefix} <SUF>${p.suffix} <MID>`,
   completionEnd: " <EOT>",
   stop: [" <EOT>", "<EOT>", "</s>"],
+  markers: ["<PRE>", "<SUF>", "<MID>"],
 };
 
 const TEMPLATES: Record<TemplateId, FimTemplate> = {
   "qwen2.5-coder": qwen,
+  "qwen2.5-coder-spm": qwenSpm,
   starcoder2,
   "deepseek-coder": deepseek,
   codellama,

@@ -10,6 +10,8 @@ const BY_RUNTIME_CODE: Record<string, ErrorCode> = {
   "adapter-base-model-mismatch": "ADAPTER_MISMATCH",
   "adapter-shape-mismatch": "ADAPTER_MISMATCH",
   "adapter-unknown-tensor": "ADAPTER_MISMATCH",
+  "adapter-template-unsupported": "ADAPTER_MISMATCH",
+  "adapter-template-conflict": "ADAPTER_MISMATCH",
   "model-package-invalid": "MODEL_LOAD_FAILED",
   "model-unsupported": "MODEL_LOAD_FAILED",
   "safetensors-invalid": "ADAPTER_MISMATCH",

@@ -3,7 +3,9 @@
  * both drive this class. One base model in one engine worker; adapters cached by bytes; per-workspace adapter
  * bindings (switching = feeding other tensors); completions queued one at a time.
  */
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { readBundleTemplate } from "../adapter/bundle-template.ts";
 import { finishCompletion } from "../complete/postprocess.ts";
 import { buildServingPrompt } from "../complete/prompt.ts";
 import { stopSpecFor } from "../complete/stop-rules.ts";
@@ -12,8 +14,9 @@ import { EngineClient } from "../engine/engine-client.ts";
 import type { EngineInfo, GenerateWorkerResult } from "../engine/worker-protocol.ts";
 import { DEFAULT_ADAPTER_KEY, findShippedDefaultAdapter } from "../model/default-adapter.ts";
 import { type ModelPackage, openModelPackage } from "../model/package.ts";
+import { tokenId } from "../model/special-tokens.ts";
 import { loadTokenizer, type TextTokenizer } from "../model/tokenizer.ts";
-import { DEFAULT_BUDGET, type FimTemplate, getTemplate } from "../prompt/index.ts";
+import { DEFAULT_BUDGET } from "../prompt/index.ts";
 import { type Methods, PROTOCOL_VERSION, type WeightedAdapter } from "../protocol/index.ts";
 import { AdapterCache } from "./adapter-cache.ts";
 import { CancelledError, CompletionQueue, type JobId } from "./completion-queue.ts";
@@ -21,6 +24,7 @@ import { toRpcError } from "./errors.ts";
 import { badRequest, serverError } from "./jsonrpc.ts";
 import { completeLimitViolation, snippetsWithinBudget } from "./limits.ts";
 import type { Logger } from "./log.ts";
+import { ServingTemplates } from "./serving-template.ts";
 
 export const SERVER_VERSION = "0.1.0";
 export const DEFAULT_MAX_ADAPTER_BYTES = 512 * 1024 * 1024;
@@ -48,7 +52,8 @@ interface Ready {
   pkg: ModelPackage;
   engine: EngineClient;
   tokenizer: TextTokenizer;
-  template: FimTemplate;
+  /** The prompt template of each adapter; a workspace is served with its adapters' template. */
+  templates: ServingTemplates;
   maxPromptTokens: number;
   adapters: AdapterCache;
   /** What a workspace without adapters of its own completes with: the default adapter, or [] (raw base). */
@@ -126,7 +131,7 @@ export class RuntimeService {
       pkg,
       engine,
       tokenizer,
-      template: getTemplate(manifest.fimTemplate),
+      templates: new ServingTemplates(manifest.fimTemplate, markerLookup(pkg)),
       maxPromptTokens,
       adapters: new AdapterCache(
         params.maxAdapterBytes ?? DEFAULT_MAX_ADAPTER_BYTES,
@@ -161,10 +166,15 @@ export class RuntimeService {
    */
   private async loadDefaultAdapter(ready: Ready, dir: string): Promise<DefaultAdapterState> {
     try {
+      const template = ready.templates.check(resolve(dir), readBundleTemplate(resolve(dir)));
       const loaded = await ready.engine.loadAdapter(DEFAULT_ADAPTER_KEY, resolve(dir));
       ready.adapters.add({ key: DEFAULT_ADAPTER_KEY, dir: resolve(dir), bytes: loaded.bytes });
+      ready.templates.set(DEFAULT_ADAPTER_KEY, template);
       ready.defaults = [{ key: DEFAULT_ADAPTER_KEY, weight: 1 }];
-      this.options.log("info", `default adapter ${dir} in use (${loaded.coveredTargets} targets)`);
+      this.options.log(
+        "info",
+        `default adapter ${dir} in use (${loaded.coveredTargets} targets, prompt template ${template})`,
+      );
       return { dir, active: true };
     } catch (error) {
       const problem = (error as Error).message;
@@ -178,13 +188,18 @@ export class RuntimeService {
     if (params.key === DEFAULT_ADAPTER_KEY)
       throw badRequest(`loadAdapter: the key ${DEFAULT_ADAPTER_KEY} is reserved for the default adapter`);
     let loaded: Awaited<ReturnType<EngineClient["loadAdapter"]>>;
+    let template: ReturnType<ServingTemplates["check"]>;
     try {
+      // Read and checked first: an adapter whose prompts this model cannot render is never loaded.
+      template = ready.templates.check(resolve(params.dir), readBundleTemplate(resolve(params.dir)));
       loaded = await ready.engine.loadAdapter(params.key, resolve(params.dir));
     } catch (error) {
       throw toRpcError(error, "ADAPTER_MISMATCH");
     }
+    ready.templates.set(params.key, template);
     const evicted = ready.adapters.add({ key: params.key, dir: resolve(params.dir), bytes: loaded.bytes });
     for (const key of evicted) {
+      ready.templates.delete(key);
       await ready.engine.dropAdapter(key);
       this.options.log("info", `evicted adapter ${key} (cache over ${ready.adapters.maxBytes} bytes)`);
     }
@@ -196,7 +211,7 @@ export class RuntimeService {
     }
     this.options.log(
       "info",
-      `loaded adapter ${params.key} from ${params.dir} (${loaded.bytes} bytes, ${loaded.coveredTargets} targets)`,
+      `loaded adapter ${params.key} from ${params.dir} (${loaded.bytes} bytes, ${loaded.coveredTargets} targets, prompt template ${template})`,
     );
     return loaded;
   }
@@ -211,6 +226,11 @@ export class RuntimeService {
       );
     }
     const adapters = params.adapters.map(({ key, weight }) => ({ key, weight }));
+    try {
+      ready.templates.forStack(adapters.map((a) => a.key));
+    } catch (error) {
+      throw toRpcError(error, "ADAPTER_MISMATCH");
+    }
     this.workspaces.set(params.workspace, adapters);
     ready.adapters.touch(adapters.map((a) => a.key));
     return { workspace: params.workspace, adapters };
@@ -226,9 +246,10 @@ export class RuntimeService {
       this.options.log("debug", `request ${id} replaces ${replaced.join(", ")} for ${params.documentUri}`);
     const own = this.workspaces.get(params.workspace) ?? [];
     const adapters = own.length > 0 ? own : ready.defaults;
+    const template = this.templateFor(adapters);
     const prompt = buildServingPrompt(
       { ...params, context: snippetsWithinBudget(params.context, ready.maxPromptTokens) },
-      ready.template,
+      template,
       ready.tokenizer,
       ready.maxPromptTokens,
       params.suffixShare,
@@ -242,7 +263,7 @@ export class RuntimeService {
         `the prompt takes ${prompt.ids.length} of the model's ${ready.pkg.manifest.config.maxPositions} positions`,
       );
     // The cursor line and the suffix come from the request itself (the budget may have cut the prompt's).
-    const stop = stopSpecFor(params.prefix, params.suffix, params.multiline, ready.template.stop);
+    const stop = stopSpecFor(params.prefix, params.suffix, params.multiline, template.stop);
     this.counters.requests += 1;
     const queued = performance.now();
     let started = queued;
@@ -321,6 +342,24 @@ export class RuntimeService {
     };
   }
 
+  /**
+   * The prompt template a workspace's completions use: its adapters' (the default adapter's when it has
+   * none of its own). Throws when its adapters disagree (one was reloaded with another template after binding).
+   */
+  templateFor(adapters: readonly WeightedAdapter[]) {
+    try {
+      return this.requireReady().templates.forStack(adapters.map((a) => a.key));
+    } catch (error) {
+      throw toRpcError(error, "ADAPTER_MISMATCH");
+    }
+  }
+
+  /** The template id `complete` uses for `workspace` now (tests, debugging). */
+  workspaceTemplate(workspace: string): string {
+    const own = this.workspaces.get(workspace) ?? [];
+    return this.templateFor(own.length > 0 ? own : this.requireReady().defaults).id;
+  }
+
   /** What the engine worker holds (tests, debugging): sessions created, active adapters, prompt caches. */
   engineInfo(): Promise<EngineInfo> {
     return this.requireReady().engine.info();
@@ -375,4 +414,13 @@ export class RuntimeService {
     if (!this.ready) throw serverError("NOT_INITIALIZED", "call initialize first");
     return this.ready;
   }
+}
+
+/** Whether the package's tokenizer has a marker as a token; tokenizer.json is read on the first question only. */
+function markerLookup(pkg: ModelPackage): (marker: string) => boolean {
+  let json: Parameters<typeof tokenId>[0] | null = null;
+  return (marker) => {
+    json ??= JSON.parse(readFileSync(pkg.tokenizerPath, "utf8")) as Parameters<typeof tokenId>[0];
+    return tokenId(json, marker) !== undefined;
+  };
 }

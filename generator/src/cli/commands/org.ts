@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
 import { buildDataset } from "../../dataset/build.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
 import { DEFAULT_BALANCE, type MixedRepo, mixDatasets } from "../../org/mix.ts";
@@ -37,6 +38,8 @@ Options:
   --config <file>       Trainer JSON config; the flags above override it
   --no-eval             Skip the report card (on the mixed held-out examples)
   --eval-share <0..1>   Share of each repository's lines held out by the default cutoff (default 0.1)
+  --template <id>       Prompt template of the datasets, recorded in the bundle; the runtime serves the adapter
+                        with it (default: the base model's native one; qwen2.5-coder-spm = suffix first)
   --languages, --seed   As for \`repolora dataset\` (the seed also drives the mix)
 
 Example:
@@ -64,6 +67,7 @@ export const orgTrainCommand: Command = {
       balance: { type: "string" },
       ...TRAINING_OPTIONS,
       "eval-share": { type: "string" },
+      template: { type: "string" },
     });
     if (!values.name)
       throw new RepoLoraError("BAD_ARGUMENT", "--name <org> is required.", HELP.split("\n")[0]);
@@ -84,7 +88,14 @@ export const orgTrainCommand: Command = {
     const maxTokens = numberOption("max-tokens", values["max-tokens"], 1024, 64);
     const adaptersDir = resolve(values["adapters-dir"] ?? join(dataHome(), "adapters"));
     const progress = createProgress();
+    if (values.template !== undefined && !isTemplateId(values.template))
+      throw new RepoLoraError(
+        "BAD_ARGUMENT",
+        `Unknown --template '${values.template}'.`,
+        `Use one of ${TEMPLATE_IDS.join(", ")}.`,
+      );
     const base = await resolveBaseModel(values.base, (line) => progress.log(line));
+    const template = values.template ?? templateForBaseModel(base);
     const cancel = cancelOnSignals();
     let staging: string | null = null;
     try {
@@ -122,7 +133,7 @@ export const orgTrainCommand: Command = {
           force: true,
           evalShare,
           languages: listOption(values.languages),
-          template: templateForBaseModel(base),
+          template,
           budget: { maxTokens, suffixShare: 0.2, contextShare: 0.3 },
           sampling: { seed },
           progress,

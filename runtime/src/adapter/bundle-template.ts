@@ -1,0 +1,30 @@
+/**
+ * The prompt template an adapter was trained with, as its bundle records it (repolora.json `prompt.template`,
+ * written by the trainer from the dataset's records). Bundles from before the field, and plain PEFT folders,
+ * record none: they were trained with the base model's native template.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { AdapterError } from "../errors.ts";
+import { isTemplateId, TEMPLATE_IDS, type TemplateId } from "../prompt/index.ts";
+import { BUNDLE_MANIFEST_FILE } from "./peft-adapter.ts";
+
+/** The recorded template id, or null when none is recorded (= the model package's native template). */
+export function readBundleTemplate(dir: string): TemplateId | null {
+  const path = join(dir, BUNDLE_MANIFEST_FILE);
+  if (!existsSync(path)) return null;
+  let bundle: { prompt?: { template?: unknown } };
+  try {
+    bundle = JSON.parse(readFileSync(path, "utf8")) as typeof bundle;
+  } catch (error) {
+    throw new AdapterError("adapter-config-invalid", `${path} cannot be read: ${(error as Error).message}`);
+  }
+  const id = bundle?.prompt?.template;
+  if (id === undefined || id === null) return null;
+  if (typeof id !== "string" || !isTemplateId(id))
+    throw new AdapterError(
+      "adapter-template-unsupported",
+      `${path} records prompt template ${JSON.stringify(id)}, which this runtime does not know (it knows ${TEMPLATE_IDS.join(", ")}); update repolora or retrain the adapter`,
+    );
+  return id;
+}
