@@ -8,7 +8,12 @@ import { AdapterRegistry } from "../../registry/registry.ts";
 import { ReportCard } from "../../report/report-card.ts";
 import { reportTable } from "../../report/text.ts";
 import { DEFAULT_BASE_MODEL, resolveBaseModel, templateForBaseModel } from "../../train/base-model.ts";
-import { type ActivationInput, activationDecision, defaultAdapterFor } from "../../train/default-system.ts";
+import {
+  type ActivationInput,
+  activationDecision,
+  defaultAdapterFor,
+  startingAdapter,
+} from "../../train/default-system.ts";
 import type { TrainerEvent, TrainRunEvent } from "../../train/events.ts";
 import { dataHome, defaultAdapterDir, defaultDatasetDir, repoKey } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
@@ -512,9 +517,11 @@ function startsFromDefault(
   isUpdate: boolean,
   values: { rank?: string | undefined; layers?: string | undefined; "from-scratch"?: boolean | undefined },
 ): string | null {
-  if (!defaultAdapter || isUpdate || values["from-scratch"]) return null;
-  if (values.rank !== undefined || values.layers !== undefined) return null;
-  return defaultAdapter;
+  return startingAdapter(defaultAdapter, {
+    isUpdate,
+    fromScratch: values["from-scratch"] === true,
+    shapeGiven: values.rank !== undefined || values.layers !== undefined,
+  });
 }
 
 function renderEvent(progress: Progress, event: TrainerEvent): void {
