@@ -1,10 +1,12 @@
 /**
  * `repolora bench` end to end on CPU: three fixture repositories, the tiny random Qwen2 model
- * (runtime/tools/make_tiny_models.py), two training steps per adapter. The numbers are noise and are not
- * asserted; the plumbing is: both dataset variants hold the same examples, retrieval context is present and
- * within budget and never shows the answer, each repository's format-only adapter is trained on a balanced
- * mix of the two others, and the results file has every system, comparison, interval, target and cost. A
- * second, two-repository run over the same folder (--reuse) checks that the control stands in for format-only.
+ * (runtime/tools/make_tiny_models.py) with one of its random adapters standing in for the default adapter, two
+ * training steps per adapter. The numbers are noise and are not asserted; the plumbing is: both dataset
+ * variants hold the same examples, retrieval context is present and within budget and never shows the answer,
+ * every adapter starts from the default adapter's weights, each repository's format-only adapter is trained on
+ * a balanced mix of the two others, and the results file has every system (the default system included),
+ * comparison, interval (completion metrics and held-out NLL, each with its n), target and cost. A second,
+ * two-repository run over the same folder (--reuse) checks that the control stands in for format-only.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -149,7 +151,9 @@ describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
     steps: 2,
     maxTokens: 256,
     limit: 4,
+    nllLimit: 6,
     maxNewTokens: 8,
+    defaultAdapter: join(work, "tiny", "qwen2", "adapter-1"),
     seed: 1,
     cutoff: "2025-01-01",
     trainArgs: ["--micro-batch", "2", "--grad-accum", "1"],
@@ -220,22 +224,31 @@ describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
     for (const repo of onDisk.repos) {
       expect(Object.keys(repo.summary.systems)).toEqual([...SYSTEM_ORDER]);
       expect(repo.counts.scored).toBe(Math.min(4, repo.counts.eval));
+      // NLL on its own sample: up to 6 examples (forward passes), more than the 4 completions when there are.
+      expect(repo.counts.nllScored).toBeGreaterThan(0);
+      expect(repo.counts.nllScored).toBeLessThanOrEqual(Math.min(6, repo.counts.eval));
+      expect(repo.summary.nllExamples).toBe(repo.counts.nllScored);
       for (const system of Object.values(repo.summary.systems)) {
         for (const metric of METRICS) {
           expect(system[metric]).toBeGreaterThanOrEqual(0);
           expect(system[metric]).toBeLessThanOrEqual(1);
         }
         expect(system.latencyMsMean).toBeGreaterThan(0);
+        expect(system.nll).toBeGreaterThan(0);
+        expect(Number.isFinite(system.nll)).toBe(true);
       }
+      // The default system differs from the raw base (the default adapter is applied).
+      expect(repo.summary.systems.default!.nll).not.toBe(repo.summary.systems.base!.nll);
       expect(repo.summary.comparisons.map((c) => [c.treatment, c.control])).toEqual(
         COMPARISONS.map((c) => [...c]),
       );
       for (const comparison of repo.summary.comparisons) {
-        for (const metric of METRICS) {
-          const interval = comparison.metrics[metric];
+        for (const interval of [...METRICS.map((m) => comparison.metrics[m]), comparison.nll]) {
           expect(Number.isFinite(interval.low) && Number.isFinite(interval.high)).toBe(true);
           expect(interval.low).toBeLessThanOrEqual(interval.high);
         }
+        expect(comparison.examples).toBe(repo.counts.scored);
+        expect(comparison.nllExamples).toBe(repo.counts.nllScored);
       }
       expect(Object.keys(repo.summary.byLanguage).length).toBeGreaterThan(0);
       for (const breakdown of Object.values(repo.summary.byLanguage))
@@ -244,27 +257,38 @@ describe.skipIf(!hasPython)("repolora bench on the tiny model", () => {
         expect(cost.bytes).toBeGreaterThan(0);
         expect(cost.steps).toBe(2);
         expect(cost.trainSeconds).toBeGreaterThan(0);
+        // Trained as `repolora train` trains: from the default adapter's weights.
+        const bundle = JSON.parse(readFileSync(join(cost.dir, "repolora.json"), "utf8")) as {
+          continuedFrom?: { dir: string };
+        };
+        expect(resolve(bundle.continuedFrom!.dir)).toBe(resolve(tinyBench().defaultAdapter));
       }
       expect(repo.targets.map((t) => [t.name, t.treatment, t.control])).toEqual(
         TARGETS.map((t) => [t.name, t.treatment, t.control]),
       );
       for (const target of repo.targets) {
         expect(["holds", "not shown", "reversed"]).toContain(target.verdict);
+        const compared = repo.summary.comparisons.find(
+          (c) => c.treatment === target.treatment && c.control === target.control,
+        )!;
         expect(target.interval).toEqual(
-          repo.summary.comparisons.find(
-            (c) => c.treatment === target.treatment && c.control === target.control,
-          )!.metrics.editSimilarity,
+          target.metric === "nll" ? compared.nll : compared.metrics.editSimilarity,
         );
       }
       expect(repo.head).toMatch(/^[0-9a-f]{40}$/);
     }
     expect(onDisk.command).toContain("repolora bench");
+    expect(onDisk.settings.defaultAdapter).toBe(tinyBench().defaultAdapter);
+    expect(onDisk.settings.initAdapter).toBe(tinyBench().defaultAdapter);
+    expect(onDisk.settings.nllLimit).toBe(6);
     const markdown = readFileSync(join(out, "results.md"), "utf8");
     for (const system of SYSTEM_ORDER) expect(markdown).toContain(`| ${system} |`);
     expect(markdown).toContain("## Targets");
     for (const target of TARGETS) expect(markdown).toContain(target.name);
     expect(markdown).toContain("| training s | adapter MiB |");
     expect(markdown).toContain("| Δ ES per language [95% CI] |");
+    expect(markdown).toContain("| Δ NLL per language [95% CI] |");
+    expect(markdown).toContain("| default − base |");
     expect(readFileSync(join(out, "results.svg"), "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
   });
 

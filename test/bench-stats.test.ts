@@ -5,12 +5,17 @@ import {
   type BenchResults,
   COMPARISONS,
   checkTargets,
+  formatNllInterval,
   METRICS,
   renderMarkdown,
   renderSvg,
   type ScoresFile,
   SYSTEM_ORDER,
   summarise,
+  TARGETS,
+  type TargetMetric,
+  type TargetVerdict,
+  targetVerdict,
 } from "../generator/src/bench/report.ts";
 import {
   isSignificant,
@@ -80,19 +85,26 @@ describe("bench statistics", () => {
   });
 });
 
-function scores(values: Record<string, number[]>, languages: string[]): ScoresFile {
+/**
+ * A stubbed bench_eval.py scores file: edit similarities per system on `languages.length` examples, and held-out
+ * NLL per system on `nllLanguages.length` examples (default: 2 − ES, so a better ES is a lower NLL).
+ */
+function scores(
+  values: Record<string, number[]>,
+  languages: string[],
+  nll: Record<string, number[]> = {},
+  nllLanguages: string[] = languages,
+): ScoresFile {
+  const examples = (langs: string[], prefix: string) =>
+    langs.map((language, i) => ({ id: `${prefix}${i}`, path: `f${i}`, language, spanKind: "statement" }));
   return {
-    schema: 1,
+    schema: 2,
     base: "tiny",
     device: "cpu",
     threads: 1,
-    settings: { limit: 0, maxNewTokens: 8, maxTokens: 256 },
-    examples: languages.map((language, i) => ({
-      id: `e${i}`,
-      path: `f${i}`,
-      language,
-      spanKind: "statement",
-    })),
+    settings: { limit: 0, nllLimit: 0, maxNewTokens: 8, maxTokens: 256 },
+    examples: examples(languages, "e"),
+    nllExamples: examples(nllLanguages, "n"),
     systems: Object.fromEntries(
       Object.entries(values).map(([name, es]) => [
         name,
@@ -108,6 +120,7 @@ function scores(values: Record<string, number[]>, languages: string[]): ScoresFi
           latencyMs: es.map((_, i) => 10 * (i + 1)),
           promptTokens: es.map(() => 100),
           predictions: es.map(() => ""),
+          nll: nll[name] ?? es.map((v) => 2 - v),
         },
       ]),
     ),
@@ -146,11 +159,35 @@ describe("format-only mix sampling", () => {
   });
 });
 
+/** Six NLL examples (more than the four completions), each system's as an offset of the base's. */
+const NLL_BASE = [2.0, 2.2, 1.8, 2.4, 2.0, 2.1];
+const shifted = (offsets: number[] | number, from: number[] = NLL_BASE) =>
+  from.map((v, i) => v + (typeof offsets === "number" ? offsets : offsets[i]!));
+const DEFAULT_NLL = shifted(-0.5);
+const ADAPTER_NLL = shifted([-0.2, -0.1, -0.3, -0.2, -0.2, -0.2], DEFAULT_NLL); // mean −0.2
+const ADAPTER_R_NLL = shifted(-0.1, ADAPTER_NLL);
+const NLL: Record<string, number[]> = {
+  base: NLL_BASE,
+  "base+retrieval": shifted(-0.1),
+  default: DEFAULT_NLL,
+  "default+retrieval": shifted(-0.1, DEFAULT_NLL),
+  adapter: ADAPTER_NLL,
+  "adapter+retrieval": ADAPTER_R_NLL, // below default+retrieval on every example
+  control: DEFAULT_NLL,
+  "control+retrieval": shifted([0.1, -0.1, 0.1, -0.1, 0.1, -0.1], ADAPTER_R_NLL), // no difference on average
+  "format-only": DEFAULT_NLL,
+  "format-only+retrieval": shifted(-0.05, ADAPTER_R_NLL), // the adapter is worse on every example
+};
+const NLL_LANGUAGES = ["python", "python", "python", "typescript", "typescript", "typescript"];
+const BOOT = { resamples: 200, seed: 0, confidence: 0.95 };
+
 describe("bench summary", () => {
   const file = scores(
     {
       base: [0.5, 0.5, 0.2, 0.4],
       "base+retrieval": [0.5, 1, 0.2, 0.4],
+      default: [0.6, 0.5, 0.3, 0.4],
+      "default+retrieval": [0.6, 0.9, 0.3, 0.5],
       adapter: [1, 0.7, 0.4, 0.4],
       "adapter+retrieval": [1, 1, 0.4, 0.6],
       control: [0.5, 0.5, 0.2, 0.4],
@@ -159,118 +196,185 @@ describe("bench summary", () => {
       "format-only+retrieval": [1, 0.9, 0.4, 0.6],
     },
     ["python", "python", "typescript", "typescript"],
+    NLL,
+    NLL_LANGUAGES,
   );
-  const summary = summarise(file, { resamples: 200, seed: 0, confidence: 0.95 });
+  const summary = summarise(file, BOOT);
+  const find = (s: typeof summary, treatment: string, control: string) =>
+    s.comparisons.find((c) => c.treatment === treatment && c.control === control);
+  /** The fixture without some systems (one repository: no control or format-only; no default adapter). */
+  const without = (...names: string[]) =>
+    summarise(
+      {
+        ...file,
+        systems: Object.fromEntries(Object.entries(file.systems).filter(([n]) => !names.includes(n))),
+      },
+      BOOT,
+    );
 
-  it("means every metric per system, in table order, with latency and prompt size", () => {
-    expect(Object.keys(summary.systems)).toEqual([
-      "base",
-      "base+retrieval",
-      "adapter",
-      "adapter+retrieval",
-      "control",
-      "control+retrieval",
-      "format-only",
-      "format-only+retrieval",
-    ]);
+  it("means every metric and NLL per system, in table order, with n, latency and prompt size", () => {
     expect(Object.keys(summary.systems)).toEqual([...SYSTEM_ORDER]);
+    expect(SYSTEM_ORDER.slice(0, 4)).toEqual(["base", "base+retrieval", "default", "default+retrieval"]);
     expect(summary.systems.adapter!.editSimilarity).toBeCloseTo(2.5 / 4, 12);
     expect(summary.systems.adapter!.exactMatch).toBe(0.25);
     expect(summary.systems["adapter+retrieval"]!.exactMatch).toBe(0.5);
+    expect(summary.systems.default!.editSimilarity).toBeCloseTo(0.45, 12);
     expect(summary.systems.base!.latencyMsMean).toBe(25);
     expect(summary.systems.base!.latencyMsMedian).toBe(25);
     expect(summary.systems.base!.promptTokensMean).toBe(100);
+    // NLL on its own, larger sample: n differs from the completions'.
+    expect(summary.examples).toBe(4);
+    expect(summary.nllExamples).toBe(6);
+    expect(summary.systems.base!.examples).toBe(4);
+    expect(summary.systems.base!.nllExamples).toBe(6);
+    expect(summary.systems.base!.nll).toBeCloseTo(12.5 / 6, 12);
+    expect(summary.systems.default!.nll).toBeCloseTo(12.5 / 6 - 0.5, 12);
   });
 
-  it("compares every pair on the same examples", () => {
+  it("compares every pair on the same examples, the default system's rows first and the base's kept", () => {
     expect(summary.comparisons.map((c) => [c.treatment, c.control])).toEqual(COMPARISONS.map((c) => [...c]));
-    const adapterVsBase = summary.comparisons.find((c) => c.treatment === "adapter" && c.control === "base")!;
-    // diffs 0.5, 0.2, 0.2, 0 → mean 0.225
-    expect(adapterVsBase.metrics.editSimilarity.mean).toBeCloseTo(0.225, 12);
-    for (const metric of METRICS) expect(adapterVsBase.metrics[metric]).toHaveProperty("low");
-    const controlVsBase = summary.comparisons.find((c) => c.treatment === "control" && c.control === "base")!;
-    expect(controlVsBase.metrics.editSimilarity).toEqual({ mean: 0, low: 0, high: 0 });
-    expect(controlVsBase.significant).toBe(false);
-    const vsFormat = summary.comparisons.find(
-      (c) => c.treatment === "adapter" && c.control === "format-only",
-    )!;
-    // diffs 0.4, 0.2, 0.1, 0 → mean 0.175
-    expect(vsFormat.metrics.editSimilarity.mean).toBeCloseTo(0.175, 12);
-    const vsFormatR = summary.comparisons.find(
-      (c) => c.treatment === "adapter+retrieval" && c.control === "format-only+retrieval",
-    )!;
-    // diffs 0, 0.1, 0, 0 → mean 0.025; resamples hold 0 to 4 copies of the 0.1 → [0, 0.1]
-    expect(vsFormatR.metrics.editSimilarity.mean).toBeCloseTo(0.025, 12);
-    expect(vsFormatR.metrics.editSimilarity.low).toBe(0);
-    expect(vsFormatR.significant).toBe(false);
+    // Every comparison with the default system comes before the raw base's extra rows.
+    const lastDefault = COMPARISONS.findLastIndex(([, c]) => !c.startsWith("base"));
+    const firstBaseRow = COMPARISONS.findIndex(([t, c]) => c.startsWith("base") && !t.startsWith("default"));
+    expect(lastDefault).toBeLessThan(firstBaseRow);
+    expect(COMPARISONS[0]).toEqual(["default", "base"]);
+    for (const [treatment, control] of [
+      ["default", "base"],
+      ["adapter", "default"],
+      ["adapter+retrieval", "default+retrieval"],
+      ["control", "default"],
+      ["format-only", "default"],
+      ["adapter", "base"],
+      ["control", "base"],
+    ] as const)
+      expect(find(summary, treatment, control), `${treatment} − ${control}`).toBeDefined();
+    for (const c of summary.comparisons) {
+      expect(c.examples).toBe(4);
+      expect(c.nllExamples).toBe(6);
+      for (const metric of METRICS) expect(c.metrics[metric]).toHaveProperty("low");
+    }
   });
 
-  it("checks the targets on edit similarity: holds, not shown, reversed, not scored", () => {
+  it.each([
+    // [treatment, control, Δ ES mean, Δ NLL mean]: hand-computed from the fixture.
+    ["adapter", "base", 0.225, -0.7], // ES diffs 0.5, 0.2, 0.2, 0; NLL −0.5 − the adapter's offsets (mean 0.2)
+    ["adapter", "default", 0.175, -0.2], // ES diffs 0.4, 0.2, 0.1, 0
+    ["default", "base", 0.05, -0.5],
+    ["adapter+retrieval", "default+retrieval", 0.175, -0.2],
+    ["adapter", "format-only", 0.175, -0.2],
+    ["adapter+retrieval", "format-only+retrieval", 0.025, 0.05],
+    ["control", "default", -0.05, 0],
+  ] as const)("%s − %s: Δ ES %f, Δ NLL %f", (treatment, control, es, nll) => {
+    const c = find(summary, treatment, control)!;
+    expect(c.metrics.editSimilarity.mean).toBeCloseTo(es, 12);
+    expect(c.nll.mean).toBeCloseTo(nll, 12);
+    expect(c.nll.low).toBeLessThanOrEqual(c.nll.mean + 1e-12);
+    expect(c.nll.high).toBeGreaterThanOrEqual(c.nll.mean - 1e-12);
+  });
+
+  it.each<[string, Parameters<typeof targetVerdict>[0], TargetMetric, TargetVerdict]>([
+    // Edit similarity: higher is better.
+    ["ES above 0", { mean: 0.2, low: 0.1, high: 0.3 }, "editSimilarity", "holds"],
+    ["ES below 0", { mean: -0.2, low: -0.3, high: -0.1 }, "editSimilarity", "reversed"],
+    ["ES spans 0", { mean: 0.1, low: -0.1, high: 0.3 }, "editSimilarity", "not shown"],
+    ["ES touches 0", { mean: 0.1, low: 0, high: 0.2 }, "editSimilarity", "not shown"],
+    // NLL: lower is better, so the same intervals read the other way round.
+    ["NLL below 0", { mean: -0.2, low: -0.3, high: -0.1 }, "nll", "holds"],
+    ["NLL above 0", { mean: 0.2, low: 0.1, high: 0.3 }, "nll", "reversed"],
+    ["NLL spans 0", { mean: -0.1, low: -0.3, high: 0.1 }, "nll", "not shown"],
+    ["NLL touches 0", { mean: -0.1, low: -0.2, high: 0 }, "nll", "not shown"],
+    ["nothing scored", null, "nll", "not scored"],
+    ["NaN interval", { mean: Number.NaN, low: Number.NaN, high: Number.NaN }, "editSimilarity", "not scored"],
+  ])("target verdict: %s", (_, interval, metric, verdict) => {
+    expect(targetVerdict(interval, metric)).toBe(verdict);
+  });
+
+  it("checks the targets against the default system, on ES and on NLL, each on its better side", () => {
     const targets = checkTargets(summary);
-    expect(targets.map((t) => [t.treatment, t.control])).toEqual([
-      ["adapter+retrieval", "base+retrieval"],
-      ["adapter+retrieval", "control+retrieval"],
-      ["adapter+retrieval", "format-only+retrieval"],
-    ]);
-    // vs base+retrieval: diffs 0.5, 0, 0.2, 0.2 → mean 0.225, resample means can reach 0 (all four the 0).
-    expect(targets[0]!.interval!.mean).toBeCloseTo(0.225, 12);
-    // vs control+retrieval: diffs 0.5, 0.5, 0.2, 0.2, all > 0 → every resample mean ≥ 0.2: holds.
-    expect(targets[1]!.interval!.mean).toBeCloseTo(0.35, 12);
-    expect(targets[1]!.interval!.low).toBeGreaterThanOrEqual(0.2 - 1e-12);
-    expect(targets[1]!.verdict).toBe("holds");
-    expect(targets[2]!.verdict).toBe("not shown");
-    // Swap the roles: the same gap read the other way round is "reversed".
+    expect(targets.map((t) => [t.treatment, t.control, t.metric])).toEqual(
+      TARGETS.map((t) => [t.treatment, t.control, t.metric]),
+    );
+    const verdicts = Object.fromEntries(targets.map((t) => [`${t.control} ${t.metric}`, t.verdict]));
+    expect(verdicts).toEqual({
+      // ES: diffs 0.4, 0.1, 0.1, 0.1 / 0.5, 0.5, 0.2, 0.2 / 0, 0.1, 0, 0
+      "default+retrieval editSimilarity": "holds",
+      "control+retrieval editSimilarity": "holds",
+      "format-only+retrieval editSimilarity": "not shown",
+      // NLL: lower on every example / ±0.1 around 0 / higher on every example
+      "default+retrieval nll": "holds",
+      "control+retrieval nll": "not shown",
+      "format-only+retrieval nll": "reversed",
+    });
+    const nllTarget = targets.find((t) => t.metric === "nll" && t.control === "default+retrieval")!;
+    expect(nllTarget.interval).toEqual(find(summary, "adapter+retrieval", "default+retrieval")!.nll);
+    expect(nllTarget.interval!.high).toBeLessThan(0);
+    // Swap the roles: the same gaps read the other way round reverse on both metrics.
     const flipped = summarise(
       {
         ...file,
         systems: {
           ...file.systems,
-          "adapter+retrieval": file.systems["control+retrieval"]!,
-          "control+retrieval": file.systems["adapter+retrieval"]!,
+          "adapter+retrieval": file.systems["default+retrieval"]!,
+          "default+retrieval": file.systems["adapter+retrieval"]!,
         },
       },
-      { resamples: 200, seed: 0, confidence: 0.95 },
+      BOOT,
     );
-    expect(checkTargets(flipped)[1]!.verdict).toBe("reversed");
-    // One repository: no control, no format-only.
-    const {
-      control: _c,
-      "control+retrieval": _cr,
-      "format-only": _f,
-      "format-only+retrieval": _fr,
-      ...rest
-    } = file.systems;
-    const single = checkTargets(
-      summarise({ ...file, systems: rest }, { resamples: 50, seed: 0, confidence: 0.95 }),
-    );
-    expect(single.map((t) => t.verdict)).toEqual([single[0]!.verdict, "not scored", "not scored"]);
-    expect(single[1]!.interval).toBeNull();
+    const flippedTargets = checkTargets(flipped).filter((t) => t.control === "default+retrieval");
+    expect(flippedTargets.map((t) => t.verdict)).toEqual(["reversed", "reversed"]);
   });
 
-  it("breaks results down per language with their own intervals", () => {
+  it("without a default adapter the targets fall back to the raw base, as the report card's baseline does", () => {
+    const noDefault = without("default", "default+retrieval");
+    expect(
+      noDefault.comparisons.some((c) => c.treatment.startsWith("default") || c.control.startsWith("default")),
+    ).toBe(false);
+    const targets = checkTargets(noDefault);
+    const first = targets.filter(
+      (t) => t.treatment === "adapter+retrieval" && t.control === "base+retrieval",
+    );
+    expect(first.map((t) => t.metric)).toEqual(["editSimilarity", "nll"]);
+    for (const t of first)
+      expect(t.interval).toEqual(
+        t.metric === "nll"
+          ? find(noDefault, "adapter+retrieval", "base+retrieval")!.nll
+          : find(noDefault, "adapter+retrieval", "base+retrieval")!.metrics.editSimilarity,
+      );
+    // ES diffs 0.5, 0, 0.2, 0.2: an all-zero resample (p = 1/256) lies under the 2.5% quantile; NLL lower on
+    // every example.
+    expect(first.map((t) => t.verdict)).toEqual(["holds", "holds"]);
+  });
+
+  it("one repository: no control or format-only, their targets not scored", () => {
+    const single = without("control", "control+retrieval", "format-only", "format-only+retrieval");
+    expect(single.comparisons.map((c) => c.treatment + c.control).join()).not.toMatch(/control|format/);
+    expect(single.comparisons).toHaveLength(9);
+    const targets = checkTargets(single);
+    expect(targets.filter((t) => t.control === "default+retrieval").map((t) => t.verdict)).toEqual([
+      "holds",
+      "holds",
+    ]);
+    for (const t of targets.filter((x) => x.control !== "default+retrieval")) {
+      expect(t.verdict).toBe("not scored");
+      expect(t.interval).toBeNull();
+    }
+  });
+
+  it("breaks results down per language with their own intervals and n", () => {
     expect(Object.keys(summary.byLanguage)).toEqual(["python", "typescript"]);
     const py = summary.byLanguage.python!;
     expect(py.examples).toBe(2);
+    expect(py.nllExamples).toBe(3);
     expect(py.systems.adapter!.editSimilarity).toBeCloseTo(0.85, 12);
+    expect(py.systems.base!.nll).toBeCloseTo(2, 12);
     const ts = summary.byLanguage.typescript!;
-    // adapter+retrieval − adapter on typescript: diffs 0, 0.2 → 0.1
+    // adapter+retrieval − adapter on typescript: diffs 0, 0.2 → 0.1; NLL −0.1 on each example
     const retrievalGain = ts.comparisons.find(
       (c) => c.treatment === "adapter+retrieval" && c.control === "adapter",
     )!;
     expect(retrievalGain.metrics.editSimilarity.mean).toBeCloseTo(0.1, 12);
-  });
-
-  it("skips comparisons whose systems were not scored (one repo: no control, no format-only)", () => {
-    const {
-      control: _c,
-      "control+retrieval": _cr,
-      "format-only": _f,
-      "format-only+retrieval": _fr,
-      ...rest
-    } = file.systems;
-    const single = summarise({ ...file, systems: rest }, { resamples: 50, seed: 0, confidence: 0.95 });
-    expect(single.comparisons.map((c) => c.treatment + c.control).join()).not.toMatch(/control|format/);
-    expect(single.comparisons).toHaveLength(5);
+    expect(retrievalGain.nll.mean).toBeCloseTo(-0.1, 12);
+    expect(retrievalGain.nllExamples).toBe(3);
   });
 
   it("refuses score lists that do not cover every example", () => {
@@ -278,6 +382,18 @@ describe("bench summary", () => {
     expect(() => summarise(broken, { resamples: 10, seed: 0, confidence: 0.95 })).toThrow(
       /2 exactMatch scores for 3/,
     );
+    const shortNll = scores({ base: [0.1, 0.2] }, ["python", "python"], { base: [1] });
+    expect(() => summarise(shortNll, { resamples: 10, seed: 0, confidence: 0.95 })).toThrow(
+      /1 NLL values for 2 NLL examples/,
+    );
+  });
+
+  it.each([
+    [{ mean: -0.2, low: -0.3, high: -0.1 }, "−0.200 [−0.300, −0.100] ↓ better"],
+    [{ mean: 0.2, low: 0.1, high: 0.3 }, "+0.200 [+0.100, +0.300] ↑ worse"],
+    [{ mean: 0, low: -0.1, high: 0.1 }, "+0.000 [−0.100, +0.100]"],
+  ])("renders a Δ NLL interval with the side it favours: %o", (interval, text) => {
+    expect(formatNllInterval(interval)).toBe(text);
   });
 
   it("renders Markdown with every system and difference, and an SVG bar per system", () => {
@@ -288,9 +404,12 @@ describe("bench summary", () => {
       machine: { platform: "linux x64", cpus: 2, cpuModel: "cpu", memoryGiB: 8, node: "v20", device: "cpu" },
       settings: {
         base: "tiny",
+        defaultAdapter: "/default-adapter",
+        initAdapter: "/default-adapter",
         steps: 2,
         maxTokens: 256,
         limit: 4,
+        nllLimit: 0,
         maxNewTokens: 8,
         seed: 1,
         bootstrap: { resamples: 200, seed: 0, confidence: 0.95 },
@@ -303,7 +422,7 @@ describe("bench summary", () => {
           head: "abc",
           cutoff: { commit: "def", time: "2025-01-01T00:00:00Z", source: "explicit" },
           datasets: { plain: "/d", retrieval: "/d2" },
-          counts: { train: 10, eval: 4, scored: 4 },
+          counts: { train: 10, eval: 4, scored: 4, nllScored: 6 },
           retrievalShare: 0.5,
           adapter: { dir: "/a", trainSeconds: 1.5, steps: 2, loss: 3, bytes: 1024 * 1024 },
           control: {
@@ -340,29 +459,51 @@ describe("bench summary", () => {
     for (const name of Object.keys(summary.systems)) expect(markdown).toContain(`| ${name} |`);
     expect(markdown).toContain("| adapter − base * | +0.250 ["); // EM: diffs 1, 0, 0, 0
     expect(markdown).toContain("| control − base | +0.000 [+0.000, +0.000]");
+    // The default system: named in the settings, its comparisons first, NLL with its side and n of both.
+    expect(markdown).toContain("the base + the shipped default adapter `/default-adapter`");
+    expect(markdown).toContain("starts from the default adapter's weights");
+    expect(markdown).toContain("n = 4 completions and 6 NLL examples scored");
+    expect(markdown.indexOf("| default − base |")).toBeLessThan(markdown.indexOf("| adapter − base *"));
+    expect(markdown).toContain("| Δ NLL [95% CI] | n (completions / NLL) |");
+    expect(markdown).toMatch(
+      /\| adapter − default \*? ?\|[^\n]*\| −0\.200 \[−[^\]]+\] ↓ better \| 4 \/ 6 \|\n/,
+    );
+    expect(markdown).toMatch(
+      /\| adapter\+retrieval − format-only\+retrieval \|[^\n]*\| \+0\.050 \[[^\]]+\] ↑ worse \| 4 \/ 6 \|\n/,
+    );
+    expect(markdown).toContain("| NLL (n = 6) |");
+    expect(markdown).toMatch(/\| default \|[^\n]*\| 1\.583 \|/); // mean NLL 12.5 / 6 − 0.5
     expect(markdown).toContain("| python | 2 |");
     // Cost columns: training seconds and adapter MiB of the system's adapter, "–" for the base model.
     expect(markdown).toContain("| training s | adapter MiB |");
     expect(markdown).toMatch(/\| base \|[^\n]*\| – \| – \|\n/);
+    expect(markdown).toMatch(/\| default \|[^\n]*\| – \| – \|\n/); // shipped, not trained here
     expect(markdown).toMatch(/\| adapter \|[^\n]*\| 1\.5 \| 1\.00 \|\n/);
     expect(markdown).toMatch(/\| control\+retrieval \|[^\n]*\| 2\.3 \| 2\.00 \|\n/);
     expect(markdown).toMatch(/\| format-only \|[^\n]*\| 3\.5 \| 3\.00 \|\n/);
     expect(markdown).toContain("adapter 1.5 s for 2 steps (final loss 3.000), 1.00 MiB");
     expect(markdown).toContain("format-only 3.5 s for 2 steps");
     expect(markdown).toContain("Format-only adapter: 10 examples (5 of other's 40, 5 of third's 5).");
-    // Targets: one row per repository, each target with its verdict and interval.
-    expect(markdown).toContain(
-      "| repo | adapter+retrieval > retrieval alone | adapter+retrieval > control+retrieval | adapter+retrieval > format-only+retrieval |",
-    );
+    // Targets: one row per repository, each target with its verdict and interval, on ES then on NLL.
+    expect(markdown).toContain(`| repo | ${TARGETS.map((t) => t.name).join(" | ")} |`);
+    expect(markdown).toContain("Against the default system (base + default adapter).");
     expect(markdown).toMatch(
-      /\| shop<&> \| [^|]+ \| ✓ holds: \+0\.350 \[[^\]]+\] \| ✗ not shown: \+0\.025 \[\+0\.000, /,
+      /\| shop<&> \| ✓ holds: \+0\.175 [^|]+ \| ✓ holds: \+0\.350 \[[^\]]+\] \| ✗ not shown: \+0\.025 \[\+0\.000, [^|]+ \| ✓ holds: −0\.200 [^|]+ \| ✗ not shown: [^|]+ \| ✗ reversed: \+0\.050 /,
     );
     // Per-language intervals: one row per comparison, one column per language.
     expect(markdown).toContain("| Δ ES per language [95% CI] | python (n = 2) | typescript (n = 2) |");
     expect(markdown).toMatch(/\| adapter\+retrieval − adapter \| [^|]+ \| \+0\.100 \[/);
+    expect(markdown).toContain("| Δ NLL per language [95% CI] | python (n = 3) | typescript (n = 3) |");
+    // Without a default adapter the Markdown says the baseline is the raw base.
+    const noDefault = renderMarkdown({
+      ...results,
+      settings: { ...results.settings, defaultAdapter: null, initAdapter: null },
+    });
+    expect(noDefault).toContain("Against the raw base (no default adapter for it).");
+    expect(noDefault).toContain("every adapter trained here starts from fresh LoRA weights");
     const svg = renderSvg(results);
     expect(svg.startsWith("<svg")).toBe(true);
-    expect(svg.match(/<rect [^>]*><title>/g)).toHaveLength(8);
+    expect(svg.match(/<rect [^>]*><title>/g)).toHaveLength(10);
     expect(svg).toContain("shop&lt;&amp;&gt;");
     expect(svg).not.toContain("shop<&>");
   });

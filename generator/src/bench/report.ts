@@ -2,6 +2,11 @@
  * Turns per-example scores (bench_eval.py's JSON) into the benchmark's results: per-system means, paired
  * bootstrap intervals of each comparison, the same per language, and renders them as Markdown and an SVG bar
  * chart (plain string templates, no chart library).
+ *
+ * The baseline is the default completion system ("default": base + the shipped default adapter), as in
+ * `repolora train`'s report card; the raw base stays as extra rows. Besides the completion metrics (higher is
+ * better) every system has held-out NLL of the middle (nats per token, lower is better) on its own, larger
+ * sample of examples; both are paired by example.
  */
 import type { MixShare } from "./format-only.ts";
 import {
@@ -16,10 +21,18 @@ import {
 export const METRICS = ["exactMatch", "editSimilarity", "identifierEm", "identifierF1"] as const;
 export type Metric = (typeof METRICS)[number];
 
+/** Held-out negative log-likelihood of the middle, nats per token: lower is better. */
+export const NLL = "nll";
+
+/** The baseline every repository adapter is read against; "base" when the base model has no default adapter. */
+export const BASELINE_SYSTEM = "default";
+
 /** Systems in the order tables list them; a system the run did not score is simply absent. */
 export const SYSTEM_ORDER = [
   "base",
   "base+retrieval",
+  "default",
+  "default+retrieval",
   "adapter",
   "adapter+retrieval",
   "control",
@@ -28,79 +41,128 @@ export const SYSTEM_ORDER = [
   "format-only+retrieval",
 ] as const;
 
-/** [treatment, control]: each row of the comparison table is treatment − control on the same examples. */
+/**
+ * [treatment, control]: each row of the comparison table is treatment − control on the same examples. First
+ * the comparisons with the default completion system, then the raw base's rows (kept as extra rows); a pair
+ * whose systems the run did not score (no default adapter for the base model, one repository) is skipped.
+ */
 export const COMPARISONS: ReadonlyArray<readonly [string, string]> = [
-  ["base+retrieval", "base"],
-  ["adapter", "base"],
-  ["adapter+retrieval", "base"],
+  ["default", "base"],
+  ["default+retrieval", "default"],
+  ["adapter", "default"],
+  ["adapter+retrieval", "default+retrieval"],
   ["adapter+retrieval", "adapter"],
-  ["adapter+retrieval", "base+retrieval"],
+  ["control", "default"],
+  ["format-only", "default"],
   ["adapter", "control"],
   ["adapter+retrieval", "control+retrieval"],
   ["adapter", "format-only"],
   ["adapter+retrieval", "format-only+retrieval"],
+  ["base+retrieval", "base"],
+  ["adapter", "base"],
+  ["adapter+retrieval", "base"],
+  ["adapter+retrieval", "base+retrieval"],
   ["control", "base"],
   ["format-only", "base"],
 ];
 
-/**
- * The issue's targets, each a comparison of COMPARISONS read on edit similarity. Like for like: the repo
- * adapter with retrieval against the alternatives *with* retrieval (base model, control and format-only
- * adapters), because retrieval is there at serving time either way; the plain differences are in the tables.
- */
-export const TARGETS: ReadonlyArray<{ name: string; treatment: string; control: string }> = [
-  { name: "adapter+retrieval > retrieval alone", treatment: "adapter+retrieval", control: "base+retrieval" },
-  {
-    name: "adapter+retrieval > control+retrieval",
-    treatment: "adapter+retrieval",
-    control: "control+retrieval",
-  },
-  {
-    name: "adapter+retrieval > format-only+retrieval",
-    treatment: "adapter+retrieval",
-    control: "format-only+retrieval",
-  },
-];
+/** What a target reads: a completion metric (higher is better) or held-out NLL (lower is better). */
+export type TargetMetric = "editSimilarity" | typeof NLL;
+
+/** Whether a lower value of the metric is the better one. */
+export const lowerIsBetter = (metric: TargetMetric | Metric): boolean => metric === NLL;
 
 /**
- * "holds": the 95% interval of treatment − control lies above 0; "reversed": below 0; "not shown": it
- * includes 0 (too few examples, or no difference); "not scored": a system is missing (one repository).
+ * The issue's targets, each a comparison of COMPARISONS read on edit similarity and on held-out NLL. Like for
+ * like: the repo adapter with retrieval against the alternatives *with* retrieval (the default system, the
+ * control and format-only adapters), because retrieval is there at serving time either way; the plain
+ * differences are in the tables. `control` "default+retrieval" reads "base+retrieval" when the run has no
+ * default system (a base model without a default adapter), as the report card's baseline does.
+ */
+export const TARGETS: ReadonlyArray<{
+  name: string;
+  treatment: string;
+  control: string;
+  metric: TargetMetric;
+}> = (["editSimilarity", NLL] as const).flatMap((metric) => {
+  const label = metric === NLL ? "NLL" : "ES";
+  return [
+    {
+      name: `adapter+retrieval > default system+retrieval (${label})`,
+      treatment: "adapter+retrieval",
+      control: "default+retrieval",
+      metric,
+    },
+    {
+      name: `adapter+retrieval > control+retrieval (${label})`,
+      treatment: "adapter+retrieval",
+      control: "control+retrieval",
+      metric,
+    },
+    {
+      name: `adapter+retrieval > format-only+retrieval (${label})`,
+      treatment: "adapter+retrieval",
+      control: "format-only+retrieval",
+      metric,
+    },
+  ];
+});
+
+/**
+ * "holds": the 95% interval of treatment − control lies wholly on the better side of 0 (above 0 for edit
+ * similarity, below 0 for NLL); "reversed": wholly on the worse side; "not shown": it includes 0 (too few
+ * examples, or no difference); "not scored": a system is missing (one repository).
  */
 export type TargetVerdict = "holds" | "not shown" | "reversed" | "not scored";
 
 export interface TargetCheck {
   name: string;
   treatment: string;
+  /** The system read as the control (the base's when the run has no default system). */
   control: string;
-  metric: "editSimilarity";
+  metric: TargetMetric;
   interval: Interval | null;
   verdict: TargetVerdict;
 }
 
+/** The verdict of one interval of treatment − control, on the metric's better side. */
+export function targetVerdict(interval: Interval | null, metric: TargetMetric): TargetVerdict {
+  if (!interval || !Number.isFinite(interval.low) || !Number.isFinite(interval.high)) return "not scored";
+  const better = lowerIsBetter(metric) ? interval.high < 0 : interval.low > 0;
+  const worse = lowerIsBetter(metric) ? interval.low > 0 : interval.high < 0;
+  return better ? "holds" : worse ? "reversed" : "not shown";
+}
+
 export function checkTargets(summary: Pick<Summary, "comparisons">): TargetCheck[] {
-  return TARGETS.map(({ name, treatment, control }) => {
+  const hasDefault = summary.comparisons.some(
+    (c) => c.treatment === BASELINE_SYSTEM || c.control === BASELINE_SYSTEM,
+  );
+  return TARGETS.map(({ name, treatment, control: wanted, metric }) => {
+    const control = hasDefault ? wanted : wanted.replace(/^default\b/, "base");
     const c = summary.comparisons.find((x) => x.treatment === treatment && x.control === control);
-    const interval = c?.metrics.editSimilarity ?? null;
-    const verdict: TargetVerdict =
-      !interval || !Number.isFinite(interval.low)
-        ? "not scored"
-        : interval.low > 0
-          ? "holds"
-          : interval.high < 0
-            ? "reversed"
-            : "not shown";
-    return { name, treatment, control, metric: "editSimilarity", interval, verdict };
+    const interval = (metric === NLL ? c?.nll : c?.metrics.editSimilarity) ?? null;
+    return { name, treatment, control, metric, interval, verdict: targetVerdict(interval, metric) };
   });
+}
+
+export interface ScoredExample {
+  id: string;
+  path: string;
+  language: string;
+  spanKind: string;
 }
 
 /** What generator/trainer/tools/bench_eval.py writes. */
 export interface ScoresFile {
-  schema: 1;
+  schema: 2;
   base: string;
   device: string;
   threads: number;
-  settings: { limit: number; maxNewTokens: number; maxTokens: number };
-  examples: Array<{ id: string; path: string; language: string; spanKind: string }>;
+  settings: { limit: number; nllLimit: number; maxNewTokens: number; maxTokens: number };
+  /** The completions' examples: `scores`, `latencyMs`, `promptTokens` and `predictions` follow this order. */
+  examples: ScoredExample[];
+  /** The held-out NLL sample (larger: forward passes only): every system's `nll` follows this order. */
+  nllExamples: ScoredExample[];
   systems: Record<
     string,
     {
@@ -110,12 +172,18 @@ export interface ScoresFile {
       latencyMs: number[];
       promptTokens: number[];
       predictions: string[];
+      /** Per NLL example: teacher-forced NLL of the middle, nats per token. */
+      nll: number[];
     }
   >;
 }
 
 export interface SystemSummary extends Record<Metric, number> {
+  /** Completions scored (n of the completion metrics). */
   examples: number;
+  /** Mean held-out NLL of the middle, nats per token (lower is better), and its n. */
+  nll: number;
+  nllExamples: number;
   /** Mean and median wall time of one completion (batch 1, greedy). */
   latencyMsMean: number;
   latencyMsMedian: number;
@@ -125,19 +193,28 @@ export interface SystemSummary extends Record<Metric, number> {
 export interface Comparison {
   treatment: string;
   control: string;
+  /** Completion metrics, on `examples` pairs: higher is better. */
   metrics: Record<Metric, Interval>;
+  /** Held-out NLL, on `nllExamples` pairs: lower is better (a negative difference favours the treatment). */
+  nll: Interval;
+  examples: number;
+  nllExamples: number;
   /** The edit-similarity interval excludes 0. */
   significant: boolean;
 }
 
 export interface Breakdown {
   examples: number;
-  systems: Record<string, Record<Metric, number>>;
+  nllExamples: number;
+  systems: Record<string, Record<Metric | typeof NLL, number>>;
   comparisons: Comparison[];
 }
 
 export interface Summary {
+  /** Completions scored per system. */
   examples: number;
+  /** NLL examples scored per system. */
+  nllExamples: number;
   systems: Record<string, SystemSummary>;
   comparisons: Comparison[];
   byLanguage: Record<string, Breakdown>;
@@ -150,7 +227,13 @@ function metricsOf(scores: Record<Metric, number[]>, rows: readonly number[]): R
   >;
 }
 
-function compare(file: ScoresFile, rows: readonly number[], bootstrap: BootstrapOptions): Comparison[] {
+/** Example indices of the completions (`rows`) and of the NLL sample (`nllRows`) that a summary covers. */
+interface Rows {
+  rows: readonly number[];
+  nllRows: readonly number[];
+}
+
+function compare(file: ScoresFile, { rows, nllRows }: Rows, bootstrap: BootstrapOptions): Comparison[] {
   const out: Comparison[] = [];
   for (const [treatment, control] of COMPARISONS) {
     const a = file.systems[treatment];
@@ -166,7 +249,20 @@ function compare(file: ScoresFile, rows: readonly number[], bootstrap: Bootstrap
         ),
       ]),
     ) as Record<Metric, Interval>;
-    out.push({ treatment, control, metrics, significant: isSignificant(metrics.editSimilarity) });
+    const nll = pairedBootstrap(
+      nllRows.map((i) => a.nll[i]!),
+      nllRows.map((i) => b.nll[i]!),
+      bootstrap,
+    );
+    out.push({
+      treatment,
+      control,
+      metrics,
+      nll,
+      examples: rows.length,
+      nllExamples: nllRows.length,
+      significant: isSignificant(metrics.editSimilarity),
+    });
   }
   return out;
 }
@@ -179,19 +275,25 @@ export function orderedSystems(names: Iterable<string>): string[] {
 
 export function summarise(file: ScoresFile, bootstrap: BootstrapOptions): Summary {
   const n = file.examples.length;
+  const nllN = file.nllExamples.length;
   for (const [name, system] of Object.entries(file.systems)) {
     for (const m of METRICS) {
       if (system.scores[m]?.length !== n)
         throw new Error(`system ${name}: ${system.scores[m]?.length ?? 0} ${m} scores for ${n} examples`);
     }
+    if (system.nll?.length !== nllN)
+      throw new Error(`system ${name}: ${system.nll?.length ?? 0} NLL values for ${nllN} NLL examples`);
   }
   const all = file.examples.map((_, i) => i);
+  const allNll = file.nllExamples.map((_, i) => i);
   const systems: Record<string, SystemSummary> = {};
   for (const name of orderedSystems(Object.keys(file.systems))) {
     const system = file.systems[name]!;
     const latency = [...system.latencyMs].sort((a, b) => a - b);
     systems[name] = {
       examples: n,
+      nll: mean(system.nll),
+      nllExamples: nllN,
       ...metricsOf(system.scores, all),
       latencyMsMean: mean(latency),
       latencyMsMedian: quantile(latency, 0.5),
@@ -199,18 +301,29 @@ export function summarise(file: ScoresFile, bootstrap: BootstrapOptions): Summar
     };
   }
   const byLanguage: Record<string, Breakdown> = {};
-  const languages = [...new Set(file.examples.map((e) => e.language))].sort();
+  const languages = [...new Set([...file.examples, ...file.nllExamples].map((e) => e.language))].sort();
   for (const language of languages) {
     const rows = all.filter((i) => file.examples[i]!.language === language);
+    const nllRows = allNll.filter((i) => file.nllExamples[i]!.language === language);
     byLanguage[language] = {
       examples: rows.length,
+      nllExamples: nllRows.length,
       systems: Object.fromEntries(
-        Object.keys(systems).map((name) => [name, metricsOf(file.systems[name]!.scores, rows)]),
+        Object.keys(systems).map((name) => {
+          const system = file.systems[name]!;
+          return [name, { ...metricsOf(system.scores, rows), nll: mean(nllRows.map((i) => system.nll[i]!)) }];
+        }),
       ),
-      comparisons: compare(file, rows, bootstrap),
+      comparisons: compare(file, { rows, nllRows }, bootstrap),
     };
   }
-  return { examples: n, systems, comparisons: compare(file, all, bootstrap), byLanguage };
+  return {
+    examples: n,
+    nllExamples: nllN,
+    systems,
+    comparisons: compare(file, { rows: all, nllRows: allNll }, bootstrap),
+    byLanguage,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -223,7 +336,8 @@ export interface RepoResult {
   head: string;
   cutoff: { commit: string; time: string; source: string };
   datasets: { plain: string; retrieval: string };
-  counts: { train: number; eval: number; scored: number };
+  /** scored: completions per system; nllScored: held-out NLL examples per system. */
+  counts: { train: number; eval: number; scored: number; nllScored: number };
   /** Share of scored examples whose retrieval prompt kept at least one retrieved snippet. */
   retrievalShare: number;
   adapter: AdapterCost;
@@ -273,9 +387,15 @@ export interface BenchResults {
   };
   settings: {
     base: string;
+    /** The shipped default adapter scored as "default" (base + it: the default completion system), or null. */
+    defaultAdapter: string | null;
+    /** The weights every adapter the benchmark trains starts from (as `repolora train`), or null: fresh. */
+    initAdapter: string | null;
     steps: number;
     maxTokens: number;
     limit: number;
+    /** Held-out examples per repository for NLL (a seeded sample; 0 = all). */
+    nllLimit: number;
     maxNewTokens: number;
     seed: number;
     bootstrap: BootstrapOptions;
@@ -295,6 +415,15 @@ const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
 const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(3)}` : "–");
 export const formatInterval = (i: Interval) => `${signed(i.mean)} [${signed(i.low)}, ${signed(i.high)}]`;
 
+/**
+ * A Δ NLL interval with which side it favours: "↓" lies below 0 (the treatment's NLL is lower: better), "↑"
+ * above 0 (worse). NLL is the one metric where the better difference is negative.
+ */
+export function formatNllInterval(i: Interval): string {
+  const side = i.high < 0 ? " ↓ better" : i.low > 0 ? " ↑ worse" : "";
+  return `${formatInterval(i)}${side}`;
+}
+
 function table(header: string[], rows: string[][]): string[] {
   return [
     `| ${header.join(" | ")} |`,
@@ -311,7 +440,7 @@ export function adapterCost(repo: RepoResult, system: string): AdapterCost | nul
   if (label === "adapter") return repo.adapter;
   if (label === "control") return repo.control;
   if (label === "format-only") return repo.formatOnly;
-  return null;
+  return null; // the base model, or the default system (its adapter is shipped, not trained here)
 }
 
 const VERDICT_MARK: Record<TargetVerdict, string> = {
@@ -326,6 +455,11 @@ function formatTarget(t: TargetCheck): string {
     ? `${VERDICT_MARK[t.verdict]}: ${formatInterval(t.interval)}`
     : VERDICT_MARK[t.verdict];
 }
+
+const baselineName = (results: BenchResults) =>
+  results.settings.defaultAdapter
+    ? "the default system (base + default adapter)"
+    : "the raw base (no default adapter for it)";
 
 export function renderMarkdown(results: BenchResults): string {
   const s = results.settings;
@@ -342,13 +476,22 @@ export function renderMarkdown(results: BenchResults): string {
       `${results.machine.memoryGiB} GiB, ${results.machine.platform}, ${results.machine.device}. ` +
       `Intervals: paired bootstrap, ${s.bootstrap.resamples} resamples, ${Math.round(s.bootstrap.confidence * 100)}%, ` +
       `seed ${s.bootstrap.seed}. ES = edit similarity, EM = exact match, id = identifier match. ` +
+      `NLL = held-out negative log-likelihood of the middle, nats per token (lower is better), on ` +
+      `${s.nllLimit > 0 ? `a seeded sample of ≤ ${s.nllLimit}` : "all"} held-out examples per repo (forward passes only). ` +
+      (s.defaultAdapter
+        ? `default = the default completion system: the base + the shipped default adapter \`${s.defaultAdapter}\`; `
+        : "default: none (the base model has no default adapter), so the baseline is the raw base; ") +
+      (s.initAdapter
+        ? `every adapter trained here starts from the default adapter's weights, as \`repolora train\` does. `
+        : "every adapter trained here starts from fresh LoRA weights. ") +
       "control = the same recipe trained on the next repository of the list; format-only = the same recipe " +
       "trained on a balanced mix of the other repositories (with two repositories: the control).",
     "",
     "## Targets",
     "",
-    `Δ ES [${Math.round(s.bootstrap.confidence * 100)}% CI]; a target holds when the interval excludes 0 on the ` +
-      "positive side. Like for like: each alternative is scored with retrieval too.",
+    `Against ${baselineName(results)}. Δ ES and Δ NLL [${Math.round(s.bootstrap.confidence * 100)}% CI]; a ` +
+      "target holds when the interval excludes 0 on the better side (above 0 for ES, below 0 for NLL). Like " +
+      "for like: each alternative is scored with retrieval too.",
     "",
     ...table(
       ["repo", ...TARGETS.map((t) => t.name)],
@@ -372,7 +515,8 @@ export function renderMarkdown(results: BenchResults): string {
       "",
       `${repo.remote ?? repo.root} @ \`${repo.head}\`; cutoff \`${repo.cutoff.commit.slice(0, 12)}\` ` +
         `(${repo.cutoff.time.slice(0, 10)}, ${repo.cutoff.source}); ${repo.counts.train} train / ` +
-        `${repo.counts.eval} eval examples, ${repo.counts.scored} scored; retrieval added context to ` +
+        `${repo.counts.eval} eval examples, n = ${repo.counts.scored} completions and ` +
+        `${repo.counts.nllScored} NLL examples scored; retrieval added context to ` +
         `${(repo.retrievalShare * 100).toFixed(0)}% of scored prompts.` +
         (repo.control
           ? ` Control adapter: trained on ${repo.control.trainedOn}.`
@@ -387,6 +531,7 @@ export function renderMarkdown(results: BenchResults): string {
         [
           "system",
           ...METRICS.map((m) => LABEL[m]),
+          `NLL (n = ${sum.nllExamples})`,
           "latency ms (mean / median)",
           "prompt tokens",
           "training s",
@@ -397,6 +542,7 @@ export function renderMarkdown(results: BenchResults): string {
           return [
             name,
             ...METRICS.map((m) => f3(sys[m])),
+            f3(sys.nll),
             `${sys.latencyMsMean.toFixed(0)} / ${sys.latencyMsMedian.toFixed(0)}`,
             sys.promptTokensMean.toFixed(0),
             cost?.trainSeconds != null ? cost.trainSeconds.toFixed(1) : "–",
@@ -406,14 +552,21 @@ export function renderMarkdown(results: BenchResults): string {
       ),
       "",
       ...table(
-        ["difference", ...METRICS.map((m) => `Δ ${LABEL[m]} [95% CI]`)],
+        [
+          "difference",
+          ...METRICS.map((m) => `Δ ${LABEL[m]} [95% CI]`),
+          "Δ NLL [95% CI]",
+          "n (completions / NLL)",
+        ],
         sum.comparisons.map((c) => [
           `${c.treatment} − ${c.control}${c.significant ? " *" : ""}`,
           ...METRICS.map((m) => formatInterval(c.metrics[m])),
+          formatNllInterval(c.nll),
+          `${c.examples} / ${c.nllExamples}`,
         ]),
       ),
       "",
-      "\\* the edit-similarity interval excludes 0.",
+      "\\* the edit-similarity interval excludes 0. Δ NLL: lower is better; ↓ better = the interval lies below 0.",
       "",
       "Per language (the records' `language`), edit similarity:",
       "",
@@ -436,6 +589,20 @@ export function renderMarkdown(results: BenchResults): string {
           ...Object.values(sum.byLanguage).map((b) => {
             const x = b.comparisons.find((y) => y.treatment === c.treatment && y.control === c.control);
             return x ? `${formatInterval(x.metrics.editSimilarity)}${x.significant ? " *" : ""}` : "–";
+          }),
+        ]),
+      ),
+      "",
+      ...table(
+        [
+          "Δ NLL per language [95% CI]",
+          ...Object.entries(sum.byLanguage).map(([l, b]) => `${l} (n = ${b.nllExamples})`),
+        ],
+        sum.comparisons.map((c) => [
+          `${c.treatment} − ${c.control}`,
+          ...Object.values(sum.byLanguage).map((b) => {
+            const x = b.comparisons.find((y) => y.treatment === c.treatment && y.control === c.control);
+            return x ? formatNllInterval(x.nll) : "–";
           }),
         ]),
       ),
@@ -463,6 +630,8 @@ const escapeXml = (text: string) =>
 const COLORS: Record<string, string> = {
   base: "#9e9e9e",
   "base+retrieval": "#616161",
+  default: "#ce93d8",
+  "default+retrieval": "#7b1fa2",
   adapter: "#42a5f5",
   "adapter+retrieval": "#1565c0",
   control: "#ffb74d",

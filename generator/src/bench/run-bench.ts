@@ -1,11 +1,14 @@
 /**
- * `repolora bench`: is the repo adapter worth training? For each repository: build the time-split dataset twice
- * (definitions only, and definitions + retrieval: the same examples and ids, other context), train an adapter
- * on the plain one, then score on the same held-out examples base, base + retrieval, adapter, adapter +
- * retrieval, a control adapter (same recipe, trained on the next repository of the list) and a format-only
- * adapter (same recipe, trained on a balanced mix of the other repositories: ./format-only.ts), each with and
- * without retrieval. With two repositories the format-only mix is the control's own data, so the control
- * adapter stands in for it (docs/decisions/2026-11-23-retrieval.md). Scores come from the trainer's metrics
+ * `repolora bench`: is the repo adapter worth training, over the default completion system? For each
+ * repository: build the time-split dataset twice (definitions only, and definitions + retrieval: the same
+ * examples and ids, other context), train an adapter on the plain one (as `repolora train` does: starting from
+ * the default adapter's weights when the base is the embedded default), then score on the same held-out
+ * examples the raw base, the default system (base + the shipped default adapter), the adapter, a control
+ * adapter (same recipe, trained on the next repository of the list) and a format-only adapter (same recipe,
+ * trained on a balanced mix of the other repositories: ./format-only.ts), each with and without retrieval:
+ * completion metrics on --limit examples, held-out NLL of the middle on --nll-limit. With two repositories the
+ * format-only mix is the control's own data, so the control adapter stands in for it
+ * (docs/decisions/2026-11-23-retrieval.md). Scores come from the trainer's metrics and NLL
  * (generator/trainer/tools/bench_eval.py); intervals, targets, tables and the chart from ./report.ts.
  */
 import { spawn } from "node:child_process";
@@ -19,6 +22,7 @@ import { buildDataset } from "../dataset/build.ts";
 import { DatasetManifest } from "../dataset/record.ts";
 import { openRepo } from "../mine/repo.ts";
 import { localModelDir, templateForBaseModel } from "../train/base-model.ts";
+import { defaultAdapterFor, startingAdapter } from "../train/default-system.ts";
 import { PROJECT_ROOT, trainerPython } from "../train/python-env.ts";
 import { runTrainer } from "../train/run-trainer.ts";
 import { throwIfCancelled } from "../util/cancel.ts";
@@ -44,8 +48,10 @@ export interface BenchOptions {
   steps: number;
   /** Prompt budget and training sequence cap. */
   maxTokens: number;
-  /** Held-out examples scored per repo (a seeded sample; 0 = all). */
+  /** Held-out examples completed and scored per repo (a seeded sample; 0 = all). */
   limit: number;
+  /** Held-out examples per repo for NLL of the middle (a seeded sample; 0 = all): forward passes only. */
+  nllLimit: number;
   maxNewTokens: number;
   seed: number;
   cutoff?: string;
@@ -53,6 +59,14 @@ export interface BenchOptions {
   languages?: string[] | null;
   /** Extra `python -m repolora_trainer train` flags, e.g. ["--rank", "4", "--micro-batch", "1"]. */
   trainArgs?: string[];
+  /**
+   * The default adapter scored as the "default" system and, unless `fromScratch` or a --rank/--layers in
+   * trainArgs, the weights every adapter here starts from. Omitted: the one that goes with `base`
+   * (defaultAdapterFor: the shipped one for the embedded default base, none for another base).
+   */
+  defaultAdapter?: string | null;
+  /** Train every adapter from fresh LoRA weights (`repolora train --from-scratch`). */
+  fromScratch?: boolean;
   threads?: number;
   bootstrap?: BootstrapOptions;
   /** Reuse a repo's datasets and adapter from an earlier run into the same --out when HEAD is unchanged. */
@@ -112,6 +126,20 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
   const modelDir = localModelDir(options.base);
   const tokenizer =
     modelDir && existsSync(join(modelDir, "tokenizer.json")) ? join(modelDir, "tokenizer.json") : undefined;
+  const defaultAdapter =
+    options.defaultAdapter === undefined ? defaultAdapterFor(options.base) : options.defaultAdapter;
+  const trainArgs = options.trainArgs ?? [];
+  const initAdapter = startingAdapter(defaultAdapter, {
+    isUpdate: false,
+    fromScratch: options.fromScratch === true,
+    shapeGiven: trainArgs.includes("--rank") || trainArgs.includes("--layers"),
+  });
+  const recipe: Recipe = { steps: options.steps, initAdapter };
+  progress.log(
+    defaultAdapter
+      ? `bench: default system = base + ${defaultAdapter}${initAdapter ? "; adapters start from its weights" : ""}`
+      : "bench: no default adapter for this base model: the baseline is the raw base",
+  );
 
   // 1. Datasets (twice per repo) and one adapter per repo.
   const prepared: PreparedRepo[] = [];
@@ -139,7 +167,9 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     const plainDir = join(dir, "dataset");
     const retrievalDir = join(dir, "dataset-retrieval");
     const adapterDir = join(dir, "adapter");
-    const reused = options.reuse ? reusable(plainDir, retrievalDir, adapterDir, info.head, options) : null;
+    const reused = options.reuse
+      ? reusable(plainDir, retrievalDir, adapterDir, info.head, options, recipe)
+      : null;
     let manifest: DatasetManifest;
     let training: Training;
     if (reused) {
@@ -160,7 +190,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     }
     if (!reused) {
       progress.log(`bench: ${name}: training the adapter (${options.steps} steps)`);
-      training = await train(options, plainDir, adapterDir);
+      training = await train(options, recipe, plainDir, adapterDir);
     }
     prepared.push({
       name,
@@ -211,7 +241,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
       options.reuse && others.every((p) => p.reused)
         ? reusableMix(mixDir, repo.name, size, options.seed, sources)
         : null;
-    const trained = mix ? recordedTraining(adapterDir, options.steps) : null;
+    const trained = mix ? recordedTraining(adapterDir, recipe) : null;
     if (mix && trained) {
       progress.log(`bench: ${repo.name}: reusing the format-only dataset and adapter`);
       formatOnly.set(repo, {
@@ -241,7 +271,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
       sameAsControl: false,
       examples: built.info.examples,
       sources: built.info.sources,
-      training: await train(options, mixDir, adapterDir),
+      training: await train(options, recipe, mixDir, adapterDir),
     });
   }
 
@@ -252,7 +282,9 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     throwIfCancelled(signal);
     const control = prepared.length > 1 ? prepared[(i + 1) % prepared.length]! : null;
     const fo = formatOnly.get(repo) ?? null;
-    const adapters: Array<[string, string]> = [["adapter", repo.adapterDir]];
+    const adapters: Array<[string, string]> = [];
+    if (defaultAdapter) adapters.push(["default", defaultAdapter]);
+    adapters.push(["adapter", repo.adapterDir]);
     if (control) adapters.push(["control", control.adapterDir]);
     if (fo && !fo.sameAsControl) adapters.push(["format-only", fo.adapterDir]);
     const scoresPath = join(repo.dir, "scores.json");
@@ -283,6 +315,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
         train: repo.manifest.counts.train,
         eval: repo.manifest.counts.eval,
         scored: scores.examples.length,
+        nllScored: scores.nllExamples.length,
       },
       retrievalShare: retrievalShare(repo.retrieval, new Set(scores.examples.map((e) => e.id))),
       adapter: cost(repo.adapterDir, repo.training),
@@ -316,9 +349,12 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     },
     settings: {
       base: options.base,
+      defaultAdapter,
+      initAdapter,
       steps: options.steps,
       maxTokens: options.maxTokens,
       limit: options.limit,
+      nllLimit: options.nllLimit,
       maxNewTokens: options.maxNewTokens,
       seed: options.seed,
       bootstrap,
@@ -332,6 +368,12 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
   return { results, out };
 }
 
+/** How every adapter of the run is trained: its steps and the weights it starts from (null: fresh). */
+interface Recipe {
+  steps: number;
+  initAdapter: string | null;
+}
+
 /** Datasets and adapter of an earlier run of the same HEAD, or null when anything is missing or stale. */
 function reusable(
   plainDir: string,
@@ -339,6 +381,7 @@ function reusable(
   adapterDir: string,
   head: string,
   options: BenchOptions,
+  recipe: Recipe,
 ): { manifest: DatasetManifest; training: Training } | null {
   if (![join(plainDir, "dataset.json"), join(retrievalDir, "dataset.json")].every((p) => existsSync(p)))
     return null;
@@ -351,19 +394,26 @@ function reusable(
     JSON.stringify(o.languages ?? null) === JSON.stringify(options.languages ?? null) &&
     (options.cutoff === undefined || manifest.cutoff.source !== "default");
   if (!sameData) return null;
-  const training = recordedTraining(adapterDir, options.steps);
+  const training = recordedTraining(adapterDir, recipe);
   return training ? { manifest, training } : null;
 }
 
-/** The training record of an adapter bundle trained for `steps` steps, or null (missing, other steps). */
-function recordedTraining(adapterDir: string, steps: number): Training | null {
+/**
+ * The training record of an adapter bundle trained by `recipe` (its steps, from the same starting weights), or
+ * null (missing, other steps, another start).
+ */
+function recordedTraining(adapterDir: string, recipe: Recipe): Training | null {
   const bundle = join(adapterDir, "repolora.json");
   if (!existsSync(bundle)) return null;
   const recorded = JSON.parse(readFileSync(bundle, "utf8")) as {
     training?: { seconds?: number; steps?: number; loss?: number };
+    continuedFrom?: { dir?: string };
   };
   const t = recorded.training ?? {};
-  if (t.steps !== steps) return null;
+  if (t.steps !== recipe.steps) return null;
+  const startedFrom = recorded.continuedFrom?.dir ?? null;
+  if ((startedFrom && resolve(startedFrom)) !== (recipe.initAdapter && resolve(recipe.initAdapter)))
+    return null;
   return { seconds: t.seconds ?? null, steps: t.steps ?? null, loss: t.loss ?? null };
 }
 
@@ -416,7 +466,12 @@ function folderBytes(dir: string, pattern: RegExp): number {
     .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
 }
 
-async function train(options: BenchOptions, datasetDir: string, adapterDir: string): Promise<Training> {
+async function train(
+  options: BenchOptions,
+  recipe: Recipe,
+  datasetDir: string,
+  adapterDir: string,
+): Promise<Training> {
   const args = [
     "train",
     "--dataset",
@@ -428,7 +483,8 @@ async function train(options: BenchOptions, datasetDir: string, adapterDir: stri
     "--max-tokens",
     String(options.maxTokens),
     "--max-steps",
-    String(options.steps),
+    String(recipe.steps),
+    ...(recipe.initAdapter ? ["--init-adapter", recipe.initAdapter] : []),
     "--seed",
     String(options.seed),
     "--no-eval",
@@ -478,6 +534,8 @@ function runBenchEval(
     ...adapters.flatMap(([label, dir]) => ["--adapter", `${label}=${dir}`]),
     "--limit",
     String(options.limit),
+    "--nll-limit",
+    String(options.nllLimit),
     "--max-new-tokens",
     String(options.maxNewTokens),
     "--max-tokens",

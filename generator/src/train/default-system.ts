@@ -13,6 +13,19 @@ export function defaultAdapterFor(base: string): string | null {
   return findShippedDefaultAdapter();
 }
 
+/**
+ * The weights a new adapter on `base` starts from (`repolora train`'s rule, which `repolora bench` follows): the
+ * default adapter, unless this is an update (which continues its own), a fresh start was asked for
+ * (--from-scratch), or an explicit LoRA shape (--rank/--layers) that the default adapter's cannot meet.
+ */
+export function startingAdapter(
+  defaultAdapter: string | null,
+  asked: { isUpdate: boolean; fromScratch: boolean; shapeGiven: boolean },
+): string | null {
+  if (!defaultAdapter || asked.isUpdate || asked.fromScratch || asked.shapeGiven) return null;
+  return defaultAdapter;
+}
+
 export interface ActivationInput {
   /** The report card's verdict (report.json); null when the adapter was not scored. */
   verdict: { adapterBetter?: unknown; reason?: unknown; baseline?: unknown } | null;

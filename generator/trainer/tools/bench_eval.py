@@ -7,13 +7,20 @@ tool loads the base model once, attaches the adapters, and writes one JSON file.
 
 System names: the adapter label (or "base") for the first dataset, "<label>+<variant>" for the others. All
 variants must hold the same evaluation examples (same ids, in the same order); only their prompts differ.
-`repolora bench` passes up to three adapters: the repository's own ("adapter"), the next repository's
-("control") and, from three repositories up, one trained on a mix of the others ("format-only").
+`repolora bench` passes the shipped default adapter ("default": base + it is the default completion system,
+when the base is the embedded default) and up to three adapters trained by the benchmark: the repository's own
+("adapter"), the next repository's ("control") and, from three repositories up, one trained on a mix of the
+others ("format-only").
+
+Besides the completions (`--limit` examples), every system gets the held-out negative log-likelihood of the
+middle per example (`nll`, nats per middle token) from the report card's own `loss.example_nll`, on a larger
+seeded sample (`--nll-limit`: forward passes only). Its examples are `nllExamples`, paired by id across
+systems: an example the encoder drops in any variant (a middle longer than the prompt cap) is dropped in all.
 
 Usage:
   python bench_eval.py --base MODEL --dataset plain=DIR --dataset retrieval=DIR \
-      [--adapter adapter=DIR --adapter control=DIR --adapter format-only=DIR] [--limit N] \
-      [--max-new-tokens 64] [--max-tokens 1024] --out scores.json
+      [--adapter default=DIR --adapter adapter=DIR --adapter control=DIR --adapter format-only=DIR] \
+      [--limit N] [--nll-limit N] [--max-new-tokens 64] [--max-tokens 1024] --out scores.json
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 TRAINER_ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = 1
+SCHEMA = 2  # 2: per-system `nll` on `nllExamples`
 
 
 def _pairs(values: list[str], flag: str) -> list[tuple[str, Path]]:
@@ -45,6 +52,15 @@ def system_name(adapter: str, variant: str, first_variant: str) -> str:
     return adapter if variant == first_variant else f"{adapter}+{variant}"
 
 
+def shared_ids(per_variant: dict[str, list[str]]) -> list[str]:
+    """The ids every variant kept, in the first variant's order: the NLL values of all systems pair by these."""
+    if not per_variant:
+        return []
+    lists = list(per_variant.values())
+    kept = set(lists[0]).intersection(*lists[1:])
+    return [i for i in lists[0] if i in kept]
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     if str(TRAINER_ROOT) not in sys.path:
         sys.path.insert(0, str(TRAINER_ROOT))
@@ -54,6 +70,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from repolora_trainer.data import load_dataset
     from repolora_trainer.evaluate import Completer, EvalOptions, peft_systems, select_records
     from repolora_trainer.features import Encoder, check_special_tokens
+    from repolora_trainer.loss import example_nll
     from repolora_trainer.metrics import score
     from repolora_trainer.model_loading import choose_runtime, load_model, load_tokenizer, resolve_source
 
@@ -61,15 +78,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     adapters = _pairs(args.adapter, "--adapter")
     if not variants:
         raise SystemExit("bench_eval: give at least one --dataset")
-    chosen: dict[str, list[Any]] = {}
-    for label, folder in variants:
-        records = load_dataset(folder, need_train=False).eval
-        chosen[label] = select_records(records, args.limit)
+    held_out = {label: load_dataset(folder, need_train=False).eval for label, folder in variants}
     first = variants[0][0]
+    if any([r.id for r in records] != [r.id for r in held_out[first]] for records in held_out.values()):
+        raise SystemExit(f"bench_eval: the datasets hold other evaluation examples than {first!r}")
+    # Completions on a seeded sample of --limit, NLL on one of --nll-limit (drawn as the report card draws them).
+    chosen = {label: select_records(records, args.limit) for label, records in held_out.items()}
+    nll_records = {label: select_records(records, args.nll_limit) for label, records in held_out.items()}
     ids = [r.id for r in chosen[first]]
-    for label, records in chosen.items():
-        if [r.id for r in records] != ids:
-            raise SystemExit(f"bench_eval: dataset {label!r} holds other evaluation examples than {first!r}")
 
     config = TrainConfig(base_model=args.base, device=args.device, max_new_tokens=args.max_new_tokens)
     runtime = choose_runtime(config)
@@ -77,7 +93,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         torch.set_num_threads(args.threads)
     source = resolve_source(args.base)
     tokenizer = load_tokenizer(source)
-    for records in chosen.values():
+    for records in held_out.values():
         check_special_tokens(tokenizer, records)
     model = load_model(source, runtime)
     if adapters:
@@ -95,6 +111,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     encoder = Encoder(tokenizer, args.max_tokens)
     options = EvalOptions(limit=args.limit, max_new_tokens=args.max_new_tokens, max_tokens=args.max_tokens)
     completer = Completer(model, tokenizer, encoder, options, runtime.device)
+    encoded = {label: encoder.encode_all(records)[0] for label, records in nll_records.items()}
+    nll_ids = shared_ids({label: [e.record_id for e in examples] for label, examples in encoded.items()})
+    keep = set(nll_ids)
+    nll_examples = {label: [e for e in examples if e.record_id in keep] for label, examples in encoded.items()}
 
     results: dict[str, Any] = {}
     total = len(systems) * len(chosen) * len(ids)
@@ -102,6 +122,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for adapter, switch in systems.items():
         with switch():
             for variant, records in chosen.items():
+                print(
+                    f"bench_eval: NLL of {len(nll_ids)} examples, {adapter} on {variant}", file=sys.stderr, flush=True
+                )
+                nll = example_nll(
+                    model, nll_examples[variant], args.micro_batch, tokenizer.pad_token_id, runtime.device
+                )
                 rows: dict[str, list[float]] = {}
                 latency: list[float] = []
                 predictions: list[str] = []
@@ -123,6 +149,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "latencyMs": latency,
                     "promptTokens": prompt_tokens,
                     "predictions": predictions,
+                    "nll": nll,
                 }
     examples = [
         {
@@ -136,13 +163,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         }
         for i, r in enumerate(chosen[first])
     ]
+    by_id = {r.id: r for r in nll_records[first]}
     return {
         "schema": SCHEMA,
         "base": args.base,
         "device": str(runtime.device),
         "threads": torch.get_num_threads(),
-        "settings": {"limit": args.limit, "maxNewTokens": args.max_new_tokens, "maxTokens": args.max_tokens},
+        "settings": {
+            "limit": args.limit,
+            "nllLimit": args.nll_limit,
+            "maxNewTokens": args.max_new_tokens,
+            "maxTokens": args.max_tokens,
+            "nll": "teacher-forced negative log-likelihood of the middle (and its end marker), nats per token "
+            "(repolora_trainer.loss.example_nll, as the report card)",
+        },
         "examples": examples,
+        "nllExamples": [
+            {"id": i, "path": by_id[i].path, "language": by_id[i].language, "spanKind": by_id[i].span_kind}
+            for i in nll_ids
+        ],
         "systems": results,
     }
 
@@ -153,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", action="append", default=[], help="VARIANT=DIR; the first has no suffix")
     parser.add_argument("--adapter", action="append", default=[], help="LABEL=DIR of a PEFT adapter")
     parser.add_argument("--limit", type=int, default=0, help="seeded sample of N eval examples (0 = all)")
+    parser.add_argument(
+        "--nll-limit", type=int, default=200, help="seeded sample of N eval examples for held-out NLL (0 = all)"
+    )
+    parser.add_argument("--micro-batch", type=int, default=4, help="examples per NLL forward pass")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--max-tokens", type=int, default=1024, help="prompt cap, as in training")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import type { Progress } from "../../cli/progress.ts";
 import { trainerLengthArgs } from "../../cli/training-flags.ts";
 import { RepoLoraError } from "../../util/errors.ts";
+import { startingAdapter } from "../default-system.ts";
 import type { TrainerEvent } from "../events.ts";
 import { defaultAdapterDir } from "../locations.ts";
 import { runTrainer, type TrainerResult } from "../run-trainer.ts";
@@ -70,9 +71,11 @@ export function startsFromDefault(
   isUpdate: boolean,
   values: Pick<TrainValues, "rank" | "layers" | "from-scratch">,
 ): string | null {
-  if (!defaultAdapter || isUpdate || values["from-scratch"]) return null;
-  if (values.rank !== undefined || values.layers !== undefined) return null;
-  return defaultAdapter;
+  return startingAdapter(defaultAdapter, {
+    isUpdate,
+    fromScratch: values["from-scratch"] === true,
+    shapeGiven: values.rank !== undefined || values.layers !== undefined,
+  });
 }
 
 /** The CLI's error for a trainer run that wrote no adapter; `previous` (an update's) stays active. */
