@@ -4,7 +4,7 @@ module.exports = {
     {
       name: "prompt-is-a-leaf",
       comment:
-        "runtime/src/prompt is shared by generator, runtime and extension: it imports nothing else of the project.",
+        "runtime/src/prompt (templates, prompt assembly, completion post-processing) is shared by generator, runtime and extension: it imports nothing else of the project.",
       severity: "error",
       from: { path: "^runtime/src/prompt/" },
       to: { path: "^(generator|runtime|extension)/", pathNot: "^runtime/src/prompt/" },

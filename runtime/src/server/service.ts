@@ -4,7 +4,6 @@
  * bindings (switching = feeding other tensors); completions queued one at a time.
  */
 import { resolve } from "node:path";
-import { finishCompletion } from "../complete/postprocess.ts";
 import { buildServingPrompt } from "../complete/prompt.ts";
 import { stopSpecFor } from "../complete/stop-rules.ts";
 import { trimTimedOut } from "../complete/time-limit.ts";
@@ -13,7 +12,7 @@ import type { EngineInfo, GenerateWorkerResult } from "../engine/worker-protocol
 import { DEFAULT_ADAPTER_KEY, findShippedDefaultAdapter } from "../model/default-adapter.ts";
 import { type ModelPackage, openModelPackage } from "../model/package.ts";
 import { loadTokenizer, type TextTokenizer } from "../model/tokenizer.ts";
-import { DEFAULT_BUDGET, type FimTemplate, getTemplate } from "../prompt/index.ts";
+import { DEFAULT_BUDGET, type FimTemplate, finishCompletion, getTemplate } from "../prompt/index.ts";
 import { type Methods, PROTOCOL_VERSION, type WeightedAdapter } from "../protocol/index.ts";
 import { AdapterCache } from "./adapter-cache.ts";
 import { CancelledError, CompletionQueue, type JobId } from "./completion-queue.ts";
