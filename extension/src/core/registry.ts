@@ -15,7 +15,8 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { type AdapterInfo, isSameRepo, normalizeRemote, readAdapter } from "./adapters.ts";
+import { normalizeRemote } from "../../../runtime/src/contracts/remote.ts";
+import { type AdapterInfo, isSameRepo, readAdapter } from "./adapters.ts";
 import { commitsSince } from "./git.ts";
 import { type Logger, silentLogger } from "./log.ts";
 
