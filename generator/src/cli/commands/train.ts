@@ -316,6 +316,7 @@ export const trainCommand: Command = {
         );
       }
       if (!json) process.stdout.write(`Adapter written to ${result.done.adapterDir}\n`);
+      if (!json) printReportCard(result.done.adapterDir);
       if (previous) {
         await finishUpdate({
           previous,
@@ -471,6 +472,13 @@ async function finishUpdate(options: {
   if (decision.activated)
     say(`Active adapter for this repository: ${adapterDir.split("/").slice(-2).join("/")}`);
   else say(`Not made active: ${decision.reason}.`);
+}
+
+/** The bundle's report card as a table (the trainer writes report.json and prints none); none after --no-eval. */
+function printReportCard(adapterDir: string): void {
+  const path = join(adapterDir, "report.json");
+  if (!existsSync(path)) return;
+  process.stdout.write(`${reportTable(ReportCard.parse(JSON.parse(readFileSync(path, "utf8"))))}\n`);
 }
 
 /**
