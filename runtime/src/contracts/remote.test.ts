@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeRemote, sameRemote } from "./remote.ts";
+import { normalizeRemote, redactUrlCredentials, sameRemote } from "./remote.ts";
 
 describe("normalizeRemote", () => {
   it.each([
@@ -13,5 +13,14 @@ describe("normalizeRemote", () => {
   it("compares remotes across URL forms", () => {
     expect(sameRemote("git@github.com:acme/app.git", "https://github.com/Acme/app")).toBe(true);
     expect(sameRemote("git@github.com:acme/app.git", "https://github.com/acme/other")).toBe(false);
+  });
+});
+
+describe("redactUrlCredentials", () => {
+  it("strips a user and token from a URL remote and leaves an scp-like one alone", () => {
+    expect(redactUrlCredentials("https://user:ghp_abc@github.com/o/r.git")).toBe(
+      "https://github.com/o/r.git",
+    );
+    expect(redactUrlCredentials("git@github.com:o/r.git")).toBe("git@github.com:o/r.git");
   });
 });
