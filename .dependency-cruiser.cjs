@@ -4,10 +4,18 @@ module.exports = {
     {
       name: "prompt-is-a-leaf",
       comment:
-        "runtime/src/prompt is shared by generator, runtime and extension: it imports nothing else of the project.",
+        "runtime/src/prompt (templates, prompt assembly, completion post-processing) is shared by generator, runtime and extension: it imports nothing else of the project.",
       severity: "error",
       from: { path: "^runtime/src/prompt/" },
       to: { path: "^(generator|runtime|extension)/", pathNot: "^runtime/src/prompt/" },
+    },
+    {
+      name: "contracts-is-a-leaf",
+      comment:
+        "runtime/src/contracts holds what every package agrees on (e.g. a git remote's identity): it imports nothing else of the project.",
+      severity: "error",
+      from: { path: "^runtime/src/contracts/" },
+      to: { path: "^(generator|runtime|extension)/", pathNot: "^runtime/src/contracts/" },
     },
     {
       name: "runtime-not-generator",
@@ -25,10 +33,11 @@ module.exports = {
     },
     {
       name: "extension-through-protocol",
-      comment: "The extension talks to runtime and generator only through their protocol and prompt modules.",
+      comment:
+        "The extension talks to runtime and generator only through their protocol, prompt and contracts modules.",
       severity: "error",
       from: { path: "^extension/" },
-      to: { path: "^(generator|runtime)/", pathNot: "^runtime/src/(prompt|protocol)/" },
+      to: { path: "^(generator|runtime)/", pathNot: "^runtime/src/(prompt|protocol|contracts)/" },
     },
     {
       name: "no-circular",

@@ -1,5 +1,5 @@
 // Bundles the extension into dist/extension.cjs (CommonJS: what the extension host loads with require).
-// `vscode` is provided by the host; everything else (the protocol and prompt modules) is bundled.
+// `vscode` is provided by the host; everything else (the protocol, prompt and contracts modules) is bundled.
 import { build } from "esbuild";
 
 const production = process.argv.includes("--production");

@@ -1,4 +1,5 @@
 /** The benchmark's statistics and renderings, on hand-computed cases (no model, no git). */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { balancedShares, sampleIndices } from "../generator/src/bench/format-only.ts";
 import {
@@ -24,6 +25,24 @@ import {
   quantile,
   seededUniform,
 } from "../generator/src/bench/stats.ts";
+import { mulberry32 } from "../runtime/src/util/random.ts";
+
+/** The paired bootstrap's test vectors, shared with the trainer's tests (generator/trainer/tests/test_metrics.py). */
+interface BootstrapVectors {
+  mulberry32: Array<{ seed: number; first: number[]; from1000: number[] }>;
+  cases: Array<{
+    name: string;
+    treatment: number[];
+    control: number[];
+    resamples: number;
+    seed: number;
+    confidence: number;
+    expected: { mean: number; low: number; high: number };
+  }>;
+}
+const VECTORS = JSON.parse(
+  readFileSync(new URL("./fixtures/bootstrap/paired-bootstrap.json", import.meta.url), "utf8"),
+) as BootstrapVectors;
 
 describe("bench statistics", () => {
   it("mean and linear-interpolated quantiles (numpy's default)", () => {
@@ -70,6 +89,19 @@ describe("bench statistics", () => {
     expect(interval.mean).toBeCloseTo(0.1, 12);
     expect(interval.low).toBeCloseTo(0.1, 12);
     expect(interval.high).toBeCloseTo(0.1, 12);
+  });
+
+  it("mulberry32 gives the shared test vectors' draws", () => {
+    for (const { seed, first, from1000 } of VECTORS.mulberry32) {
+      const random = mulberry32(seed);
+      const draws = Array.from({ length: 1003 }, () => random());
+      expect(draws.slice(0, 5)).toEqual(first);
+      expect(draws.slice(1000)).toEqual(from1000);
+    }
+  });
+
+  it.each(VECTORS.cases)("gives the shared test vectors' interval exactly: $name", (c) => {
+    expect(pairedBootstrap(c.treatment, c.control, c)).toEqual(c.expected);
   });
 
   it("is reproducible for a seed and refuses unpaired lists", () => {

@@ -51,6 +51,9 @@ describe.skipIf(!hasPython)("repolora train", { timeout: 300_000 }, () => {
       { encoding: "utf8", env: { ...process.env, REPOLORA_HOME: home } },
     );
     expect(run.status, run.stderr).toBe(0);
+    // The report card's one table: the CLI prints it from report.json; the trainer prints none.
+    expect(run.stdout).toMatch(/\nreport card: completions on \d+ held-out examples.*\nmetric /);
+    expect(run.stderr).not.toMatch(/report card: completions/);
     const written = /Adapter written to (.+)/.exec(run.stdout)?.[1];
     expect(written).toBeDefined();
     for (const file of ["adapter_config.json", "adapter_model.safetensors", "repolora.json", "report.json"]) {

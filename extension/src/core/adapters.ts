@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { sameRemote } from "../../../runtime/src/contracts/remote.ts";
 
 export interface AdapterRepo {
   root?: string;
@@ -109,18 +110,8 @@ function adapterName(dir: string, repo: AdapterRepo): string {
 }
 
 export function isSameRepo(a: AdapterRepo, repo: { root: string; remote?: string | null }): boolean {
-  if (a.remote && repo.remote) return normalizeRemote(a.remote) === normalizeRemote(repo.remote);
+  if (a.remote && repo.remote) return sameRemote(a.remote, repo.remote);
   return a.root !== undefined && resolve(a.root) === resolve(repo.root);
-}
-
-/** "github.com/acme/app" from any URL form of a remote (https, ssh, scp-like, with or without .git). */
-export function normalizeRemote(remote: string): string {
-  return remote
-    .trim()
-    .replace(/\.git$/, "")
-    .replace(/^[a-z]+:\/\/(?:[^@/]+@)?/, "")
-    .replace(/^[^@/]+@([^:]+):/, "$1/")
-    .toLowerCase();
 }
 
 /** Where `repolora train` writes adapters by default (mirrors the CLI: $REPOLORA_HOME or XDG data home). */

@@ -4,13 +4,13 @@
  * postprocess → cache. The editor glue turns a document and a position into a CompletionInput and the
  * pipeline's answer into ghost text.
  */
-import { DEFAULT_BUDGET } from "../../../runtime/src/prompt/index.ts";
+import { DEFAULT_BUDGET, shownCompletion } from "../../../runtime/src/prompt/index.ts";
 import type { ContextSnippet, Methods } from "../../../runtime/src/protocol/index.ts";
 import type { CompletionCache } from "./completion-cache.ts";
 import type { ContextRing } from "./context-ring.ts";
 import type { Debouncer } from "./debounce.ts";
 import type { Logger } from "./log.ts";
-import { postprocess, shouldBeMultiline } from "./postprocess.ts";
+import { shouldBeMultiline } from "./multiline.ts";
 import { type PrefilterSettings, unshowableReason } from "./prefilter.ts";
 import { type Retrieve, withoutShown } from "./workspace-index.ts";
 
@@ -166,7 +166,7 @@ export class CompletionPipeline {
         return this.skip("error", input);
       }
       if (result.stopReason === "cancelled" || own.signal.aborted) return this.skip("cancelled", input);
-      const text = postprocess(result.text, { prefix, suffix, multiline });
+      const text = shownCompletion(result.text, suffix, multiline);
       const latencyMs = this.now() - started;
       this.deps.log.log("info", "complete", {
         path: input.path,

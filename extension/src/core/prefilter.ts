@@ -4,7 +4,7 @@
  * quotes and punctuation. After llama.vim / llama.vscode's `max_line_suffix` (8), counted here without the
  * closers, which completions routinely end before. Off (`skipUnshowable: false`): every request is sent.
  */
-import { lineSuffix } from "./postprocess.ts";
+import { lineSuffix } from "../../../runtime/src/prompt/index.ts";
 
 export interface PrefilterSettings {
   /** Apply the rules below at all. */
@@ -16,7 +16,7 @@ export interface PrefilterSettings {
 export type UnshowableReason = "mid-word" | "mid-line";
 
 const WORD = /[\p{L}\p{N}_$]/u;
-/** The closers postprocess.ts trims (brackets, quotes, `;`, `,`, `>`) and whitespace. */
+/** The closers the post-processing trims (CLOSERS in runtime/src/prompt/postprocess.ts) and whitespace. */
 const NOT_COUNTED = /[)\]}"'`;,>\s]/u;
 
 /** Why this cursor position is skipped, or null when the model should be asked. */

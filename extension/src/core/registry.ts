@@ -15,7 +15,8 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { type AdapterInfo, isSameRepo, normalizeRemote, readAdapter } from "./adapters.ts";
+import { normalizeRemote, redactUrlCredentials } from "../../../runtime/src/contracts/remote.ts";
+import { type AdapterInfo, isSameRepo, readAdapter } from "./adapters.ts";
 import { commitsSince } from "./git.ts";
 import { type Logger, silentLogger } from "./log.ts";
 
@@ -193,10 +194,6 @@ export function repoNameOf(remote: string | null, root: string): string {
     .filter(Boolean)
     .pop();
   return fromRemote ?? basename(root);
-}
-
-export function redactUrlCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
 }
 
 /** The fetch URL `git remote -v` lists for origin, else for the first remote (simple-git's getRemotes). */

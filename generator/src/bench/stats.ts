@@ -44,7 +44,13 @@ export const DEFAULT_BOOTSTRAP: BootstrapOptions = { resamples: 1000, seed: 0, c
 
 /**
  * Percentile bootstrap interval of mean(treatment − control), resampling examples in pairs (the same resampled
- * examples for both systems), as the trainer's report card does. `mean` is the observed difference.
+ * examples for both systems). `mean` is the observed difference.
+ *
+ * The one algorithm of the project (docs/decisions/2026-12-05-one-bootstrap.md); the trainer's report card
+ * (generator/trainer/repolora_trainer/metrics.py, paired_bootstrap) gives the same intervals to the last bit,
+ * both checked against test/fixtures/bootstrap/paired-bootstrap.json: resample r picks example floor(u · n) for
+ * the draws u = r·n … r·n+n−1 of mulberry32(seed); its mean is the left-to-right sum over n; the ends are the
+ * (1−confidence)/2 and 1−(1−confidence)/2 quantiles of the sorted means (linear interpolation).
  */
 export function pairedBootstrap(
   treatment: readonly number[],

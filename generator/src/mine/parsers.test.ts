@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { countLines, parseAddedLines } from "./diff.ts";
 import { isBulkCommit, parseCommit } from "./history.ts";
-import { redactUrlCredentials, repoName } from "./repo.ts";
+import { repoName } from "./repo.ts";
 
 describe("git output parsers", () => {
   it("reads added line ranges at HEAD from a zero-context diff", () => {
@@ -61,11 +61,7 @@ describe("git output parsers", () => {
     expect(isBulkCommit(make([[300, 0]]))).toBe(false);
   });
 
-  it("strips credentials from remotes and names repos by their remote", () => {
-    expect(redactUrlCredentials("https://user:ghp_abc@github.com/o/r.git")).toBe(
-      "https://github.com/o/r.git",
-    );
-    expect(redactUrlCredentials("git@github.com:o/r.git")).toBe("git@github.com:o/r.git");
+  it("names repos by their remote", () => {
     expect(repoName("git@github.com:o/shop.git", "/x/y")).toBe("shop");
     expect(repoName(null, "/x/my-repo")).toBe("my-repo");
   });

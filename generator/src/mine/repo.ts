@@ -2,6 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, relative, resolve, sep } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
+import { redactUrlCredentials } from "../../../runtime/src/contracts/remote.ts";
 import { RepoLoraError } from "../util/errors.ts";
 
 export interface RepoInfo {
@@ -113,11 +114,6 @@ async function readRemote(git: SimpleGit): Promise<string | null> {
   const remotes = await git.getRemotes(true);
   const chosen = remotes.find((r) => r.name === "origin") ?? remotes[0];
   return chosen?.refs.fetch ? redactUrlCredentials(chosen.refs.fetch) : null;
-}
-
-/** A remote like https://user:token@host/x must not carry its token into datasets and manifests. */
-export function redactUrlCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
 }
 
 export function repoName(remote: string | null, root: string): string {

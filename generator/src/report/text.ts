@@ -1,11 +1,16 @@
 /**
- * The report card as a plain-text table for the terminal (`repolora eval` prints it to stdout): one row per
- * metric, one column per system, then each delta with its 95% interval, then the verdict.
+ * The report card as a plain-text table for the terminal (`repolora train` and `repolora eval` print it to
+ * stdout): one row per metric, one column per system, then each delta with its 95% interval, then the verdict
+ * and its note. The one table of the report card: the trainer writes report.json and prints none.
  */
 import { METRIC_LABELS, METRICS, type ReportCard } from "./report-card.ts";
 
 const num = (v: unknown) => (typeof v === "number" ? v.toFixed(3) : "-");
 const signed = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(3)}`;
+const BASELINE_NAMES: Record<string, string> = {
+  base: "the raw base model",
+  default: "the default system (base + default adapter)",
+};
 
 export function reportTable(report: ReportCard): string {
   const systems = Object.keys(report.systems);
@@ -39,12 +44,12 @@ export function reportTable(report: ReportCard): string {
   if (report.verdict) {
     const system = typeof report.verdict.system === "string" ? report.verdict.system : "adapter";
     const word = report.verdict.adapterBetter ? "better than" : "not better than";
-    const baseline =
-      report.verdict.baseline === "default"
-        ? "the default system (base + default adapter)"
-        : "the raw base model";
+    const named = typeof report.verdict.baseline === "string" ? report.verdict.baseline : "base";
+    const baseline = BASELINE_NAMES[named] ?? named;
     const reason = typeof report.verdict.reason === "string" ? `: ${report.verdict.reason}` : "";
     lines.push(`verdict: ${system} is ${word} ${baseline}${reason}`);
+    if (typeof report.verdict.note === "string" && report.verdict.note !== "")
+      lines.push(`note: ${report.verdict.note}`);
   }
   return lines.join("\n");
 }

@@ -1,8 +1,8 @@
 """Command line: `python -m repolora_trainer train ...` and `python -m repolora_trainer eval ...`.
 
 train: stdout carries JSON-lines progress only (see progress.py); logs go to stderr.
-eval:  stdout is empty unless --json, which prints report.json's object (the caller formats it; no table);
-       otherwise the table goes to stderr. --no-write leaves the bundle's report.json as it is.
+eval:  stdout is empty unless --json, which prints report.json's object; the TypeScript CLI formats it (the
+       report card's one table: generator/src/report/text.ts). --no-write leaves the bundle's report.json as it is.
 Exit codes: 0 ok, 2 bad input (config, dataset, model, adapter), 130 cancelled, 1 anything else.
 """
 
@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=0, help="score only the first N eval examples (0 = all)")
     ev.add_argument("--max-new-tokens", type=int, default=64)
     ev.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    ev.add_argument("--json", action="store_true", help="print the report as JSON on stdout, instead of the table")
+    ev.add_argument("--json", action="store_true", help="print the report (report.json's object) on stdout")
     ev.add_argument("--no-write", action="store_true", help="score only: leave the bundle's report.json unchanged")
     return parser
 
@@ -143,7 +143,6 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
                     limit=args.limit,
                     max_new_tokens=args.max_new_tokens,
                     device=args.device,
-                    show_table=not args.json,
                 )
             else:
                 report = eval_command(
@@ -159,7 +158,6 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
                     baseline=args.baseline,
                     nll_limit=args.nll_limit,
                     write=not args.no_write,
-                    show_table=not args.json,
                 )
             if args.json and out is not None:
                 out.write(json.dumps(report, indent=2) + "\n")

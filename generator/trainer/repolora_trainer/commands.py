@@ -35,7 +35,6 @@ from .evaluate import (
     BASELINE_SYSTEM,
     EvalOptions,
     add_stacked_adapter,
-    format_table,
     peft_systems,
     run_report,
     stack_systems,
@@ -182,7 +181,6 @@ def train_command(
             report["baselineAdapter"] = str(Path(str(config.baseline_adapter)).absolute())
             peft_model.delete_adapter(baseline)  # the bundle holds the trained adapter alone
             peft_model.set_adapter("default")
-        log("\n" + format_table(report))
     cancel.check()
     stage = StagedBundle.create(out_dir)
     try:
@@ -395,11 +393,10 @@ def eval_command(
     baseline: Path | None = None,
     nll_limit: int = 200,
     write: bool = True,
-    show_table: bool = True,
 ) -> dict[str, Any]:
     """Scores base vs the default system (`baseline`, the default adapter) vs adapter (vs control) on eval.jsonl
-    and writes report.json into the bundle (unless not `write`); the table goes to stderr unless the caller formats
-    the returned report itself (`show_table`)."""
+    and writes report.json into the bundle (unless not `write`). The CLI prints the returned report as a table
+    (generator/src/report/text.ts, the one table of the report card)."""
     members = [("adapter", adapter_dir)] + ([("control", control)] if control is not None else [])
     _require_peft_folders([folder for _, folder in members])
     recorded_base, manifest = _adapter_base_id(adapter_dir)
@@ -441,8 +438,6 @@ def eval_command(
         update_report(adapter_dir, report)
     elif write:
         write_json_atomic(adapter_dir / REPORT, report)
-    if show_table:
-        log("\n" + format_table(report))
     return report
 
 
@@ -499,7 +494,6 @@ def stack_eval_command(
     limit: int = 0,
     max_new_tokens: int = 64,
     device: str = "auto",
-    show_table: bool = True,
 ) -> dict[str, Any]:
     """The stack's report card: base, each adapter alone (weight 1) and the weighted stack (the runtime's
     rank-axis concatenation, `add_stacked_adapter`) on the same held-out examples, with paired-bootstrap deltas
@@ -556,6 +550,4 @@ def stack_eval_command(
         out = out.absolute()
         out.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(out, report)
-    if show_table:
-        log("\n" + format_table(report))
     return report

@@ -253,6 +253,34 @@ class Interval:
         return {"mean": self.mean, "low": self.low, "high": self.high}
 
 
+_MULBERRY_STEP = 0x6D2B79F5
+_U32 = 0xFFFFFFFF
+
+
+def mulberry32(seed: int, start: int, count: int) -> np.ndarray:
+    """Draws start .. start+count-1 (0-based) of mulberry32 seeded with `seed`, as floats in [0, 1).
+
+    The same generator as the TypeScript side's (runtime/src/util/random.ts), bit for bit: its state after k
+    draws is seed + k * 0x6D2B79F5 (mod 2^32) and each draw hashes its state alone, so any run of draws is
+    computed at once here.
+    """
+    k = np.arange(start + 1, start + count + 1, dtype=np.uint64)
+    t = (((seed & _U32) + k * _MULBERRY_STEP) & _U32).astype(np.uint32)
+    t = (t ^ (t >> np.uint32(15))) * (t | np.uint32(1))
+    t = t ^ (t + (t ^ (t >> np.uint32(7))) * (t | np.uint32(61)))
+    draws: np.ndarray = (t ^ (t >> np.uint32(14))).astype(np.float64) / 4294967296.0
+    return draws
+
+
+def _quantile(sorted_values: Sequence[float], q: float) -> float:
+    """Linear interpolation between order statistics, written as generator/src/bench/stats.ts writes it (numpy's
+    `quantile` rounds differently in the last bit)."""
+    position = (len(sorted_values) - 1) * q
+    low, high = math.floor(position), math.ceil(position)
+    weight = position - low
+    return sorted_values[low] * (1 - weight) + sorted_values[high] * weight
+
+
 def paired_bootstrap(
     treatment: Sequence[float],
     control: Sequence[float],
@@ -264,6 +292,12 @@ def paired_bootstrap(
 
     Pairing (the same resampled examples for both systems) removes the between-example variance that dominates
     completion metrics, so the interval is much tighter than comparing two independent means.
+
+    The one algorithm of the project (docs/decisions/2026-12-05-one-bootstrap.md), identical to the benchmark's
+    `pairedBootstrap` (generator/src/bench/stats.ts) to the last bit, checked by both test suites against
+    test/fixtures/bootstrap/paired-bootstrap.json: resample r picks example floor(u * n) for the draws
+    u = r*n .. r*n+n-1 of mulberry32(seed); its mean is the left-to-right sum over n; the interval's ends are the
+    (1-confidence)/2 and 1-(1-confidence)/2 quantiles of the sorted means (linear interpolation).
     """
     if len(treatment) != len(control):
         raise ValueError("paired bootstrap needs two equally long score lists")
@@ -271,13 +305,15 @@ def paired_bootstrap(
     n = len(diffs)
     if n == 0:
         return Interval(math.nan, math.nan, math.nan)
-    rng = np.random.default_rng(seed)
     means = np.empty(resamples, dtype=np.float64)
     chunk = max(1, 2_000_000 // n)  # bound the index matrix's memory on big eval sets
     for start in range(0, resamples, chunk):
         stop = min(resamples, start + chunk)
-        idx = rng.integers(0, n, size=(stop - start, n))
-        means[start:stop] = diffs[idx].mean(axis=1)
+        draws = mulberry32(seed, start * n, (stop - start) * n).reshape(stop - start, n)
+        idx = np.floor(draws * n).astype(np.int64)
+        # cumsum adds left to right, as the TypeScript loop does (sum/mean add pairwise: other last bits).
+        means[start:stop] = np.cumsum(diffs[idx], axis=1)[:, -1] / n
     alpha = (1.0 - confidence) / 2.0
-    low, high = np.quantile(means, [alpha, 1.0 - alpha])
-    return Interval(float(diffs.mean()), float(low), float(high))
+    ordered = sorted(means.tolist())
+    observed = float(np.cumsum(diffs)[-1]) / n
+    return Interval(observed, _quantile(ordered, alpha), _quantile(ordered, 1.0 - alpha))

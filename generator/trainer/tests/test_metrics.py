@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from repolora_trainer.metrics import (
@@ -8,8 +12,14 @@ from repolora_trainer.metrics import (
     first_statement,
     identifier_f1,
     identifiers,
+    mulberry32,
     paired_bootstrap,
     score,
+)
+
+# The paired bootstrap's test vectors, shared with the TypeScript benchmark's tests (test/bench-stats.test.ts).
+_VECTORS: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parents[3] / "test" / "fixtures" / "bootstrap" / "paired-bootstrap.json").read_text()
 )
 
 
@@ -106,3 +116,15 @@ def test_bootstrap_is_seeded_and_brackets_the_mean() -> None:
     assert a.low < a.high
     with pytest.raises(ValueError, match="equally long"):
         paired_bootstrap([1.0], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("vector", _VECTORS["mulberry32"], ids=lambda v: f"seed {v['seed']}")
+def test_mulberry32_gives_the_shared_draws(vector: dict[str, Any]) -> None:
+    assert mulberry32(vector["seed"], 0, 5).tolist() == vector["first"]
+    assert mulberry32(vector["seed"], 1000, 3).tolist() == vector["from1000"]
+
+
+@pytest.mark.parametrize("case", _VECTORS["cases"], ids=lambda c: str(c["name"]))
+def test_bootstrap_gives_the_shared_intervals_exactly(case: dict[str, Any]) -> None:
+    interval = paired_bootstrap(case["treatment"], case["control"], case["resamples"], case["seed"], case["confidence"])
+    assert interval.as_dict() == case["expected"]

@@ -12,8 +12,8 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { finishCompletion } from "../prompt/postprocess.ts";
 import type { Methods } from "../protocol/index.ts";
-import { finishCompletion } from "./postprocess.ts";
 import { findStop, stopSpecFor } from "./stop-rules.ts";
 
 export type ProbeRequest = Methods["complete"]["params"];

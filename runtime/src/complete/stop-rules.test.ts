@@ -4,8 +4,8 @@
  * it first fires; then finishCompletion. `█` marks the cursor in `file`.
  */
 import { describe, expect, it } from "vitest";
+import { finishCompletion } from "../prompt/postprocess.ts";
 import { byteTokenizerJson } from "../testing/random-model.ts";
-import { finishCompletion } from "./postprocess.ts";
 import { findStop, indentation, stopSpecFor, type TextStopReason } from "./stop-rules.ts";
 import { CompletionStopper } from "./stopper.ts";
 

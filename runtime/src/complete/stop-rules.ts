@@ -14,6 +14,7 @@
  *    The line that triggers a rule is not part of the completion; the text is cut at the end of the line
  *    before it.
  */
+import { firstSuffixLine, linePrefix } from "../prompt/postprocess.ts";
 
 export type TextStopReason = "stop-token" | "end-of-line" | "end-of-block";
 
@@ -55,17 +56,9 @@ export function stopSpecFor(
   multiline: boolean,
   stopStrings: readonly string[],
 ): CompletionStopSpec {
-  const linePrefix = prefix.slice(prefix.lastIndexOf("\n") + 1);
   // Only the first few lines of the suffix matter (rule 3c and the overlap trim).
   const suffixHead = suffix.split("\n").slice(0, 8).join("\n");
-  return { multiline, linePrefix, suffix: suffixHead, stopStrings };
-}
-
-/** First non-blank line of the suffix after the cursor line, trailing whitespace removed; null if none. */
-export function firstSuffixLine(suffix: string): string | null {
-  const lines = suffix.split("\n").slice(1);
-  const line = lines.find((l) => l.trim() !== "");
-  return line === undefined ? null : line.trimEnd();
+  return { multiline, linePrefix: linePrefix(prefix), suffix: suffixHead, stopStrings };
 }
 
 /** Where the completion `text` must end, or null to keep generating. */

@@ -1,6 +1,10 @@
-/** The shared prompt layer: FIM templates, budgeted assembly and context choice. Imports nothing else of the project. */
+/**
+ * The shared prompt layer: FIM templates, budgeted assembly, context choice, and the post-processing of what the
+ * model generated. Imports nothing else of the project.
+ */
 export * from "./assemble.ts";
 export * from "./context.ts";
+export * from "./postprocess.ts";
 export * from "./retrieval.ts";
 export * from "./templates.ts";
 export * from "./tokens.ts";

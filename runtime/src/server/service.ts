@@ -6,7 +6,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { readBundleTemplate } from "../adapter/bundle-template.ts";
-import { finishCompletion } from "../complete/postprocess.ts";
 import { buildServingPrompt } from "../complete/prompt.ts";
 import { stopSpecFor } from "../complete/stop-rules.ts";
 import { trimTimedOut } from "../complete/time-limit.ts";
@@ -16,7 +15,7 @@ import { DEFAULT_ADAPTER_KEY, findShippedDefaultAdapter } from "../model/default
 import { type ModelPackage, openModelPackage } from "../model/package.ts";
 import { tokenId } from "../model/special-tokens.ts";
 import { loadTokenizer, type TextTokenizer } from "../model/tokenizer.ts";
-import { DEFAULT_BUDGET } from "../prompt/index.ts";
+import { DEFAULT_BUDGET, finishCompletion } from "../prompt/index.ts";
 import { type Methods, PROTOCOL_VERSION, type WeightedAdapter } from "../protocol/index.ts";
 import { AdapterCache } from "./adapter-cache.ts";
 import { CancelledError, CompletionQueue, type JobId } from "./completion-queue.ts";

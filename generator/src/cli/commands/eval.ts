@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { sameRemote } from "../../../../runtime/src/contracts/remote.ts";
 import { findShippedDefaultAdapter } from "../../../../runtime/src/model/default-adapter.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
 import { gitText } from "../../mine/spawn.ts";
@@ -217,19 +218,10 @@ export function checkSameBase(members: readonly StackMember[]): void {
   }
 }
 
-function normalizeRemote(remote: string): string {
-  return remote
-    .trim()
-    .replace(/\.git$/, "")
-    .replace(/^[a-z]+:\/\/(?:[^@/]+@)?/, "")
-    .replace(/^[^@/]+@([^:]+):/, "$1/")
-    .toLowerCase();
-}
-
 function sameRepo(repo: Json, info: RepoInfo, key: string, entryKey: string | null): boolean {
   if (entryKey === key || str(repo.key) === key) return true;
   const remote = str(repo.remote);
-  if (remote && info.remote) return normalizeRemote(remote) === normalizeRemote(info.remote);
+  if (remote && info.remote) return sameRemote(remote, info.remote);
   return str(repo.root) !== null && resolve(str(repo.root) as string) === info.root;
 }
 

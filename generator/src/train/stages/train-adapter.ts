@@ -3,9 +3,12 @@
  * its progress, and turns its failure into the CLI's error. A new adapter is scored by the trainer itself (its
  * report card); an update is scored afterwards, together with the previous adapter.
  */
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Progress } from "../../cli/progress.ts";
 import { trainerLengthArgs } from "../../cli/training-flags.ts";
+import { ReportCard } from "../../report/report-card.ts";
+import { reportTable } from "../../report/text.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { startingAdapter } from "../default-system.ts";
 import type { TrainerEvent } from "../events.ts";
@@ -39,7 +42,15 @@ export async function trainAdapter(ctx: TrainContext, inputs: TrainInputs, plan:
   if (result.error || !result.done)
     throw trainerFailure(result, plan.kind === "update" ? plan.previous.entry.id : null);
   ctx.print(`Adapter written to ${result.done.adapterDir}`);
+  printReportCard(ctx, result.done.adapterDir);
   return result.done.adapterDir;
+}
+
+/** The card the trainer wrote (report.json), as the CLI's one table; nothing when it was not scored. */
+function printReportCard(ctx: TrainContext, adapterDir: string): void {
+  const path = join(adapterDir, "report.json");
+  if (!existsSync(path)) return;
+  ctx.print(reportTable(ReportCard.parse(JSON.parse(readFileSync(path, "utf8")))));
 }
 
 /** `python -m repolora_trainer train` arguments, and the adapter training starts from (null: fresh weights). */
