@@ -2,7 +2,8 @@
  * What every stage of `repolora train` shares: the resolved flags, and where its output goes (JSON events on
  * stdout with --json; otherwise progress lines on stderr and result lines on stdout).
  */
-import { createProgress, type Progress, silentProgress } from "../../cli/progress.ts";
+import { parseDuration } from "../../cli/duration.ts";
+import { createProgress, type JobStage, type Progress, silentProgress } from "../../cli/progress.ts";
 import type { TrainRunEvent } from "../events.ts";
 import type { TrainFlags } from "./flags.ts";
 
@@ -24,7 +25,7 @@ export function createTrainContext(
   signal: AbortSignal,
   stdout: { write(text: string): unknown } = process.stdout,
 ): TrainContext {
-  const progress = flags.json ? silentProgress : createProgress();
+  const progress = flags.json ? silentProgress : createProgress({ job: trainJob(flags.values.budget) });
   return {
     flags,
     emit: (event) => {
@@ -39,4 +40,20 @@ export function createTrainContext(
     progress,
     signal,
   };
+}
+
+/**
+ * The whole `train` job for its one ETA: dataset, training (capped by --budget; the trainer's own budget also
+ * covers loading the model), report card. A stage without an estimate makes the job's ETA a lower bound ("≥").
+ */
+export function trainJob(budget: string | undefined): JobStage[] {
+  return [
+    { name: "dataset", phases: ["reading files", "parsing", "building examples"] },
+    {
+      name: "training",
+      phases: ["training"],
+      ...(budget ? { capSeconds: parseDuration(budget) } : {}),
+    },
+    { name: "report card", phases: ["report card"] },
+  ];
 }
