@@ -97,13 +97,17 @@ describe("dataset density", () => {
     expect(counts["src/medium.ts"]).toBeGreaterThan(counts["src/small.ts"]!);
   });
 
-  it("scales every file's count with the density, evaluation included", () => {
+  it("scales every file's count with the density; evaluation follows its own", async () => {
     const low = perPath(sparse.train);
     const high = perPath(dense.train);
     for (const path of Object.keys(LINES)) {
       expect(Math.abs(high[path]! - 4 * low[path]!)).toBeLessThanOrEqual(2);
     }
-    expect(dense.evaluation.length).toBeGreaterThanOrEqual(3 * sparse.evaluation.length);
+    // Evaluation keeps the sparse default whatever the training density, so scores stay comparable.
+    expect(dense.evaluation.map((r) => r.id)).toEqual(sparse.evaluation.map((r) => r.id));
+    const denseEval = await build({ sampling: { density: 5, evalDensity: 20 } });
+    expect(denseEval.evaluation.length).toBeGreaterThanOrEqual(3 * sparse.evaluation.length);
+    expect(denseEval.manifest.density).toMatchObject({ evalLevel: "custom", evalExamplesPer100Lines: 20 });
   });
 
   it("caps the training set at the budget, spread over the files, deterministically", async () => {
@@ -125,6 +129,8 @@ describe("dataset density", () => {
     expect(dense.manifest.density).toEqual({
       level: "custom",
       examplesPer100Lines: 20,
+      evalLevel: "sparse",
+      evalExamplesPer100Lines: 4,
       linesCountedPerFile: 1000,
       maxExamples: null,
       budgetDropped: 0,

@@ -30,6 +30,7 @@ describe("density", () => {
     // Lines past the counted maximum add nothing; `all` takes every span.
     expect(examplesWanted(10, 5 * LINES_COUNTED_PER_FILE, 10_000)).toBe(LINES_COUNTED_PER_FILE / 10);
     expect(examplesWanted(DENSITY_LEVELS.all, 5, 123)).toBe(123);
+    expect(examplesWanted(DENSITY_LEVELS.all, 4 * LINES_COUNTED_PER_FILE, 600)).toBe(150);
   });
 
   it("keeps the sparse level's former counts: one per 25 lines, at most 40", () => {

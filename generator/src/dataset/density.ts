@@ -16,8 +16,14 @@ export type DensityLevel = keyof typeof DENSITY_LEVELS;
 export const DEFAULT_DENSITY: DensityLevel = "sparse";
 
 /**
- * A file's lines past this many add no examples (at any finite density), so one huge file cannot dominate;
- * with the sparse density this is the former cap of 40 examples per file.
+ * Evaluation's density is its own setting, sparse unless asked (--eval-density): adapters trained at any
+ * density are then scored on the same held-out examples, and the training set loses the same middles to dedup.
+ */
+export const DEFAULT_EVAL_DENSITY: DensityLevel = "sparse";
+
+/**
+ * A file's lines past this many add no examples, so one huge file cannot dominate; with the sparse density
+ * this is the former cap of 40 examples per file.
  */
 export const LINES_COUNTED_PER_FILE = 1000;
 
@@ -41,11 +47,15 @@ export function densityLevel(density: number): DensityLevel | "custom" {
 
 /**
  * Examples one file asks for: density × its (eligible) lines / 100, at least one, lines counted up to
- * LINES_COUNTED_PER_FILE, never more than it has eligible spans.
+ * LINES_COUNTED_PER_FILE, never more than it has eligible spans. At `all`, every eligible span, pro rata
+ * for a file longer than LINES_COUNTED_PER_FILE (so a 5,000-line test file gives a fifth of its spans).
  */
 export function examplesWanted(density: number, eligibleLines: number, eligibleSpans: number): number {
   if (eligibleSpans === 0) return 0;
-  if (density === Number.POSITIVE_INFINITY) return eligibleSpans;
+  if (density === Number.POSITIVE_INFINITY) {
+    const share = Math.min(1, LINES_COUNTED_PER_FILE / Math.max(1, eligibleLines));
+    return Math.max(1, Math.round(eligibleSpans * share));
+  }
   const byLines = Math.round((density * Math.min(eligibleLines, LINES_COUNTED_PER_FILE)) / 100);
   return Math.min(eligibleSpans, Math.max(1, byLines));
 }

@@ -4,7 +4,7 @@
  */
 import type { LineRange } from "../mine/diff.ts";
 import type { Span } from "../parse/types.ts";
-import { DEFAULT_DENSITY, DENSITY_LEVELS, examplesWanted } from "./density.ts";
+import { DEFAULT_DENSITY, DEFAULT_EVAL_DENSITY, DENSITY_LEVELS, examplesWanted } from "./density.ts";
 import { type Random, seededRandom } from "./random.ts";
 import { SPAN_KINDS, type SpanKind } from "./record.ts";
 
@@ -23,8 +23,10 @@ export const DEFAULT_SPAN_MIX: SpanMix = {
 export interface SamplingOptions {
   seed: number;
   spanMix: SpanMix;
-  /** Examples per 100 lines of a file (density.ts); Infinity takes every eligible span. */
+  /** Training examples per 100 lines of a file (density.ts); Infinity takes every eligible span. */
   density: number;
+  /** The same for evaluation examples (per 100 lines added after the cutoff); sparse unless asked. */
+  evalDensity: number;
   maxMiddleLines: number;
   maxMiddleChars: number;
 }
@@ -33,6 +35,7 @@ export const DEFAULT_SAMPLING: SamplingOptions = {
   seed: 1,
   spanMix: DEFAULT_SPAN_MIX,
   density: DENSITY_LEVELS[DEFAULT_DENSITY],
+  evalDensity: DENSITY_LEVELS[DEFAULT_EVAL_DENSITY],
   maxMiddleLines: 24,
   maxMiddleChars: 1200,
 };

@@ -73,9 +73,12 @@ const PerFileStats = z.object({
 export const DatasetDensity = z.object({
   /** sparse | medium | dense | all, or custom for a number. */
   level: z.string(),
-  /** Examples a file asks for per 100 of its lines; null = every eligible span (`all`). */
+  /** Training examples a file asks for per 100 of its lines; null = every eligible span (`all`). */
   examplesPer100Lines: z.number().positive().nullable(),
-  /** A file's lines past this many add no examples (finite densities). */
+  /** The same for evaluation, per 100 lines added after the cutoff (--eval-density). */
+  evalLevel: z.string(),
+  evalExamplesPer100Lines: z.number().positive().nullable(),
+  /** A file's lines past this many add no examples (at `all`: its spans are taken pro rata). */
   linesCountedPerFile: z.number().int(),
   /** --max-examples: the training examples' budget; null = none. Evaluation is never cut by it. */
   maxExamples: z.number().int().positive().nullable(),

@@ -1,6 +1,11 @@
 import { DEFAULT_BUDGET, isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
 import { buildDataset } from "../../dataset/build.ts";
-import { DEFAULT_DENSITY, DENSITY_LEVELS, parseDensity } from "../../dataset/density.ts";
+import {
+  DEFAULT_DENSITY,
+  DEFAULT_EVAL_DENSITY,
+  DENSITY_LEVELS,
+  parseDensity,
+} from "../../dataset/density.ts";
 import { DEFAULT_SAMPLING, parseSpanMix, type SpanMix } from "../../dataset/examples.ts";
 import type { DatasetManifest } from "../../dataset/record.ts";
 import { FETCH_MISSING_ENV } from "../../mine/spawn.ts";
@@ -31,6 +36,8 @@ Options:
                            .map(([k, v]) => `${k} ${Number.isFinite(v) ? v : "every span"}`)
                            .join(", ")}; default ${DEFAULT_DENSITY}).
   --max-examples <n>     At most n training examples: every file's count is scaled down alike (seeded).
+  --eval-density <n|l>   The same for evaluation examples, per 100 new lines (default ${DEFAULT_EVAL_DENSITY};
+                         not cut by --max-examples).
   --no-cache             Do not read or write the parse cache.
   --fetch-missing        In a partial clone, let git fetch the objects it lacks from its remote (default:
                          skip and count them; same as REPOLORA_FETCH_MISSING=1).
@@ -59,6 +66,7 @@ export const datasetCommand: Command = {
       seed: { type: "string" },
       "span-mix": { type: "string" },
       density: { type: "string" },
+      "eval-density": { type: "string" },
       "max-examples": { type: "string" },
       "no-cache": { type: "boolean" },
       "fetch-missing": { type: "boolean" },
@@ -87,7 +95,7 @@ export const datasetCommand: Command = {
         throw new RepoLoraError("BAD_ARGUMENT", (error as Error).message);
       }
     }
-    const sampling = samplingOption(values.seed, spanMix, values.density);
+    const sampling = samplingOption(values.seed, spanMix, values);
     const maxExamples =
       values["max-examples"] === undefined
         ? null
@@ -132,16 +140,22 @@ export const datasetCommand: Command = {
   },
 };
 
-function samplingOption(seed: string | undefined, spanMix: SpanMix, density: string | undefined) {
-  let examplesPer100Lines = DEFAULT_SAMPLING.density;
-  if (density !== undefined) {
-    try {
-      examplesPer100Lines = parseDensity(density);
-    } catch (error) {
-      throw new RepoLoraError("BAD_ARGUMENT", `--density: ${(error as Error).message}`);
-    }
+function samplingOption(seed: string | undefined, spanMix: SpanMix, values: Record<string, unknown>) {
+  return {
+    seed: numberOption("seed", seed, DEFAULT_SAMPLING.seed),
+    spanMix,
+    density: densityOption("density", values.density, DEFAULT_SAMPLING.density),
+    evalDensity: densityOption("eval-density", values["eval-density"], DEFAULT_SAMPLING.evalDensity),
+  };
+}
+
+function densityOption(name: string, value: unknown, fallback: number): number {
+  if (typeof value !== "string") return fallback;
+  try {
+    return parseDensity(value);
+  } catch (error) {
+    throw new RepoLoraError("BAD_ARGUMENT", `--${name}: ${(error as Error).message}`);
   }
-  return { seed: numberOption("seed", seed, DEFAULT_SAMPLING.seed), spanMix, density: examplesPer100Lines };
 }
 
 export function formatSummary(manifest: DatasetManifest, out: string): string {

@@ -66,10 +66,12 @@ export function densitySection(
   context: BuildContext,
   examples: Pick<Examples, "budgetDropped" | "perFile">,
 ): NonNullable<DatasetManifest["density"]> {
-  const density = context.sampling.density;
+  const { density, evalDensity } = context.sampling;
   return {
     level: densityLevel(density),
     examplesPer100Lines: Number.isFinite(density) ? density : null,
+    evalLevel: densityLevel(evalDensity),
+    evalExamplesPer100Lines: Number.isFinite(evalDensity) ? evalDensity : null,
     linesCountedPerFile: LINES_COUNTED_PER_FILE,
     maxExamples: context.options.maxExamples ?? null,
     budgetDropped: examples.budgetDropped,

@@ -54,7 +54,7 @@ export function drawSpans(job: SplitJob, env: RowsEnvironment): FileDraw[] {
         spans: file.parsed.spans,
         ...(onlyLines ? { onlyLines } : {}),
       },
-      env.sampling,
+      { ...env.sampling, density: job.split === "eval" ? env.sampling.evalDensity : env.sampling.density },
     );
     return { file, onlyLines, spans };
   });
