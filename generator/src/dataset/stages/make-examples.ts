@@ -55,8 +55,7 @@ export async function makeExamples(
     retrieval: evalRetrieval,
     onlyLines: plan.mode === "time" ? (path: string) => plan.lines.get(path) ?? [] : null,
   };
-  const evalDraws = drawSpans(evalJob, env);
-  const evalRows = await buildRows(evalJob, evalDraws, env);
+  const evaluation = await buildRows(evalJob, drawSpans(evalJob, env), env);
   const timeSplit = plan.mode === "time";
   const trainJob = {
     split: "train" as const,
@@ -66,39 +65,46 @@ export async function makeExamples(
     retrieval: timeSplit ? retrievalIndex(context, split.trainFiles) : evalRetrieval,
     onlyLines: null,
   };
-  const drawn = drawSpans(trainJob, env);
-  const trainDraws = withinBudget(drawn, context.options.maxExamples ?? null, context.sampling.seed);
-  const allTrainRows = await buildRows(trainJob, trainDraws, env);
+  const budgeted = withinBudget(
+    drawSpans(trainJob, env),
+    context.options.maxExamples ?? null,
+    context.sampling.seed,
+  );
+  const train = await buildRows(trainJob, budgeted.draws, env);
   // Dedup after making (and caching) training records: which duplicate evaluation ones depends on HEAD.
   const dedup = new NearDuplicateIndex();
-  for (const row of evalRows) dedup.add(row.middle);
-  const trainRows = allTrainRows.filter((row) => !dedup.matches(row.middle));
+  for (const row of evaluation.rows) dedup.add(row.middle);
+  const trainRows = train.rows.filter((row) => !dedup.matches(row.middle));
   await finishRecordCache(context);
   context.progress.done();
   return {
     trainRows,
-    evalRows,
-    dedupRemoved: allTrainRows.length - trainRows.length,
-    budgetDropped: countSpans(drawn) - countSpans(trainDraws),
-    perFile: { train: trainDraws.map((d) => d.spans.length), eval: evalDraws.map((d) => d.spans.length) },
+    evalRows: evaluation.rows,
+    dedupRemoved: train.rows.length - trainRows.length,
+    budgetDropped: budgeted.dropped,
+    perFile: { train: train.perFile, eval: evaluation.perFile },
   };
 }
 
-/** Each file keeps the first `count` of its draws, the counts scaled to fit `max` (density.ts). */
-export function withinBudget(draws: readonly FileDraw[], max: number | null, seed: number): FileDraw[] {
+/**
+ * With a budget, each file keeps the first `count` of its draws, the counts scaled to fit `max` (density.ts);
+ * without one nothing is drawn here (a file whose records are cached is never drawn at all).
+ */
+export function withinBudget(
+  draws: readonly FileDraw[],
+  max: number | null,
+  seed: number,
+): { draws: FileDraw[]; dropped: number } {
+  if (max === null) return { draws: [...draws], dropped: 0 };
+  const wanted = draws.map((d) => d.spans().length);
   const counts = allocateBudget(
-    draws.map((d) => d.spans.length),
+    wanted,
     draws.map((d) => d.file.path),
     max,
     seed,
   );
-  return draws.map((d, i) =>
-    counts[i] === d.spans.length ? d : { ...d, spans: d.spans.slice(0, counts[i]) },
-  );
-}
-
-function countSpans(draws: readonly FileDraw[]): number {
-  return draws.reduce((sum, d) => sum + d.spans.length, 0);
+  const dropped = wanted.reduce((total, n, i) => total + n - counts[i]!, 0);
+  return { draws: draws.map((d, i) => (counts[i] === wanted[i] ? d : { ...d, limit: counts[i]! })), dropped };
 }
 
 function retrievalIndex(context: BuildContext, files: readonly SnapshotFile[]): RetrievalIndex | undefined {
