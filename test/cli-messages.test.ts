@@ -72,6 +72,19 @@ const rows: Row[] = [
     stderr: /--out needs a value\./,
   },
   {
+    what: "a density that is neither a number nor a level",
+    argv: ["dataset", ".", "--out", out(), "--density", "lots"],
+    code: 1,
+    stderr:
+      /--density: bad density 'lots': give examples per 100 lines \(> 0\) or one of sparse, medium, dense, all/,
+  },
+  {
+    what: "a budget below one example",
+    argv: ["dataset", ".", "--out", out(), "--max-examples", "0"],
+    code: 1,
+    stderr: /--max-examples must be a number ≥ 1, got '0'\./,
+  },
+  {
     what: "value given to a switch",
     argv: ["dataset", ".", "--out", out(), "--json=yes"],
     code: 1,

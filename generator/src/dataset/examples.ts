@@ -1,9 +1,10 @@
 /**
  * Chooses which spans of a file become FIM examples: a configurable mix of span kinds, a size cap, and a
- * count that grows with the file, all deterministic for a seed.
+ * count that grows with the file (density.ts), all deterministic for a seed.
  */
 import type { LineRange } from "../mine/diff.ts";
 import type { Span } from "../parse/types.ts";
+import { DEFAULT_DENSITY, DEFAULT_EVAL_DENSITY, DENSITY_LEVELS, examplesWanted } from "./density.ts";
 import { type Random, seededRandom } from "./random.ts";
 import { SPAN_KINDS, type SpanKind } from "./record.ts";
 
@@ -22,9 +23,10 @@ export const DEFAULT_SPAN_MIX: SpanMix = {
 export interface SamplingOptions {
   seed: number;
   spanMix: SpanMix;
-  /** One example per this many lines of a file, at least one per file with spans. */
-  linesPerExample: number;
-  maxExamplesPerFile: number;
+  /** Training examples per 100 lines of a file (density.ts); Infinity takes every eligible span. */
+  density: number;
+  /** The same for evaluation examples (per 100 lines added after the cutoff); sparse unless asked. */
+  evalDensity: number;
   maxMiddleLines: number;
   maxMiddleChars: number;
 }
@@ -32,8 +34,8 @@ export interface SamplingOptions {
 export const DEFAULT_SAMPLING: SamplingOptions = {
   seed: 1,
   spanMix: DEFAULT_SPAN_MIX,
-  linesPerExample: 25,
-  maxExamplesPerFile: 40,
+  density: DENSITY_LEVELS[DEFAULT_DENSITY],
+  evalDensity: DENSITY_LEVELS[DEFAULT_EVAL_DENSITY],
   maxMiddleLines: 24,
   maxMiddleChars: 1200,
 };
@@ -92,8 +94,46 @@ function hasContent(text: string, start: number, end: number): boolean {
   return false;
 }
 
+/** The spans chosen for a file, in file order. */
 export function sampleSpans(request: SampleRequest, options: SamplingOptions): Span[] {
+  return sortSpans(pickSpans(request, options));
+}
+
+export function sortSpans(spans: readonly Span[]): Span[] {
+  return [...spans].sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+/**
+ * The spans chosen for a file in the order they were drawn: each draw picks a kind by the mix among the kinds
+ * left, then a span of that kind. A shorter count takes a prefix of the same draws, so a budget that lowers a
+ * file's count (density.ts allocateBudget) keeps a subset of what the density alone would choose.
+ */
+export function pickSpans(request: SampleRequest, options: SamplingOptions): Span[] {
   const starts = request.starts ?? lineStarts(request.text);
+  const byKind = eligibleByKind(request, starts, options);
+  const eligibleLines = request.onlyLines
+    ? request.onlyLines.reduce((sum, r) => sum + r.end - r.start, 0)
+    : starts.length;
+  const eligibleSpans = [...byKind.values()].reduce((sum, list) => sum + list.length, 0);
+  const wanted = examplesWanted(options.density, eligibleLines, eligibleSpans);
+  const random = seededRandom(options.seed, request.key);
+  const chosen: Span[] = [];
+  while (chosen.length < wanted && byKind.size > 0) {
+    const kind = pickKind(byKind, options.spanMix, random);
+    const list = byKind.get(kind)!;
+    const [span] = list.splice(Math.floor(random() * list.length), 1);
+    if (list.length === 0) byKind.delete(kind);
+    if (span) chosen.push(span);
+  }
+  return chosen;
+}
+
+/** Spans that may be middles: within the size caps, with content, in the allowed lines, of a kind in the mix. */
+function eligibleByKind(
+  request: SampleRequest,
+  starts: readonly number[],
+  options: SamplingOptions,
+): Map<SpanKind, Span[]> {
   const byKind = new Map<SpanKind, Span[]>();
   for (const span of request.spans) {
     if (span.end - span.start > options.maxMiddleChars || !hasContent(request.text, span.start, span.end))
@@ -107,23 +147,7 @@ export function sampleSpans(request: SampleRequest, options: SamplingOptions): S
     list.push(span);
     byKind.set(span.kind, list);
   }
-  const eligibleLines = request.onlyLines
-    ? request.onlyLines.reduce((sum, r) => sum + r.end - r.start, 0)
-    : starts.length;
-  const wanted = Math.min(
-    options.maxExamplesPerFile,
-    Math.max(1, Math.round(eligibleLines / options.linesPerExample)),
-  );
-  const random = seededRandom(options.seed, request.key);
-  const chosen: Span[] = [];
-  while (chosen.length < wanted && byKind.size > 0) {
-    const kind = pickKind(byKind, options.spanMix, random);
-    const list = byKind.get(kind)!;
-    const [span] = list.splice(Math.floor(random() * list.length), 1);
-    if (list.length === 0) byKind.delete(kind);
-    if (span) chosen.push(span);
-  }
-  return chosen.sort((a, b) => a.start - b.start || a.end - b.end);
+  return byKind;
 }
 
 function pickKind(byKind: Map<SpanKind, Span[]>, mix: SpanMix, random: Random): SpanKind {

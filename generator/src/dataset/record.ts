@@ -60,6 +60,34 @@ export type DatasetRecord = z.infer<typeof DatasetRecord>;
 
 const Counts = z.record(z.string(), z.number().int().nonnegative());
 
+const PerFileStats = z.object({
+  /** Files with at least one example. */
+  files: z.number().int(),
+  mean: z.number(),
+  median: z.number().int(),
+  p90: z.number().int(),
+  max: z.number().int(),
+});
+
+/** How many examples each file gave (generator/src/dataset/density.ts) and what that came to. */
+export const DatasetDensity = z.object({
+  /** sparse | medium | dense | all, or custom for a number. */
+  level: z.string(),
+  /** Training examples a file asks for per 100 of its lines; null = every eligible span (`all`). */
+  examplesPer100Lines: z.number().positive().nullable(),
+  /** The same for evaluation, per 100 lines added after the cutoff (--eval-density). */
+  evalLevel: z.string(),
+  evalExamplesPer100Lines: z.number().positive().nullable(),
+  /** A file's lines past this many add no examples (at `all`: its spans are taken pro rata). */
+  linesCountedPerFile: z.number().int(),
+  /** --max-examples: the training examples' budget; null = none. Evaluation is never cut by it. */
+  maxExamples: z.number().int().positive().nullable(),
+  /** Training examples the budget took out. */
+  budgetDropped: z.number().int().nonnegative(),
+  /** Examples drawn per file with at least one (before dedup), per split. */
+  perFile: z.object({ train: PerFileStats, eval: PerFileStats }),
+});
+
 export const DatasetManifest = z.object({
   schema: z.literal(DATASET_SCHEMA_VERSION),
   createdAt: z.string(),
@@ -87,6 +115,8 @@ export const DatasetManifest = z.object({
     languages: z.array(z.string()).nullable(),
     spanMix: z.record(z.string(), z.number()),
   }),
+  /** Absent in datasets made before the density option (and in mixed org datasets). */
+  density: DatasetDensity.optional(),
   tokenizer: z.string().nullable(),
   counts: z.object({
     files: z.number().int(),

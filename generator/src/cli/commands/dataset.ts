@@ -1,6 +1,12 @@
 import { DEFAULT_BUDGET, isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
 import { buildDataset } from "../../dataset/build.ts";
-import { DEFAULT_SAMPLING, parseSpanMix } from "../../dataset/examples.ts";
+import {
+  DEFAULT_DENSITY,
+  DEFAULT_EVAL_DENSITY,
+  DENSITY_LEVELS,
+  parseDensity,
+} from "../../dataset/density.ts";
+import { DEFAULT_SAMPLING, parseSpanMix, type SpanMix } from "../../dataset/examples.ts";
 import type { DatasetManifest } from "../../dataset/record.ts";
 import { FETCH_MISSING_ENV } from "../../mine/spawn.ts";
 import { RepoLoraError } from "../../util/errors.ts";
@@ -25,6 +31,13 @@ Options:
   --tokenizer <file>     tokenizer.json for exact token counts (default: estimated).
   --seed <n>             Sampling seed (default ${DEFAULT_SAMPLING.seed}).
   --span-mix <k=w,...>   Weights of span kinds, e.g. rest_of_line=3,statement=2,block=1.
+  --density <n|level>    FIM examples per 100 lines of each file, or ${Object.keys(DENSITY_LEVELS).join(", ")}
+                         (${Object.entries(DENSITY_LEVELS)
+                           .map(([k, v]) => `${k} ${Number.isFinite(v) ? v : "every span"}`)
+                           .join(", ")}; default ${DEFAULT_DENSITY}).
+  --max-examples <n>     At most n training examples: every file's count is scaled down alike (seeded).
+  --eval-density <n|l>   The same for evaluation examples, per 100 new lines (default ${DEFAULT_EVAL_DENSITY};
+                         not cut by --max-examples).
   --no-cache             Do not read or write the parse cache.
   --fetch-missing        In a partial clone, let git fetch the objects it lacks from its remote (default:
                          skip and count them; same as REPOLORA_FETCH_MISSING=1).
@@ -52,6 +65,9 @@ export const datasetCommand: Command = {
       tokenizer: { type: "string" },
       seed: { type: "string" },
       "span-mix": { type: "string" },
+      density: { type: "string" },
+      "eval-density": { type: "string" },
+      "max-examples": { type: "string" },
       "no-cache": { type: "boolean" },
       "fetch-missing": { type: "boolean" },
       retrieval: { type: "boolean" },
@@ -79,6 +95,11 @@ export const datasetCommand: Command = {
         throw new RepoLoraError("BAD_ARGUMENT", (error as Error).message);
       }
     }
+    const sampling = samplingOption(values.seed, spanMix, values);
+    const maxExamples =
+      values["max-examples"] === undefined
+        ? null
+        : Math.floor(numberOption("max-examples", values["max-examples"], 0, 1));
     const evalShare = numberOption("eval-share", values["eval-share"], 0.1);
     if (evalShare <= 0 || evalShare >= 1)
       throw new RepoLoraError("BAD_ARGUMENT", "--eval-share must be between 0 and 1.");
@@ -101,7 +122,8 @@ export const datasetCommand: Command = {
           maxTokens: numberOption("max-tokens", values["max-tokens"], DEFAULT_BUDGET.maxTokens, 64),
         },
         ...(values.tokenizer !== undefined ? { tokenizer: values.tokenizer } : {}),
-        sampling: { seed: numberOption("seed", values.seed, DEFAULT_SAMPLING.seed), spanMix },
+        sampling,
+        maxExamples,
         ...(values["no-cache"] ? { cacheDir: null } : {}),
         retrieval: (values.retrieval ?? false) && !values["no-retrieval"],
         progress,
@@ -117,6 +139,24 @@ export const datasetCommand: Command = {
     }
   },
 };
+
+function samplingOption(seed: string | undefined, spanMix: SpanMix, values: Record<string, unknown>) {
+  return {
+    seed: numberOption("seed", seed, DEFAULT_SAMPLING.seed),
+    spanMix,
+    density: densityOption("density", values.density, DEFAULT_SAMPLING.density),
+    evalDensity: densityOption("eval-density", values["eval-density"], DEFAULT_SAMPLING.evalDensity),
+  };
+}
+
+function densityOption(name: string, value: unknown, fallback: number): number {
+  if (typeof value !== "string") return fallback;
+  try {
+    return parseDensity(value);
+  } catch (error) {
+    throw new RepoLoraError("BAD_ARGUMENT", `--${name}: ${(error as Error).message}`);
+  }
+}
 
 export function formatSummary(manifest: DatasetManifest, out: string): string {
   const c = manifest.counts;
@@ -137,6 +177,7 @@ export function formatSummary(manifest: DatasetManifest, out: string): string {
     `  examples  ${c.train} train (${c.trainTokens} tokens), ${c.eval} eval (${c.evalTokens} tokens)${manifest.tokenizer ? "" : ", token counts estimated"}`,
     `  dedup     ${c.dedupRemoved} training examples dropped as near-duplicates of evaluation code`,
     `  spans     ${kinds.join(", ")} (train/eval)`,
+    ...densityLine(manifest),
     `  skipped   ${skipped.join(", ") || "none"}`,
     `  secrets   ${scrubbed.join(", ") || "none found"} scrubbed`,
     "",
@@ -145,4 +186,14 @@ export function formatSummary(manifest: DatasetManifest, out: string): string {
     ...manifest.warnings.map((w) => `warning: ${w}`),
     `  time      ${manifest.timings.total?.toFixed(2)}s`,
   ].join("\n");
+}
+
+function densityLine(manifest: DatasetManifest): string[] {
+  const d = manifest.density;
+  if (!d) return [];
+  const per = d.examplesPer100Lines === null ? "every span" : `${d.examplesPer100Lines}/100 lines`;
+  const budget = d.maxExamples === null ? "" : `; budget ${d.maxExamples} (${d.budgetDropped} dropped)`;
+  return [
+    `  density   ${d.level} (${per}): per file mean ${d.perFile.train.mean}, median ${d.perFile.train.median}, max ${d.perFile.train.max} train${budget}`,
+  ];
 }
