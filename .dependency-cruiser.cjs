@@ -10,6 +10,14 @@ module.exports = {
       to: { path: "^(generator|runtime|extension)/", pathNot: "^runtime/src/prompt/" },
     },
     {
+      name: "contracts-is-a-leaf",
+      comment:
+        "runtime/src/contracts (zod schemas + small pure helpers) is imported by every package: it imports nothing else of the project.",
+      severity: "error",
+      from: { path: "^runtime/src/contracts/" },
+      to: { path: "^(generator|runtime|extension|test|bench)/", pathNot: "^runtime/src/contracts/" },
+    },
+    {
       name: "runtime-not-generator",
       comment: "The runtime serves completions; it must not depend on the dataset generator or the editor.",
       severity: "error",
@@ -25,10 +33,11 @@ module.exports = {
     },
     {
       name: "extension-through-protocol",
-      comment: "The extension talks to runtime and generator only through their protocol and prompt modules.",
+      comment:
+        "The extension talks to runtime and generator only through the protocol, the shared prompt leaf and the contracts leaf.",
       severity: "error",
       from: { path: "^extension/" },
-      to: { path: "^(generator|runtime)/", pathNot: "^runtime/src/(prompt|protocol)/" },
+      to: { path: "^(generator|runtime)/", pathNot: "^runtime/src/(prompt|protocol|contracts)/" },
     },
     {
       name: "no-circular",
