@@ -14,7 +14,7 @@ import type { MixInfo } from "../generator/src/bench/format-only.ts";
 import { COMPARISONS, METRICS, SYSTEM_ORDER, TARGETS } from "../generator/src/bench/report.ts";
 import { runBench } from "../generator/src/bench/run-bench.ts";
 import { silentProgress } from "../generator/src/cli/progress.ts";
-import type { DatasetRecord } from "../generator/src/dataset/record.ts";
+import type { DatasetRecord } from "../runtime/src/contracts/dataset.ts";
 import { buildFixtureRepo, type FixtureRepo } from "./helpers/fixture-repo.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 

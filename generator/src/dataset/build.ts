@@ -10,6 +10,11 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import {
+  DATASET_SCHEMA_VERSION,
+  type DatasetManifest,
+  type DatasetRecord,
+} from "../../../runtime/src/contracts/dataset.ts";
+import {
   buildPrompt,
   buildRetrievalIndex,
   type ChosenContext,
@@ -51,7 +56,6 @@ import { NearDuplicateIndex } from "./dedup.ts";
 import { DEFAULT_SAMPLING, lineOf, lineStarts, type SamplingOptions, sampleSpans } from "./examples.ts";
 import { PARSE_CACHE_VERSION, ParseCache } from "./parse-cache.ts";
 import { seededRandom, stableId } from "./random.ts";
-import { DATASET_SCHEMA_VERSION, type DatasetManifest, type DatasetRecord } from "./record.ts";
 import {
   codeFingerprint,
   IndexDigests,

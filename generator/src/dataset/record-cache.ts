@@ -16,9 +16,9 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SPAN_KINDS, type SpanKind } from "../../../runtime/src/contracts/dataset.ts";
 import type { IndexedDefinition, SymbolIndex } from "../../../runtime/src/prompt/index.ts";
 import { readCheckedFile, writeCheckedFile } from "../mine/checked-file.ts";
-import { SPAN_KINDS, type SpanKind } from "./record.ts";
 
 /** Bump when the stored form changes (the code fingerprint covers changes to how records are made). */
 export const RECORD_CACHE_VERSION = 1;

@@ -12,9 +12,13 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  DATASET_SCHEMA_VERSION,
+  type DatasetManifest,
+  type DatasetRecord,
+} from "../../../runtime/src/contracts/dataset.ts";
 import { GENERATOR_VERSION } from "../dataset/build.ts";
 import { seededRandom } from "../dataset/random.ts";
-import { DATASET_SCHEMA_VERSION, type DatasetManifest, type DatasetRecord } from "../dataset/record.ts";
 import { stageDir } from "../util/atomic.ts";
 import { RepoLoraError } from "../util/errors.ts";
 

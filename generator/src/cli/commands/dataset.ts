@@ -1,7 +1,7 @@
+import type { DatasetManifest } from "../../../../runtime/src/contracts/dataset.ts";
 import { DEFAULT_BUDGET, isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
 import { buildDataset } from "../../dataset/build.ts";
 import { DEFAULT_SAMPLING, parseSpanMix } from "../../dataset/examples.ts";
-import type { DatasetManifest } from "../../dataset/record.ts";
 import { FETCH_MISSING_ENV } from "../../mine/spawn.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { cancelOnSignals, LANGUAGE_IDS, listOption, numberOption, parseCommandArgs } from "../args.ts";

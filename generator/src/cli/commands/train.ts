@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { DatasetManifest } from "../../../../runtime/src/contracts/dataset.ts";
 import { buildDataset } from "../../dataset/build.ts";
-import { DatasetManifest } from "../../dataset/record.ts";
 import { openRepo } from "../../mine/repo.ts";
 import { activateAndDescribe } from "../../registry/activation.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
