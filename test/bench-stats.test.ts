@@ -5,7 +5,6 @@ import {
   type BenchResults,
   COMPARISONS,
   checkTargets,
-  METRICS,
   renderMarkdown,
   renderSvg,
   type ScoresFile,
@@ -19,6 +18,7 @@ import {
   quantile,
   seededUniform,
 } from "../generator/src/bench/stats.ts";
+import { METRICS } from "../runtime/src/contracts/report-card.ts";
 
 describe("bench statistics", () => {
   it("mean and linear-interpolated quantiles (numpy's default)", () => {

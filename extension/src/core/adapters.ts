@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import type { ReportCardView } from "../../../runtime/src/contracts/report-card.ts";
 
 export interface AdapterRepo {
   root?: string;
@@ -14,19 +15,8 @@ export interface AdapterRepo {
   trainedAt?: string;
 }
 
-/** The report card's shape as far as the extension reads it (report.json, written by the trainer). */
-export interface ReportCard {
-  examples?: number;
-  createdAt?: string;
-  systems?: Record<string, Partial<Record<MetricName | "loss" | "exactMatchCount", number | null>>>;
-  deltas?: Record<string, Partial<Record<MetricName, { mean: number; low: number; high: number }>>>;
-  verdict?: { adapterBetter: boolean; significant: boolean; rule?: string } | null;
-  samples?: Array<{ id?: string; path: string; reference: string; predictions: Record<string, string> }>;
-  [key: string]: unknown;
-}
-
-export const METRICS = ["exactMatch", "editSimilarity", "identifierEm", "identifierF1"] as const;
-export type MetricName = (typeof METRICS)[number];
+/** The report card as the extension reads it (report.json, written by the trainer): every field optional. */
+export type ReportCard = ReportCardView;
 
 export interface AdapterInfo {
   dir: string;

@@ -3,6 +3,7 @@
  * bootstrap intervals of each comparison, the same per language, and renders them as Markdown and an SVG bar
  * chart (plain string templates, no chart library).
  */
+import { METRIC_SHORT_LABELS, METRICS, type Metric } from "../../../runtime/src/contracts/report-card.ts";
 import type { MixShare } from "./format-only.ts";
 import {
   type BootstrapOptions,
@@ -12,9 +13,6 @@ import {
   pairedBootstrap,
   quantile,
 } from "./stats.ts";
-
-export const METRICS = ["exactMatch", "editSimilarity", "identifierEm", "identifierF1"] as const;
-export type Metric = (typeof METRICS)[number];
 
 /** Systems in the order tables list them; a system the run did not score is simply absent. */
 export const SYSTEM_ORDER = [
@@ -284,13 +282,6 @@ export interface BenchResults {
   seconds: number;
 }
 
-const LABEL: Record<Metric, string> = {
-  exactMatch: "EM",
-  editSimilarity: "ES",
-  identifierEm: "id EM",
-  identifierF1: "id F1",
-};
-
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
 const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(3)}` : "–");
 export const formatInterval = (i: Interval) => `${signed(i.mean)} [${signed(i.low)}, ${signed(i.high)}]`;
@@ -386,7 +377,7 @@ export function renderMarkdown(results: BenchResults): string {
       ...table(
         [
           "system",
-          ...METRICS.map((m) => LABEL[m]),
+          ...METRICS.map((m) => METRIC_SHORT_LABELS[m]),
           "latency ms (mean / median)",
           "prompt tokens",
           "training s",
@@ -406,7 +397,7 @@ export function renderMarkdown(results: BenchResults): string {
       ),
       "",
       ...table(
-        ["difference", ...METRICS.map((m) => `Δ ${LABEL[m]} [95% CI]`)],
+        ["difference", ...METRICS.map((m) => `Δ ${METRIC_SHORT_LABELS[m]} [95% CI]`)],
         sum.comparisons.map((c) => [
           `${c.treatment} − ${c.control}${c.significant ? " *" : ""}`,
           ...METRICS.map((m) => formatInterval(c.metrics[m])),

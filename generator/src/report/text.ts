@@ -2,7 +2,7 @@
  * The report card as a plain-text table for the terminal (`repolora eval` prints it to stdout): one row per
  * metric, one column per system, then each delta with its 95% interval, then the verdict.
  */
-import { METRIC_LABELS, METRICS, type ReportCard } from "./report-card.ts";
+import { METRIC_LABELS, METRICS, type ReportCard } from "../../../runtime/src/contracts/report-card.ts";
 
 const num = (v: unknown) => (typeof v === "number" ? v.toFixed(3) : "-");
 const signed = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(3)}`;

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DatasetManifest } from "../../../../runtime/src/contracts/dataset.ts";
+import { ReportCard } from "../../../../runtime/src/contracts/report-card.ts";
 import { buildDataset } from "../../dataset/build.ts";
 import { openRepo } from "../../mine/repo.ts";
 import { activateAndDescribe } from "../../registry/activation.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
-import { ReportCard } from "../../report/report-card.ts";
 import { reportTable } from "../../report/text.ts";
 import { DEFAULT_BASE_MODEL, resolveBaseModel, templateForBaseModel } from "../../train/base-model.ts";
 import { type ActivationInput, activationDecision, defaultAdapterFor } from "../../train/default-system.ts";
