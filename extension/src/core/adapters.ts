@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { MANIFEST_FILE, REPORT_FILE } from "../../../runtime/src/contracts/bundle-manifest.ts";
 import type { ReportCardView } from "../../../runtime/src/contracts/report-card.ts";
 
 export interface AdapterRepo {
@@ -55,10 +56,10 @@ export function scoreOf(report: ReportCard | null): AdapterInfo["score"] {
 
 /** Reads one bundle; null when the folder is not one. */
 export function readAdapter(dir: string): AdapterInfo | null {
-  const manifestPath = join(dir, "repolora.json");
+  const manifestPath = join(dir, MANIFEST_FILE);
   if (!existsSync(manifestPath)) return null;
   const manifest = asRecord(readJson(manifestPath));
-  const reportFile = readJson(join(dir, "report.json"));
+  const reportFile = readJson(join(dir, REPORT_FILE));
   const report = (reportFile ?? manifest.report ?? null) as ReportCard | null;
   const repo = asRecord(manifest.repo) as AdapterRepo;
   const base = asRecord(manifest.baseModel);

@@ -1,7 +1,8 @@
 /** Opens a git repository with simple-git and reads what the dataset needs to know about it. */
 import { existsSync, statSync } from "node:fs";
-import { basename, relative, resolve, sep } from "node:path";
+import { relative, resolve, sep } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
+import { repoName } from "../../../runtime/src/contracts/registry.ts";
 import { RepoLoraError } from "../util/errors.ts";
 
 export interface RepoInfo {
@@ -118,13 +119,4 @@ async function readRemote(git: SimpleGit): Promise<string | null> {
 /** A remote like https://user:token@host/x must not carry its token into datasets and manifests. */
 export function redactUrlCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
-}
-
-export function repoName(remote: string | null, root: string): string {
-  const fromRemote = remote
-    ?.replace(/\.git$/, "")
-    .split(/[/:]/)
-    .filter(Boolean)
-    .pop();
-  return fromRemote ?? basename(root);
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { repoKey } from "../../../../runtime/src/contracts/registry.ts";
 import { ReportCard } from "../../../../runtime/src/contracts/report-card.ts";
 import { findShippedDefaultAdapter } from "../../../../runtime/src/model/default-adapter.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
@@ -8,7 +9,7 @@ import { gitText } from "../../mine/spawn.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
 import { reportHtml } from "../../report/html.ts";
 import { reportTable } from "../../report/text.ts";
-import { dataHome, repoKey } from "../../train/locations.ts";
+import { dataHome } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { runTrainer } from "../../train/run-trainer.ts";
 import { RepoLoraError } from "../../util/errors.ts";

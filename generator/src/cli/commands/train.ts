@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DatasetManifest } from "../../../../runtime/src/contracts/dataset.ts";
+import { repoKey } from "../../../../runtime/src/contracts/registry.ts";
 import { ReportCard } from "../../../../runtime/src/contracts/report-card.ts";
 import type { TrainerEvent, TrainRunEvent } from "../../../../runtime/src/contracts/train-events.ts";
 import { buildDataset } from "../../dataset/build.ts";
@@ -10,7 +11,7 @@ import { AdapterRegistry } from "../../registry/registry.ts";
 import { reportTable } from "../../report/text.ts";
 import { DEFAULT_BASE_MODEL, resolveBaseModel, templateForBaseModel } from "../../train/base-model.ts";
 import { type ActivationInput, activationDecision, defaultAdapterFor } from "../../train/default-system.ts";
-import { dataHome, defaultAdapterDir, defaultDatasetDir, repoKey } from "../../train/locations.ts";
+import { dataHome, defaultAdapterDir, defaultDatasetDir } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { runTrainer } from "../../train/run-trainer.ts";
 import {
