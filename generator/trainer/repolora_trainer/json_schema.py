@@ -34,6 +34,7 @@ SUPPORTED = frozenset(
         "additionalProperties",
         "propertyNames",
         "anyOf",
+        "oneOf",
     }
 )
 ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "default", "examples"})
@@ -62,9 +63,9 @@ def check_supported(schema: Any, where: str = "#") -> None:
                 check_supported(sub, f"{where}/properties/{name}")
         elif key in ("items", "additionalProperties", "propertyNames"):
             check_supported(value, f"{where}/{key}")
-        elif key == "anyOf":
+        elif key in ("anyOf", "oneOf"):
             for i, sub in enumerate(value):
-                check_supported(sub, f"{where}/anyOf/{i}")
+                check_supported(sub, f"{where}/{key}/{i}")
 
 
 @cache
@@ -141,6 +142,16 @@ def first_violation(schema: Any, value: Any, path: str = "") -> str | None:
         problem = _object_violation(schema, value, path)
     if problem is None and "anyOf" in schema and all(first_violation(s, value, path) for s in schema["anyOf"]):
         problem = f"{_field(path)} matches none of the allowed forms"
+    if problem is None and "oneOf" in schema:
+        problems = [first_violation(s, value, path) for s in schema["oneOf"]]
+        matches = problems.count(None)
+        if matches != 1:
+            # One form left: its own complaint says more than "none matched" (a discriminated union's other forms
+            # fail on the tag alone).
+            near = [p for p in problems if p is not None and "must be one of" not in p and "must be '" not in p]
+            problem = f"{_field(path)} matches {matches} of the allowed forms, not exactly one" + (
+                f" ({near[0]})" if matches == 0 and len(near) == 1 else ""
+            )
     return problem
 
 

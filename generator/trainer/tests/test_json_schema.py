@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_record
+from conftest import FAST_CONFIG, make_record
 
+from repolora_trainer.cancel import CancelToken
+from repolora_trainer.commands import train_command
+from repolora_trainer.config import config_from_dict
 from repolora_trainer.json_schema import (
     CONTRACTS_DIR,
     UnsupportedSchemaError,
@@ -13,6 +18,7 @@ from repolora_trainer.json_schema import (
     first_violation,
     load_schema,
 )
+from repolora_trainer.progress import Progress
 
 OBJECT = {
     "type": "object",
@@ -61,13 +67,25 @@ def test_names_the_first_violation(value: Any, message: str) -> None:
     assert problem is not None and problem.startswith(message)
 
 
+def test_one_of_needs_exactly_one_form() -> None:
+    union = {
+        "oneOf": [
+            {"type": "object", "properties": {"event": {"const": "a"}}, "required": ["event"]},
+            {"type": "object", "properties": {"event": {"const": "b"}, "n": {"type": "number"}}, "required": ["n"]},
+        ]
+    }
+    assert first_violation(union, {"event": "a"}) is None
+    assert first_violation(union, {"event": "b", "n": 1}) is None
+    assert "matches 0 of the allowed forms" in (first_violation(union, {"event": "c"}) or "")
+
+
 def test_integer_valued_float_is_an_integer() -> None:
     assert first_violation({"type": "integer"}, 2.0) is None
 
 
 def test_refuses_a_keyword_outside_the_subset() -> None:
-    with pytest.raises(UnsupportedSchemaError, match="properties/a: keyword 'oneOf'"):
-        check_supported({"type": "object", "properties": {"a": {"oneOf": []}}})
+    with pytest.raises(UnsupportedSchemaError, match="properties/a: keyword 'allOf'"):
+        check_supported({"type": "object", "properties": {"a": {"allOf": []}}})
 
 
 def test_every_exported_contract_uses_only_the_supported_subset() -> None:
@@ -83,3 +101,20 @@ def test_dataset_record_schema_accepts_the_fixture_record_and_rejects_a_broken_o
     assert first_violation(schema, record) is None
     record["span"]["startLine"] = -1
     assert first_violation(schema, record) == "field 'span.startLine' must be at least 0, got -1"
+
+
+def test_a_training_run_writes_what_the_contracts_say(dataset: Path, tiny_qwen: Path, tmp_path: Path) -> None:
+    """The trainer is the writer of three contracts: its progress events, repolora.json and report.json."""
+    config = config_from_dict({**FAST_CONFIG, "base_model": str(tiny_qwen)})
+    progress = Progress(io.StringIO())
+    out = tmp_path / "adapter"
+    done = train_command(dataset, config, out, progress, CancelToken(), run_eval=True)
+    progress.emit("done", **done)  # as the CLI does (cli.py)
+    event_schema = load_schema("trainer-event")
+    assert {e["event"] for e in progress.events} >= {"start", "step", "reportProgress", "done"}
+    for event in progress.events:
+        assert first_violation(event_schema, event) is None, event
+    manifest = json.loads((out / "repolora.json").read_text(encoding="utf-8"))
+    assert first_violation(load_schema("bundle-manifest"), manifest) is None
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert first_violation(load_schema("report-card"), report) is None

@@ -17,6 +17,8 @@ const StepEvent = z.object({
   lr: num.optional(),
   tokensPerSec: num,
   etaSec: num,
+  /** Steps skipped so far by the non-finite loss guard. */
+  skipped: z.number().optional(),
 });
 const EvalEvent = z.object({ event: z.literal("eval"), step: z.number(), loss: num });
 const ReportProgressEvent = z.object({
