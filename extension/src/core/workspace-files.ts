@@ -1,8 +1,7 @@
 /**
  * Which workspace files the retrieval index reads: the git-tracked (and untracked, not ignored) files of a
  * folder, else a bounded walk, minus what the generator's file selection (generator/src/select/,
- * generator/src/secrets/secret-paths.ts, generator/src/dataset/snapshot.ts) would skip where that is cheap to
- * tell: vendored and generated folders, lock files, binaries, secret files, data files, files over the size
+ * generator/src/dataset/snapshot.ts) would skip where that is cheap to tell: vendored and generated folders, lock files, binaries, secret files, data files, files over the size
  * cap, non-UTF-8, minified or generated content. The rules (folders, names, extensions, secret files, generated
  * markers) are the contracts leaf's (runtime/src/contracts/file-selection.ts), shared with the generator; only
  * the cheap part of that selection runs here, and it only decides what retrieval may show.
