@@ -4,7 +4,7 @@ module.exports = {
     {
       name: "prompt-is-a-leaf",
       comment:
-        "runtime/src/prompt (templates, prompt assembly, completion post-processing) is shared by generator, runtime and extension: it imports nothing else of the project.",
+        "runtime/src/prompt is shared by generator, runtime and extension: it imports nothing else of the project.",
       severity: "error",
       from: { path: "^runtime/src/prompt/" },
       to: { path: "^(generator|runtime|extension)/", pathNot: "^runtime/src/prompt/" },
@@ -12,10 +12,10 @@ module.exports = {
     {
       name: "contracts-is-a-leaf",
       comment:
-        "runtime/src/contracts holds what every package agrees on (e.g. a git remote's identity): it imports nothing else of the project.",
+        "runtime/src/contracts (zod schemas + small pure helpers) is imported by every package: it imports nothing else of the project.",
       severity: "error",
       from: { path: "^runtime/src/contracts/" },
-      to: { path: "^(generator|runtime|extension)/", pathNot: "^runtime/src/contracts/" },
+      to: { path: "^(generator|runtime|extension|test|bench)/", pathNot: "^runtime/src/contracts/" },
     },
     {
       name: "runtime-not-generator",
@@ -34,7 +34,7 @@ module.exports = {
     {
       name: "extension-through-protocol",
       comment:
-        "The extension talks to runtime and generator only through their protocol, prompt and contracts modules.",
+        "The extension talks to runtime and generator only through the protocol, the shared prompt leaf and the contracts leaf.",
       severity: "error",
       from: { path: "^extension/" },
       to: { path: "^(generator|runtime)/", pathNot: "^runtime/src/(prompt|protocol|contracts)/" },

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildFormatOnlyDataset, type MixSource, reusableMix } from "../generator/src/bench/format-only.ts";
 import { stableId } from "../generator/src/dataset/random.ts";
-import { DatasetManifest, DatasetRecord } from "../generator/src/dataset/record.ts";
+import { DatasetManifest, DatasetRecord } from "../runtime/src/contracts/dataset.ts";
 import { tempDir } from "./helpers/git-repo.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..");

@@ -13,10 +13,11 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MixInfo } from "../generator/src/bench/format-only.ts";
-import { COMPARISONS, METRICS, SYSTEM_ORDER, TARGETS } from "../generator/src/bench/report.ts";
+import { COMPARISONS, SYSTEM_ORDER, TARGETS } from "../generator/src/bench/report.ts";
 import { runBench } from "../generator/src/bench/run-bench.ts";
 import { silentProgress } from "../generator/src/cli/progress.ts";
-import type { DatasetRecord } from "../generator/src/dataset/record.ts";
+import type { DatasetRecord } from "../runtime/src/contracts/dataset.ts";
+import { METRICS } from "../runtime/src/contracts/report-card.ts";
 import { buildFixtureRepo, type FixtureRepo } from "./helpers/fixture-repo.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 

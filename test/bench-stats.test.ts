@@ -7,7 +7,6 @@ import {
   COMPARISONS,
   checkTargets,
   formatNllInterval,
-  METRICS,
   renderMarkdown,
   renderSvg,
   type ScoresFile,
@@ -43,6 +42,8 @@ interface BootstrapVectors {
 const VECTORS = JSON.parse(
   readFileSync(new URL("./fixtures/bootstrap/paired-bootstrap.json", import.meta.url), "utf8"),
 ) as BootstrapVectors;
+
+import { METRICS } from "../runtime/src/contracts/report-card.ts";
 
 describe("bench statistics", () => {
   it("mean and linear-interpolated quantiles (numpy's default)", () => {

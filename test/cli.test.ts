@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DatasetManifest, DatasetRecord } from "../generator/src/dataset/record.ts";
+import { DatasetManifest, DatasetRecord } from "../runtime/src/contracts/dataset.ts";
 import { buildFixtureRepo, FIXTURE_EVAL_SHARE, OLD_DATE } from "./helpers/fixture-repo.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 

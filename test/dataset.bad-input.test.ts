@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { silentProgress } from "../generator/src/cli/progress.ts";
 import { buildDataset } from "../generator/src/dataset/build.ts";
-import { DatasetManifest } from "../generator/src/dataset/record.ts";
+import { DatasetManifest } from "../runtime/src/contracts/dataset.ts";
 import { buildFixtureRepo, OLD_DATE } from "./helpers/fixture-repo.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentProgress } from "../generator/src/cli/progress.ts";
 import { type BuildOptions, buildDataset } from "../generator/src/dataset/build.ts";
 import { DENSITY_LEVELS } from "../generator/src/dataset/density.ts";
-import { DatasetManifest, DatasetRecord } from "../generator/src/dataset/record.ts";
+import { DatasetManifest, DatasetRecord } from "../runtime/src/contracts/dataset.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 
 /** A TypeScript module of `count` seven-line functions (every one a few statements, blocks, expressions). */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentProgress } from "../generator/src/cli/progress.ts";
 import { buildDataset } from "../generator/src/dataset/build.ts";
 import { normaliseCode } from "../generator/src/dataset/dedup.ts";
-import { DatasetManifest, DatasetRecord } from "../generator/src/dataset/record.ts";
+import { DatasetManifest, DatasetRecord } from "../runtime/src/contracts/dataset.ts";
 import {
   ADDED_AFTER_CUTOFF,
   buildFixtureRepo,

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentProgress } from "../generator/src/cli/progress.ts";
 import { buildDataset } from "../generator/src/dataset/build.ts";
 import { defaultCacheDir } from "../generator/src/dataset/cache-dir.ts";
-import type { DatasetManifest } from "../generator/src/dataset/record.ts";
 import { type SecretKind, scrubSecrets } from "../generator/src/secrets/index.ts";
+import type { DatasetManifest } from "../runtime/src/contracts/dataset.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 import { NEAR_MISSES, SECRET_FORMS, secretValues } from "./helpers/secret-forms.ts";
 

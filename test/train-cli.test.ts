@@ -6,6 +6,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BundleManifest } from "../runtime/src/contracts/bundle-manifest.ts";
+import { ACTIVE_FILE, ActiveRecord, repoKey, repoName } from "../runtime/src/contracts/registry.ts";
+import { ReportCard } from "../runtime/src/contracts/report-card.ts";
 import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
 import { buildFixtureRepo, FIXTURE_EVAL_SHARE } from "./helpers/fixture-repo.ts";
 import { tempDir } from "./helpers/git-repo.ts";
@@ -59,8 +62,10 @@ describe.skipIf(!hasPython)("repolora train", { timeout: 300_000 }, () => {
     for (const file of ["adapter_config.json", "adapter_model.safetensors", "repolora.json", "report.json"]) {
       expect(existsSync(join(written!, file)), file).toBe(true);
     }
-    const report = JSON.parse(readFileSync(join(written!, "report.json"), "utf8"));
+    // What the trainer wrote is read through the contracts, as every reader of a bundle does.
+    const report = ReportCard.parse(JSON.parse(readFileSync(join(written!, "report.json"), "utf8")));
     expect(Object.keys(report.systems)).toEqual(["base", "adapter"]);
+    BundleManifest.parse(JSON.parse(readFileSync(join(written!, "repolora.json"), "utf8")));
     // `repolora eval` prints the card to stdout and leaves the bundle's own report.json as it is.
     const before = readFileSync(join(written!, "report.json"), "utf8");
     const evaluation = spawnSync(
@@ -75,11 +80,13 @@ describe.skipIf(!hasPython)("repolora train", { timeout: 300_000 }, () => {
     expect(evaluation.stdout).toMatch(/\nverdict: adapter is /);
     expect(evaluation.stderr).not.toMatch(/FutureWarning|warnings\.warn/);
     expect(readFileSync(join(written!, "report.json"), "utf8")).toBe(before);
-    const repoKey = readdirSync(adapters).find((name) => !name.startsWith("."))!;
-    const activeFile = join(adapters, repoKey, "active.json");
-    if (report.verdict.adapterBetter) {
+    const key = repoKey(repoName(null, repo.root), repo.root);
+    expect(readdirSync(adapters).filter((name) => !name.startsWith("."))).toEqual([key]);
+    const activeFile = join(adapters, key, ACTIVE_FILE);
+    if (report.verdict?.adapterBetter) {
       expect(run.stdout).toMatch(/Active adapter for this repository/);
-      expect(JSON.parse(readFileSync(activeFile, "utf8")).adapter).toBe(written!.split("/").pop());
+      const active = ActiveRecord.parse(JSON.parse(readFileSync(activeFile, "utf8")));
+      expect(active.adapter).toBe(written!.split("/").pop());
     } else {
       expect(run.stdout).toMatch(/Not made active: .*not better than the base model/);
       expect(existsSync(activeFile)).toBe(false);

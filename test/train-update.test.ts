@@ -15,6 +15,7 @@ import {
   selectUpdateExamples,
   updateTrainerConfig,
 } from "../generator/src/train/update.ts";
+import { parseTrainRunLine } from "../runtime/src/contracts/train-events.ts";
 import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
 import { buildFixtureRepo } from "./helpers/fixture-repo.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
@@ -380,10 +381,9 @@ func shout(text string) string {
     // beats the base model (the usual rule, which a random tiny model may or may not pass).
     const again = cli("train", repo.root, "--update", "--cutoff", trainedTo, "--tolerance", "1", "--json");
     expect(again.status, again.stderr).toBe(0);
-    const events = again.stdout
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = again.stdout.split("\n").filter(Boolean);
+    const events = lines.map(parseTrainRunLine).filter((e) => e !== null);
+    expect(events).toHaveLength(lines.length);
     const updateEvent = events.find((e) => e.event === "update")!;
     expect(updateEvent).toMatchObject({
       changedExamples: fromChanged.length,
@@ -391,10 +391,10 @@ func shout(text string) string {
     });
     const decision = events.find((e) => e.event === "updateDecision")!;
     expect(decision.keepsUp).toBe(true);
-    const againReport = JSON.parse(readFileSync(join(decision.adapterDir as string, "report.json"), "utf8"));
+    const againReport = JSON.parse(readFileSync(join(decision.adapterDir, "report.json"), "utf8"));
     if (againReport.verdict.adapterBetter) {
       expect(decision.activated).toBe(true);
-      expect(active()).toBe((decision.adapterDir as string).split("/").at(-1));
+      expect(active()).toBe(decision.adapterDir.split("/").at(-1));
     } else {
       expect(decision.activated).toBe(false);
       expect(decision.reason).toMatch(/not better than the base model/);

@@ -6,7 +6,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { MANIFEST_FILE, REPORT_FILE } from "../../../runtime/src/contracts/bundle-manifest.ts";
 import { sameRemote } from "../../../runtime/src/contracts/remote.ts";
+import type { ReportCardView } from "../../../runtime/src/contracts/report-card.ts";
 
 export interface AdapterRepo {
   root?: string;
@@ -15,19 +17,8 @@ export interface AdapterRepo {
   trainedAt?: string;
 }
 
-/** The report card's shape as far as the extension reads it (report.json, written by the trainer). */
-export interface ReportCard {
-  examples?: number;
-  createdAt?: string;
-  systems?: Record<string, Partial<Record<MetricName | "loss" | "exactMatchCount", number | null>>>;
-  deltas?: Record<string, Partial<Record<MetricName, { mean: number; low: number; high: number }>>>;
-  verdict?: { adapterBetter: boolean; significant: boolean; rule?: string } | null;
-  samples?: Array<{ id?: string; path: string; reference: string; predictions: Record<string, string> }>;
-  [key: string]: unknown;
-}
-
-export const METRICS = ["exactMatch", "editSimilarity", "identifierEm", "identifierF1"] as const;
-export type MetricName = (typeof METRICS)[number];
+/** The report card as the extension reads it (report.json, written by the trainer): every field optional. */
+export type ReportCard = ReportCardView;
 
 export interface AdapterInfo {
   dir: string;
@@ -66,10 +57,10 @@ export function scoreOf(report: ReportCard | null): AdapterInfo["score"] {
 
 /** Reads one bundle; null when the folder is not one. */
 export function readAdapter(dir: string): AdapterInfo | null {
-  const manifestPath = join(dir, "repolora.json");
+  const manifestPath = join(dir, MANIFEST_FILE);
   if (!existsSync(manifestPath)) return null;
   const manifest = asRecord(readJson(manifestPath));
-  const reportFile = readJson(join(dir, "report.json"));
+  const reportFile = readJson(join(dir, REPORT_FILE));
   const report = (reportFile ?? manifest.report ?? null) as ReportCard | null;
   const repo = asRecord(manifest.repo) as AdapterRepo;
   const base = asRecord(manifest.baseModel);

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { repoKey, repoName } from "../../../runtime/src/contracts/registry.ts";
 import { describeAdapter } from "./adapters.ts";
 import { MemoryLogger } from "./log.ts";
 import {
@@ -15,8 +16,6 @@ import {
   type RepoIdentity,
   readRegistry,
   repoIdentity,
-  repoKeyOf,
-  repoNameOf,
   sortForPicker,
 } from "./registry.ts";
 
@@ -61,7 +60,7 @@ function bundle(
 }
 
 const APP_REMOTE = "git@github.com:acme/app.git";
-const APP_KEY = "app-ac4dee71"; // generator/src/train/locations.ts repoKey("app", APP_REMOTE)
+const APP_KEY = "app-ac4dee71"; // repoKey("app", APP_REMOTE) of the contracts leaf
 const app: RepoIdentity = {
   root: "/work/app",
   remote: "https://github.com/acme/app",
@@ -130,9 +129,9 @@ function registry() {
 
 describe("the registry on disk", () => {
   it("computes the CLI's repository key and name", () => {
-    expect(repoKeyOf(repoNameOf(APP_REMOTE, "/src/app"), APP_REMOTE)).toBe(APP_KEY);
-    expect(repoKeyOf(repoNameOf(null, "/home/u/my repo!"), "/home/u/my repo!")).toBe("my_repo_-c7c1e0a0");
-    expect(repoNameOf("https://github.com/acme/app.git", "/x")).toBe("app");
+    expect(repoKey(repoName(APP_REMOTE, "/src/app"), APP_REMOTE)).toBe(APP_KEY);
+    expect(repoKey(repoName(null, "/home/u/my repo!"), "/home/u/my repo!")).toBe("my_repo_-c7c1e0a0");
+    expect(repoName("https://github.com/acme/app.git", "/x")).toBe("app");
     expect(
       pickRemote(
         "upstream\thttps://github.com/up/app.git (fetch)\norigin\thttps://u:tok@github.com/acme/app.git (fetch)\norigin\thttps://github.com/acme/app.git (push)\n",
@@ -283,7 +282,7 @@ describe("the registry on disk", () => {
     }
     const identity = await repoIdentity(join(repo));
     expect(identity).toMatchObject({ remote: "https://github.com/acme/app.git", name: "app" });
-    expect(identity.key).toBe(repoKeyOf("app", "https://github.com/acme/app.git"));
+    expect(identity.key).toBe(repoKey("app", "https://github.com/acme/app.git"));
 
     const root = temp("repolora-registry-");
     const dir = bundle(join(root, identity.key, "run"), {

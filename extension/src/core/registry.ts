@@ -6,23 +6,33 @@
  *   <root>/<repoKey>/<folder>/     a bundle: repolora.json + adapter_config.json + adapter_model.safetensors
  *   <root>/<repoKey>/active.json   {"adapter": "<folder>", ...}: the repository's active adapter
  *   <root>/<repoKey>/.<hidden>     a writer's staging or delete folder: never read
- *   repoKey = "<name>-<first 8 hex of sha256(remote URL, else root path)>"
+ *
+ * The layout, the repository key and the file names are the contracts leaf's (runtime/src/contracts/registry.ts,
+ * bundle-manifest.ts), shared with the CLI.
  *
  * Reads take no lock (the CLI writes every file by rename). Nothing here throws on a bad folder: a broken or
  * half-deleted bundle, an unreadable folder or a corrupt active.json is skipped with one log line.
  */
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import {
+  isBundleFileName,
+  MANIFEST_FILE,
+  PEFT_CONFIG_FILE,
+  PEFT_WEIGHTS_FILE,
+} from "../../../runtime/src/contracts/bundle-manifest.ts";
+import {
+  ACTIVE_FILE,
+  ActiveRecord,
+  IMPORTED_REPO_KEY,
+  repoKey,
+  repoName,
+} from "../../../runtime/src/contracts/registry.ts";
 import { normalizeRemote, redactUrlCredentials } from "../../../runtime/src/contracts/remote.ts";
 import { type AdapterInfo, isSameRepo, readAdapter } from "./adapters.ts";
 import { commitsSince } from "./git.ts";
 import { type Logger, silentLogger } from "./log.ts";
-
-export const ACTIVE_FILE = "active.json";
-/** The registry's folder for adapters imported without a repository (`repolora adapters import`). */
-export const IMPORTED_KEY = "_imported";
 
 export interface RegistryAdapter extends AdapterInfo {
   /** "<repoKey>/<folder>", as the CLI names it. */
@@ -46,25 +56,25 @@ export function bundleProblems(dir: string): string[] {
   const problems: string[] = [];
   let manifest: Record<string, unknown> | null = null;
   try {
-    const parsed = JSON.parse(readFileSync(join(dir, "repolora.json"), "utf8")) as unknown;
+    const parsed = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8")) as unknown;
     if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed))
       manifest = parsed as Record<string, unknown>;
-    else problems.push("repolora.json is not a JSON object");
+    else problems.push(`${MANIFEST_FILE} is not a JSON object`);
   } catch (error) {
     problems.push(
-      existsSync(join(dir, "repolora.json"))
-        ? `repolora.json is not valid JSON (${(error as Error).message})`
-        : "repolora.json is missing",
+      existsSync(join(dir, MANIFEST_FILE))
+        ? `${MANIFEST_FILE} is not valid JSON (${(error as Error).message})`
+        : `${MANIFEST_FILE} is missing`,
     );
   }
-  for (const file of ["adapter_config.json", "adapter_model.safetensors"])
+  for (const file of [PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE])
     if (!existsSync(join(dir, file))) problems.push(`${file} is missing`);
   const files = manifest?.files;
   if (files !== null && typeof files === "object" && !Array.isArray(files)) {
     for (const name of Object.keys(files)) {
-      if (name.includes("/") || name.includes("\\") || name.startsWith("."))
-        problems.push(`repolora.json lists an unexpected file name '${name}'`);
-      else if (!existsSync(join(dir, name))) problems.push(`${name} is listed in repolora.json but missing`);
+      if (!isBundleFileName(name)) problems.push(`${MANIFEST_FILE} lists an unexpected file name '${name}'`);
+      else if (!existsSync(join(dir, name)))
+        problems.push(`${name} is listed in ${MANIFEST_FILE} but missing`);
     }
   }
   return problems;
@@ -82,15 +92,8 @@ export function readActive(root: string, repoKey: string, log: Logger = silentLo
   const path = join(root, repoKey, ACTIVE_FILE);
   if (!existsSync(path)) return null;
   try {
-    const data = JSON.parse(readFileSync(path, "utf8")) as { adapter?: unknown } | null;
-    const adapter = data?.adapter;
-    if (
-      typeof adapter === "string" &&
-      adapter.length > 0 &&
-      !adapter.includes("/") &&
-      !adapter.startsWith(".")
-    )
-      return adapter;
+    const parsed = ActiveRecord.safeParse(JSON.parse(readFileSync(path, "utf8")));
+    if (parsed.success) return parsed.data.adapter;
     log.log("warn", "registry.skip", { path, problems: ["names no valid adapter"] });
   } catch (error) {
     log.log("warn", "registry.skip", { path, problems: [`not valid JSON (${(error as Error).message})`] });
@@ -180,22 +183,6 @@ export interface RepoIdentity {
   key: string;
 }
 
-/** "<name>-<8 hex of sha256(remote, else root)>", exactly as train/locations.ts `repoKey`. */
-export function repoKeyOf(name: string, remoteOrRoot: string): string {
-  const safe = name.replace(/[^\w.-]+/g, "_").slice(0, 40) || "repo";
-  return `${safe}-${createHash("sha256").update(remoteOrRoot).digest("hex").slice(0, 8)}`;
-}
-
-/** The repository's name: the remote's last path part without `.git`, else the root folder's name. */
-export function repoNameOf(remote: string | null, root: string): string {
-  const fromRemote = remote
-    ?.replace(/\.git$/, "")
-    .split(/[/:]/)
-    .filter(Boolean)
-    .pop();
-  return fromRemote ?? basename(root);
-}
-
 /** The fetch URL `git remote -v` lists for origin, else for the first remote (simple-git's getRemotes). */
 export function pickRemote(remoteVerbose: string): string | null {
   const fetch = new Map<string, string>();
@@ -222,8 +209,8 @@ export async function repoIdentity(folder: string): Promise<RepoIdentity> {
   const top = (await git(folder, ["rev-parse", "--show-toplevel"]))?.trim();
   const root = top || resolve(folder);
   const remote = top ? pickRemote((await git(root, ["remote", "-v"])) ?? "") : null;
-  const name = repoNameOf(remote, root);
-  return { root, remote, name, key: repoKeyOf(name, remote ?? root) };
+  const name = repoName(remote, root);
+  return { root, remote, name, key: repoKey(name, remote ?? root) };
 }
 
 export function isThisRepo(adapter: RegistryAdapter, repo: RepoIdentity): boolean {
@@ -262,7 +249,8 @@ export function groupOf(adapter: RegistryAdapter, repo: RepoIdentity): AdapterGr
   const orgRepos = adapter.orgRepos ?? [];
   if (orgRepos.some((r) => isSameRepo(r, repo) || (org !== null && organizationOf(r.remote) === org)))
     return "organization";
-  if (adapter.repoKey === IMPORTED_KEY || (!adapter.repo.root && !adapter.repo.remote)) return "unattached";
+  if (adapter.repoKey === IMPORTED_REPO_KEY || (!adapter.repo.root && !adapter.repo.remote))
+    return "unattached";
   return "other";
 }
 

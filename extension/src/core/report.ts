@@ -1,12 +1,6 @@
 /** The report card as HTML for a webview: base model vs adapter on the repository's held-out code. */
-import { type AdapterInfo, METRICS, type MetricName, type ReportCard } from "./adapters.ts";
-
-const LABELS: Record<MetricName, string> = {
-  exactMatch: "Exact match",
-  editSimilarity: "Edit similarity",
-  identifierEm: "Identifier exact match",
-  identifierF1: "Identifier F1",
-};
+import { METRICS, metricHeading } from "../../../runtime/src/contracts/report-card.ts";
+import type { AdapterInfo, ReportCard } from "./adapters.ts";
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -41,7 +35,7 @@ export function renderReportHtml(
     const deltaCell = delta
       ? `<td class="${delta.low > 0 ? "up" : delta.high < 0 ? "down" : ""}">${signed(delta.mean)} <small>[${signed(delta.low)}, ${signed(delta.high)}]</small></td>`
       : "<td>–</td>";
-    return `<tr><th>${LABELS[metric]}</th>${cells}${deltaCell}</tr>`;
+    return `<tr><th>${metricHeading(metric)}</th>${cells}${deltaCell}</tr>`;
   }).join("\n");
   const lossRow = `<tr><th>Eval loss</th>${systems.map((s) => `<td>${fmt(report?.systems?.[s]?.loss)}</td>`).join("")}<td></td></tr>`;
   const verdict = report?.verdict;

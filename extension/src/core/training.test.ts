@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { TrainRunEvent } from "../../../runtime/src/contracts/train-events.ts";
 import {
   describeTrain,
   formatDuration,
@@ -11,21 +12,22 @@ import {
   trainArgs,
 } from "./training.ts";
 
-/** A `repolora train --json` run as the CLI prints it, with noise a tool must survive. */
-const RUN = [
-  '{"event":"phase","name":"dataset"}',
-  '{"event":"dataset","dir":"/d","train":900,"eval":100,"files":42}',
-  '{"event":"phase","name":"train"}',
-  '{"event":"start","device":"cpu","mode":"lora","steps":100}',
-  '{"event":"message","level":"info","message":"no CUDA: plain LoRA on CPU in fp32"}',
-  "not json at all",
-  '{"event":"step","step":1,"of":100,"loss":2.5,"tokensPerSec":900,"etaSec":600}',
-  '{"event":"step","step":50,"of":80,"loss":1.25,"tokensPerSec":950,"etaSec":125}',
-  '{"event":"eval","step":50,"loss":1.4}',
-  '{"event":"phase","name":"eval"}',
-  '{"event":"reportProgress","done":10,"of":40,"etaSec":30}',
-  '{"event":"done","adapterDir":"/a/run","report":{"examples":40}}',
+/** A `repolora train --json` run as the CLI prints it (typed by the contract), with noise a tool must survive. */
+const EVENTS: TrainRunEvent[] = [
+  { event: "phase", name: "dataset" },
+  { event: "dataset", dir: "/d", train: 900, eval: 100, files: 42 },
+  { event: "phase", name: "train" },
+  { event: "start", device: "cpu", mode: "lora", steps: 100 },
+  { event: "message", level: "info", message: "no CUDA: plain LoRA on CPU in fp32" },
+  { event: "step", step: 1, of: 100, loss: 2.5, tokensPerSec: 900, etaSec: 600 },
+  { event: "step", step: 50, of: 80, loss: 1.25, tokensPerSec: 950, etaSec: 125 },
+  { event: "eval", step: 50, loss: 1.4 },
+  { event: "phase", name: "eval" },
+  { event: "reportProgress", done: 10, of: 40, etaSec: 30 },
+  { event: "done", adapterDir: "/a/run", report: { examples: 40 } },
 ];
+const RUN = EVENTS.map((event) => JSON.stringify(event));
+RUN.splice(5, 0, "not json at all");
 
 function fold(lines: string[]) {
   const states = [INITIAL_TRAIN_STATE];
@@ -42,6 +44,13 @@ describe("training progress", () => {
     expect(parseTrainLine("Loading weights 100%")).toBeNull();
     expect(parseTrainLine('{"no":"event"}')).toBeNull();
     expect(parseTrainLine("{broken")).toBeNull();
+    // Lines that break the contract are skipped too, not folded in half-read.
+    expect(parseTrainLine('{"event":"step","step":"one"}')).toBeNull();
+    expect(parseTrainLine('{"event":"phase","name":"deploy"}')).toBeNull();
+  });
+
+  it("reads back every event of the run as written", () => {
+    expect(RUN.map(parseTrainLine).filter(Boolean)).toEqual(EVENTS);
   });
 
   it("follows a run through its phases with loss, ETA and a monotone percentage", () => {

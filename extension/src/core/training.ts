@@ -2,37 +2,14 @@
  * `repolora train <repo> --json` progress: its JSON lines parsed and folded into one state the progress
  * notification shows (phase, step/of, loss, ETA), plus the command line built from the settings.
  */
+import { parseTrainRunLine, type TrainRunEvent } from "../../../runtime/src/contracts/train-events.ts";
 import type { ReportCard } from "./adapters.ts";
 
-export type TrainEvent =
-  | { event: "phase"; name: "dataset" | "train" | "eval" }
-  | { event: "dataset"; dir?: string; train: number; eval: number; files: number }
-  | { event: "start"; device?: string; mode?: string; steps?: number; [key: string]: unknown }
-  | { event: "message"; level?: string; message: string }
-  | {
-      event: "step";
-      step: number;
-      of: number;
-      loss: number | null;
-      tokensPerSec?: number | null;
-      etaSec?: number | null;
-    }
-  | { event: "eval"; step?: number; loss?: number | null; [key: string]: unknown }
-  | { event: "reportProgress"; done: number; of: number; etaSec?: number | null }
-  | { event: "done"; adapterDir: string; report?: ReportCard; [key: string]: unknown }
-  | { event: "error"; code: string; message: string };
+/** An event of `repolora train --json` (the contract: runtime/src/contracts/train-events.ts). */
+export type TrainEvent = TrainRunEvent;
 
 /** One stdout line → event; null for anything else (logged by the caller, never fatal). */
-export function parseTrainLine(line: string): TrainEvent | null {
-  const trimmed = line.trim();
-  if (!trimmed.startsWith("{")) return null;
-  try {
-    const value = JSON.parse(trimmed) as { event?: unknown };
-    return typeof value?.event === "string" ? (value as TrainEvent) : null;
-  } catch {
-    return null;
-  }
-}
+export const parseTrainLine = parseTrainRunLine;
 
 export type TrainPhase = "starting" | "dataset" | "train" | "eval" | "done" | "error";
 
@@ -102,7 +79,7 @@ export function reduceTrain(state: TrainState, event: TrainEvent): TrainState {
       return {
         ...state,
         phase: "done",
-        done: { adapterDir: event.adapterDir, report: event.report ?? null },
+        done: { adapterDir: event.adapterDir, report: (event.report as ReportCard | undefined) ?? null },
       };
     case "error":
       return { ...state, phase: "error", error: { code: event.code, message: event.message } };

@@ -1,89 +1,33 @@
 /**
  * Which workspace files the retrieval index reads: the git-tracked (and untracked, not ignored) files of a
  * folder, else a bounded walk, minus what the generator's file selection (generator/src/select/,
- * generator/src/secrets/secret-paths.ts, generator/src/dataset/snapshot.ts) would skip where that is cheap to
- * tell: vendored and generated folders, lock files, binaries, secret files, data files, files over the size
- * cap, non-UTF-8, minified or generated content. The extension cannot import generator code (layer rule), so
- * the rules are a copy of the cheap part of that selection; they only decide what retrieval may show.
+ * generator/src/dataset/snapshot.ts) would skip where that is cheap to tell: vendored and generated folders, lock files, binaries, secret files, data files, files over the size
+ * cap, non-UTF-8, minified or generated content. The rules (folders, names, extensions, secret files, generated
+ * markers) are the contracts leaf's (runtime/src/contracts/file-selection.ts), shared with the generator; only
+ * the cheap part of that selection runs here, and it only decides what retrieval may show.
  */
 import { execFile } from "node:child_process";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  ANY_GENERATED_MARKER,
+  BINARY_EXTENSIONS,
+  COMMENT_LEADER,
+  DATA_EXTENSIONS,
+  GENERATED_DIRS,
+  GENERATED_FILES,
+  isSecretPath,
+  LOCK_FILES,
+  PROSE_EXTENSIONS,
+  ROOT_GENERATED_DIRS,
+  ROOT_VENDORED_DIRS,
+  VENDORED_DIRS,
+} from "../../../runtime/src/contracts/file-selection.ts";
 
-/** Folders of third-party code or tool output, at any depth (generator: VENDORED_DIRS, GENERATED_DIRS). */
-const SKIPPED_DIRS = new Set([
-  ...["node_modules", "bower_components", "jspm_packages", "vendor", "vendors", "third_party", "third-party"],
-  ...["thirdparty", "3rdparty", "external", "extern", "pods", "carthage", ".yarn", ".pnpm-store"],
-  ...["site-packages", ".venv", "elm-stuff", ".bundle"],
-  ...["dist", "build", "out", "__generated__", "generated", "coverage", "htmlcov", ".nyc_output", ".next"],
-  ...[".nuxt", ".svelte-kit", ".angular", ".docusaurus", ".turbo", ".parcel-cache", ".gradle", ".dart_tool"],
-  ...["storybook-static", "__pycache__", ".git"],
-]);
+/** Folders of third-party code or tool output, at any depth (and .git, which a folder walk meets). */
+const SKIPPED_DIRS = new Set([...VENDORED_DIRS.keys(), ...GENERATED_DIRS.keys(), ".git"]);
 /** Only at the folder's root: deeper, the same names are often real source. */
-const ROOT_SKIPPED_DIRS = new Set(["deps", "target", "_site"]);
-
-const GENERATED_FILES: readonly RegExp[] = [
-  /\.min\.(?:js|mjs|cjs|css)$/,
-  /\.(?:bundle|chunk)\.(?:js|css)$/,
-  /\.map$/,
-  /\.pb(?:\.gw)?\.go$/,
-  /_pb2(?:_grpc)?\.pyi?$/,
-  /\.pb\.(?:cc|h|swift)$/,
-  /_pb\.(?:js|d\.ts)$/,
-  /\.(?:g|freezed|gr|mocks)\.dart$/,
-  /\.designer\.cs$|\.g\.(?:i\.)?cs$/,
-  /^zz_generated\./,
-  /[._]generated\.[a-z0-9]+$/,
-  /\.snap$/,
-];
-
-const LOCK_FILES = new Set([
-  ...["package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "shrinkwrap.yaml"],
-  ...["bun.lock", "bun.lockb", "deno.lock", "cargo.lock", "poetry.lock", "pipfile.lock", "pdm.lock"],
-  ...["uv.lock", "pixi.lock", "conda-lock.yml", "requirements.lock", "requirements-dev.lock"],
-  ...["gemfile.lock", "go.sum", "go.work.sum", "gopkg.lock", "glide.lock", "composer.lock"],
-  ...["podfile.lock", "package.resolved", "cartfile.resolved", "pubspec.lock", "mix.lock", "flake.lock"],
-  ...["gradle.lockfile", "packages.lock.json", "paket.lock", "chart.lock", ".terraform.lock.hcl"],
-  "module.bazel.lock",
-]);
-
-const BINARY_EXTENSIONS = new Set([
-  ...["png", "jpg", "jpeg", "gif", "bmp", "ico", "icns", "cur", "tif", "tiff", "webp", "avif", "heic", "psd"],
-  ...["xcf", "sketch", "fig", "ttf", "otf", "ttc", "woff", "woff2", "eot"],
-  ...["zip", "tar", "gz", "tgz", "bz2", "xz", "7z", "rar", "zst", "lz4", "jar", "war", "ear", "apk", "aab"],
-  ...["ipa", "deb", "rpm", "dmg", "iso", "msi", "nupkg", "whl", "egg", "gem", "crx", "vsix"],
-  ...["mp3", "wav", "ogg", "oga", "flac", "aac", "m4a", "opus", "mid", "midi", "mp4", "m4v", "mov", "avi"],
-  ...["mkv", "webm", "wmv", "flv", "swf"],
-  ...["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp", "epub"],
-  ...["exe", "dll", "so", "dylib", "a", "lib", "o", "obj", "ko", "wasm", "pyc", "pyo", "pyd", "class"],
-  ...["beam", "dex", "node"],
-  ...["sqlite", "sqlite3", "db", "mdb", "parquet", "feather", "arrow", "avro", "orc", "npy", "npz", "pkl"],
-  ...["pickle", "pt", "pth", "ckpt", "onnx", "safetensors", "gguf", "h5", "hdf5", "tflite", "pb"],
-  ...["glb", "fbx", "blend", "3ds", "unitypackage"],
-]);
-
-/** Data, not code (generator/src/dataset/snapshot.ts DATA_EXTENSIONS). */
-const DATA_EXTENSIONS = new Set([
-  ...["json", "csv", "tsv", "xml", "svg", "txt", "log", "ipynb", "lock", "sum"],
-  ...["gitmodules", "gitattributes", "gitignore", "npmignore", "dockerignore", "prettierignore"],
-  "eslintignore",
-]);
-
-/** generator/src/secrets/secret-paths.ts, tested against the lower-cased path. */
-const SECRET_PATHS: readonly RegExp[] = [
-  /(?:^|\/)\.env(?:\.[^/]*)?$/,
-  /(?:^|\/)\.envrc$/,
-  /\.(?:pem|key|p8|ppk)$/,
-  /\.(?:p12|pfx|jks|keystore|kdbx)$/,
-  /(?:^|\/)id_(?:rsa|dsa|ecdsa|ed25519)[^/]*$/,
-  /(?:^|\/)(?:\.npmrc|\.pypirc|\.netrc|_netrc|\.htpasswd|\.pgpass|\.git-credentials)$/,
-  /(?:^|\/)credentials[^/]*$/,
-  /secret[^/]*\.(?:json|ya?ml|toml)$/,
-  /(?:^|\/)service[-_]?account[^/]*\.json$/,
-  /(?:^|\/)\.docker\/config\.json$/,
-  /\.tfvars(?:\.json)?$/,
-  /\.tfstate(?:\.backup)?$/,
-];
+const ROOT_SKIPPED_DIRS = new Set([...ROOT_VENDORED_DIRS.keys(), ...ROOT_GENERATED_DIRS.keys()]);
 
 export type SkipReason =
   | "secret"
@@ -99,12 +43,12 @@ export type SkipReason =
 /** Why the path alone rules the file out, or null. `path` is folder-relative POSIX. */
 export function pathSkipReason(path: string): SkipReason | null {
   const lower = path.toLowerCase();
-  if (SECRET_PATHS.some((p) => p.test(lower))) return "secret";
+  if (isSecretPath(lower)) return "secret";
   const dirs = lower.split("/");
   const name = dirs.pop() ?? "";
   if (dirs.some((d) => SKIPPED_DIRS.has(d)) || (dirs[0] !== undefined && ROOT_SKIPPED_DIRS.has(dirs[0])))
     return "vendored-or-generated";
-  if (GENERATED_FILES.some((p) => p.test(name))) return "vendored-or-generated";
+  if (GENERATED_FILES.some((rule) => rule.pattern.test(name))) return "vendored-or-generated";
   if (LOCK_FILES.has(name)) return "lock";
   const dot = name.lastIndexOf(".");
   const extension = dot > 0 ? name.slice(dot + 1) : name.startsWith(".") ? name.slice(1) : "";
@@ -114,10 +58,8 @@ export function pathSkipReason(path: string): SkipReason | null {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-const GENERATED_MARKER = /@generated\b|\bdo not edit\b|\bauto-?generated\b|\bautomatically generated\b/i;
-const PROSE = /\.(?:md|markdown|mdx|rst|adoc|org)$/i;
-/** The marker must sit in a comment (a generator's own source mentions it in strings). */
-const COMMENT_LEADER = /^\s*(?:\/\/|\/\*|\*|#|--|;|<!--|"""|''')/;
+/** Prose keeps one paragraph per line: a long average line says nothing about it. */
+const isProse = (path: string) => PROSE_EXTENSIONS.has(path.slice(path.lastIndexOf(".") + 1).toLowerCase());
 
 /** The file's text, or why it is skipped: NUL byte (binary), not UTF-8, blank, generated header, minified. */
 export function contentSkipReason(path: string, bytes: Uint8Array): { text: string } | { skip: SkipReason } {
@@ -136,11 +78,12 @@ export function contentSkipReason(path: string, bytes: Uint8Array): { text: stri
 export function textSkipReason(path: string, text: string): SkipReason | null {
   if (!/\S/.test(text)) return "empty";
   const header = text.slice(0, 8192).split("\n", 20);
-  if (header.some((line) => GENERATED_MARKER.test(line) && COMMENT_LEADER.test(line)))
+  // The marker must sit in a comment (a generator's own source mentions it in strings).
+  if (header.some((line) => ANY_GENERATED_MARKER.test(line) && COMMENT_LEADER.test(line)))
     return "vendored-or-generated";
   let lines = 1;
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines += 1;
-  if (!PROSE.test(path) && text.length / lines > 200) return "minified";
+  if (!isProse(path) && text.length / lines > 200) return "minified";
   return null;
 }
 

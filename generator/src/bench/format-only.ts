@@ -15,9 +15,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  DATASET_SCHEMA_VERSION,
+  DatasetManifest,
+  type DatasetRecord,
+} from "../../../runtime/src/contracts/dataset.ts";
 import { GENERATOR_VERSION } from "../dataset/build.ts";
 import { seededRandom } from "../dataset/random.ts";
-import { DATASET_SCHEMA_VERSION, DatasetManifest, type DatasetRecord } from "../dataset/record.ts";
 import { stageDir } from "../util/atomic.ts";
 import { RepoLoraError } from "../util/errors.ts";
 

@@ -8,6 +8,7 @@
  * better) every system has held-out NLL of the middle (nats per token, lower is better) on its own, larger
  * sample of examples; both are paired by example.
  */
+import { METRIC_SHORT_LABELS, METRICS, type Metric } from "../../../runtime/src/contracts/report-card.ts";
 import type { MixShare } from "./format-only.ts";
 import {
   type BootstrapOptions,
@@ -17,9 +18,6 @@ import {
   pairedBootstrap,
   quantile,
 } from "./stats.ts";
-
-export const METRICS = ["exactMatch", "editSimilarity", "identifierEm", "identifierF1"] as const;
-export type Metric = (typeof METRICS)[number];
 
 /** Held-out negative log-likelihood of the middle, nats per token: lower is better. */
 export const NLL = "nll";
@@ -404,13 +402,6 @@ export interface BenchResults {
   seconds: number;
 }
 
-const LABEL: Record<Metric, string> = {
-  exactMatch: "EM",
-  editSimilarity: "ES",
-  identifierEm: "id EM",
-  identifierF1: "id F1",
-};
-
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
 const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(3)}` : "–");
 export const formatInterval = (i: Interval) => `${signed(i.mean)} [${signed(i.low)}, ${signed(i.high)}]`;
@@ -530,7 +521,7 @@ export function renderMarkdown(results: BenchResults): string {
       ...table(
         [
           "system",
-          ...METRICS.map((m) => LABEL[m]),
+          ...METRICS.map((m) => METRIC_SHORT_LABELS[m]),
           `NLL (n = ${sum.nllExamples})`,
           "latency ms (mean / median)",
           "prompt tokens",
@@ -554,7 +545,7 @@ export function renderMarkdown(results: BenchResults): string {
       ...table(
         [
           "difference",
-          ...METRICS.map((m) => `Δ ${LABEL[m]} [95% CI]`),
+          ...METRICS.map((m) => `Δ ${METRIC_SHORT_LABELS[m]} [95% CI]`),
           "Δ NLL [95% CI]",
           "n (completions / NLL)",
         ],

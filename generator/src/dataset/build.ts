@@ -5,7 +5,7 @@
  * the density, prompts rendered with the shared prompt builder, near-duplicates of evaluation code dropped),
  * and write train.jsonl / eval.jsonl / dataset.json atomically.
  */
-import type { DatasetManifest } from "./record.ts";
+import type { DatasetManifest } from "../../../runtime/src/contracts/dataset.ts";
 import { type BuildOptions, finishTimings, openBuild, timed } from "./stages/context.ts";
 import { makeExamples } from "./stages/make-examples.ts";
 import { makeManifest } from "./stages/manifest.ts";

@@ -2,11 +2,12 @@
  * Chooses which spans of a file become FIM examples: a configurable mix of span kinds, a size cap, and a
  * count that grows with the file (density.ts), all deterministic for a seed.
  */
+
+import { SPAN_KINDS, type SpanKind } from "../../../runtime/src/contracts/dataset.ts";
 import type { LineRange } from "../mine/diff.ts";
 import type { Span } from "../parse/types.ts";
 import { DEFAULT_DENSITY, DEFAULT_EVAL_DENSITY, DENSITY_LEVELS, examplesWanted } from "./density.ts";
 import { type Random, seededRandom } from "./random.ts";
-import { SPAN_KINDS, type SpanKind } from "./record.ts";
 
 export type SpanMix = Record<SpanKind, number>;
 

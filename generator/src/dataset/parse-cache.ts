@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { SPAN_KINDS } from "../../../runtime/src/contracts/dataset.ts";
 import type { ParsedFile } from "../parse/types.ts";
-import { SPAN_KINDS } from "./record.ts";
 
 /** Bump when parsing, queries or grammars change what they produce, or the encoding below changes. */
 export const PARSE_CACHE_VERSION = 3;

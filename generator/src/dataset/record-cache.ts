@@ -15,10 +15,10 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { SPAN_KINDS, type SpanKind } from "../../../runtime/src/contracts/dataset.ts";
 import type { IndexedDefinition, SymbolIndex } from "../../../runtime/src/prompt/index.ts";
 import { compiledBundle, packageRoot } from "../../../runtime/src/util/package-root.ts";
 import { readCheckedFile, writeCheckedFile } from "../mine/checked-file.ts";
-import { SPAN_KINDS, type SpanKind } from "./record.ts";
 
 /** Bump when the stored form changes (the code fingerprint covers changes to how records are made). */
 export const RECORD_CACHE_VERSION = 1;
@@ -254,7 +254,7 @@ let fingerprint: string | undefined;
 
 /**
  * A digest of the code records are made with: the sources of the dataset, parse, select, secrets and mine
- * modules and of runtime/src/prompt and runtime/src/util, the grammars and package.json. An edit to any of
+ * modules and of runtime/src/prompt, runtime/src/contracts and runtime/src/util, the grammars and package.json. An edit to any of
  * them (not to tests) makes every cached record a miss, so no version needs bumping by hand. The compiled CLI
  * has no sources: its bundle, which holds all of them, stands in.
  */
@@ -281,6 +281,7 @@ export function codeFingerprint(): string {
     "generator/src/secrets",
     "generator/src/mine",
     "runtime/src/prompt",
+    "runtime/src/contracts",
     "runtime/src/util",
     "grammars",
     "package.json",

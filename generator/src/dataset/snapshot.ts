@@ -3,6 +3,7 @@
  * anything was skipped. The same code reads HEAD (evaluation) and the cutoff (training).
  */
 
+import { DATA_EXTENSIONS } from "../../../runtime/src/contracts/file-selection.ts";
 import { type BlobReader, MissingObjectError } from "../mine/blobs.ts";
 import type { ObjectStore } from "../mine/objects.ts";
 import { MODE_SUBMODULE, MODE_SYMLINK, type TreeEntry } from "../mine/tree.ts";
@@ -25,21 +26,6 @@ export interface SnapshotStats {
   skipped: Record<string, number>;
   scrubbed: Record<string, number>;
 }
-
-/** File kinds that are data, not code a developer completes: skipped before reading. */
-const DATA_EXTENSIONS = new Set([
-  ...["json", "csv", "tsv", "xml", "svg", "txt", "log", "ipynb", "lock", "sum"],
-  // git and tool metadata files, whose whole name is the "extension"
-  ...[
-    "gitmodules",
-    "gitattributes",
-    "gitignore",
-    "npmignore",
-    "dockerignore",
-    "prettierignore",
-    "eslintignore",
-  ],
-]);
 
 export interface SnapshotOptions {
   filter: FileFilter;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { repoName } from "../../../runtime/src/contracts/registry.ts";
 import { countLines, parseAddedLines } from "./diff.ts";
 import { isBulkCommit, parseCommit } from "./history.ts";
-import { repoName } from "./repo.ts";
 
 describe("git output parsers", () => {
   it("reads added line ranges at HEAD from a zero-context diff", () => {

@@ -1,7 +1,8 @@
 /** Opens a git repository with simple-git and reads what the dataset needs to know about it. */
 import { existsSync, statSync } from "node:fs";
-import { basename, relative, resolve, sep } from "node:path";
+import { relative, resolve, sep } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
+import { repoName } from "../../../runtime/src/contracts/registry.ts";
 import { redactUrlCredentials } from "../../../runtime/src/contracts/remote.ts";
 import { RepoLoraError } from "../util/errors.ts";
 
@@ -114,13 +115,4 @@ async function readRemote(git: SimpleGit): Promise<string | null> {
   const remotes = await git.getRemotes(true);
   const chosen = remotes.find((r) => r.name === "origin") ?? remotes[0];
   return chosen?.refs.fetch ? redactUrlCredentials(chosen.refs.fetch) : null;
-}
-
-export function repoName(remote: string | null, root: string): string {
-  const fromRemote = remote
-    ?.replace(/\.git$/, "")
-    .split(/[/:]/)
-    .filter(Boolean)
-    .pop();
-  return fromRemote ?? basename(root);
 }

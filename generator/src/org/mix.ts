@@ -1,6 +1,6 @@
 /**
  * An organization-wide training set: several repositories' time-split datasets mixed into one dataset folder
- * that satisfies the dataset contract (generator/src/dataset/record.ts), so the trainer reads it like any other.
+ * that satisfies the dataset contract (runtime/src/contracts/dataset.ts), so the trainer reads it like any other.
  *
  * Balance: repository i gets a share proportional to n_i^alpha of the mix (n_i = its examples; alpha = 1:
  * proportional, no balancing; 0: equal shares; default 0.5, the temperature sampling multilingual models use).
@@ -12,9 +12,13 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  DATASET_SCHEMA_VERSION,
+  type DatasetManifest,
+  type DatasetRecord,
+} from "../../../runtime/src/contracts/dataset.ts";
 import { GENERATOR_VERSION } from "../dataset/build.ts";
 import { seededRandom } from "../dataset/random.ts";
-import { DATASET_SCHEMA_VERSION, type DatasetManifest, type DatasetRecord } from "../dataset/record.ts";
 import { stageDir } from "../util/atomic.ts";
 import { RepoLoraError } from "../util/errors.ts";
 

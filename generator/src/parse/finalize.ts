@@ -2,7 +2,7 @@
  * The last pass over candidate spans, shared by grammar and text parsing: trim whitespace, drop empty,
  * oversized and error-touching spans, sort by (start, end, kind) and remove duplicates.
  */
-import { SPAN_KINDS, type SpanKind } from "../dataset/record.ts";
+import { SPAN_KINDS, type SpanKind } from "../../../runtime/src/contracts/dataset.ts";
 import { isSpace } from "./rest-of-line.ts";
 import { type SyntaxErrors, touchesError } from "./syntax-errors.ts";
 import type { Span } from "./types.ts";

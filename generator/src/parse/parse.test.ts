@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { SpanKind } from "../dataset/record.ts";
+import type { SpanKind } from "../../../runtime/src/contracts/dataset.ts";
 import { LANGUAGES } from "./languages.ts";
 import { parseSource } from "./parse.ts";
 import type { ParsedFile } from "./types.ts";

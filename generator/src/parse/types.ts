@@ -2,7 +2,7 @@
  * What parsing a file yields. Offsets are JavaScript string indices (UTF-16 code units) into the source
  * that was parsed; the dataset writer converts them to UTF-8 bytes.
  */
-import type { SpanKind } from "../dataset/record.ts";
+import type { SpanKind } from "../../../runtime/src/contracts/dataset.ts";
 
 /** A candidate FIM middle: an AST unit a developer would ask a completion for. */
 export interface Span {

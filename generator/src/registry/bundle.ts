@@ -6,30 +6,16 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import {
+  type BundleManifest,
+  MANIFEST_FILE,
+  PEFT_CONFIG_FILE,
+  PEFT_WEIGHTS_FILE,
+  REPORT_FILE,
+} from "../../../runtime/src/contracts/bundle-manifest.ts";
 import { describeNonFinite, withSafetensors } from "../../../runtime/src/safetensors/read.ts";
 
-export const MANIFEST_FILE = "repolora.json";
-export const REPORT_FILE = "report.json";
-export const PEFT_CONFIG_FILE = "adapter_config.json";
-export const PEFT_WEIGHTS_FILE = "adapter_model.safetensors";
-
-/** The parts of `repolora.json` the registry reads; everything else is kept as is in `manifest`. */
-export interface BundleManifest {
-  schema?: number;
-  name?: string;
-  baseModel?: { id?: string; revision?: string | null; sha256?: string | null; [key: string]: unknown };
-  repo?: {
-    root?: string | null;
-    subdir?: string | null;
-    remote?: string | null;
-    head?: string | null;
-    trainedAt?: string | null;
-    [key: string]: unknown;
-  };
-  lora?: { r?: number; alpha?: number; useRslora?: boolean; targets?: string[]; [key: string]: unknown };
-  files?: Record<string, string>;
-  [key: string]: unknown;
-}
+export { type BundleManifest, MANIFEST_FILE, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, REPORT_FILE };
 
 export interface BundleInfo {
   dir: string;

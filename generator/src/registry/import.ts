@@ -8,8 +8,8 @@
 import { copyFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadPeftAdapter, readPeftLoraConfig } from "../../../runtime/src/adapter/peft-adapter.ts";
+import { IMPORTED_REPO_KEY, repoKey as makeRepoKey } from "../../../runtime/src/contracts/registry.ts";
 import { withSafetensors } from "../../../runtime/src/safetensors/read.ts";
-import { repoKey as makeRepoKey } from "../train/locations.ts";
 import { stageDir } from "../util/atomic.ts";
 import { RepoLoraError } from "../util/errors.ts";
 import {
@@ -22,8 +22,6 @@ import {
 } from "./bundle.ts";
 import { openPackageIfAny } from "./model-package.ts";
 import { type AdapterEntry, type AdapterRegistry, writeJsonAtomic } from "./registry.ts";
-
-export const IMPORTED_REPO_KEY = "_imported";
 
 export interface ImportOptions {
   source: string;

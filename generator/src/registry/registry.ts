@@ -19,6 +19,12 @@ import {
 } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import {
+  ACTIVE_FILE,
+  ACTIVE_SCHEMA,
+  ActiveRecord,
+  LOCK_FILE,
+} from "../../../runtime/src/contracts/registry.ts";
 import { dataHome } from "../train/locations.ts";
 import { RepoLoraError } from "../util/errors.ts";
 import {
@@ -31,9 +37,7 @@ import {
 import { withLock } from "./lock.ts";
 import { computeStaleness, type Staleness } from "./staleness.ts";
 
-export const ACTIVE_FILE = "active.json";
-export const LOCK_FILE = ".registry.lock";
-const ACTIVE_SCHEMA = 1;
+export { ACTIVE_FILE, type ActiveRecord, LOCK_FILE };
 
 export function defaultRegistryRoot(): string {
   return join(dataHome(), "adapters");
@@ -70,13 +74,6 @@ export interface AdapterEntry {
   report: ReportSummary | null;
   imported: boolean;
   staleness?: Staleness;
-}
-
-export interface ActiveRecord {
-  schema: number;
-  adapter: string;
-  activatedAt: string;
-  pid: number;
 }
 
 export interface RegistryWarning {
@@ -177,19 +174,9 @@ export class AdapterRegistry {
     const path = join(this.root, repoKey, ACTIVE_FILE);
     if (!existsSync(path)) return { record: null, problem: null };
     try {
-      const data = rec(JSON.parse(readFileSync(path, "utf8")));
-      const adapter = str(data.adapter);
-      if (!adapter || adapter.includes("/") || adapter.startsWith("."))
-        return { record: null, problem: `${path} names no valid adapter` };
-      return {
-        record: {
-          schema: num(data.schema) ?? ACTIVE_SCHEMA,
-          adapter,
-          activatedAt: str(data.activatedAt) ?? "",
-          pid: num(data.pid) ?? 0,
-        },
-        problem: null,
-      };
+      const parsed = ActiveRecord.safeParse(JSON.parse(readFileSync(path, "utf8")));
+      if (!parsed.success) return { record: null, problem: `${path} names no valid adapter` };
+      return { record: parsed.data, problem: null };
     } catch (error) {
       return { record: null, problem: `${path} is not valid JSON (${(error as Error).message})` };
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { ReportCard } from "../../../runtime/src/contracts/report-card.ts";
 import { metricChart, reportHtml } from "./html.ts";
-import { ReportCard } from "./report-card.ts";
 
 const report = ReportCard.parse({
   examples: 30,

@@ -2,7 +2,7 @@
  * A self-contained HTML report card: the numbers as a table and one bar chart (inline SVG) per metric, base vs
  * adapter (vs control). No scripts, no external assets, so it opens anywhere and can be attached to an issue.
  */
-import { METRIC_LABELS, METRICS, type ReportCard } from "./report-card.ts";
+import { METRIC_LABELS, METRICS, type ReportCard } from "../../../runtime/src/contracts/report-card.ts";
 
 const COLORS = ["#8a8f98", "#2f7de1", "#e1892f", "#3aa655"];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ReportCard } from "./report-card.ts";
+import { ReportCard } from "../../../runtime/src/contracts/report-card.ts";
 import { reportTable } from "./text.ts";
 
 const interval = (mean: number, low: number, high: number) => ({ mean, low, high });

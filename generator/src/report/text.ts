@@ -3,7 +3,7 @@
  * stdout): one row per metric, one column per system, then each delta with its 95% interval, then the verdict
  * and its note. The one table of the report card: the trainer writes report.json and prints none.
  */
-import { METRIC_LABELS, METRICS, type ReportCard } from "./report-card.ts";
+import { METRIC_LABELS, METRICS, type ReportCard } from "../../../runtime/src/contracts/report-card.ts";
 
 const num = (v: unknown) => (typeof v === "number" ? v.toFixed(3) : "-");
 const signed = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(3)}`;

@@ -9,8 +9,8 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { createInterface } from "node:readline";
+import { parseTrainerLine, type TrainerEvent } from "../../../runtime/src/contracts/train-events.ts";
 import { RepoLoraError } from "../util/errors.ts";
-import { parseTrainerLine, type TrainerEvent } from "./events.ts";
 import { trainerPython } from "./python-env.ts";
 import { openTrainerLog, trainerLogPath } from "./trainer-log.ts";
 

@@ -11,6 +11,7 @@
  */
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { UpdateDecision } from "../../../runtime/src/contracts/train-events.ts";
 import { seededRandom } from "../dataset/random.ts";
 import { gitText } from "../mine/spawn.ts";
 import { MANIFEST_FILE, REPORT_FILE, readBundle, sha256File } from "../registry/bundle.ts";
@@ -296,23 +297,7 @@ export function scaledLength(
   };
 }
 
-export interface UpdateDecision {
-  rule: string;
-  tolerance: number;
-  examples: number | null;
-  updatedEditSimilarity: number | null;
-  previousEditSimilarity: number | null;
-  baseEditSimilarity: number | null;
-  updatedExactMatch: number | null;
-  previousExactMatch: number | null;
-  baseExactMatch: number | null;
-  /** updated - previous, mean edit similarity. */
-  delta: number | null;
-  /** updated >= previous - tolerance */
-  keepsUp: boolean;
-  activated: boolean;
-  reason: string;
-}
+export type { UpdateDecision };
 
 /** Reads `eval --control <previous>`'s report (systems: base, adapter = updated, control = previous). */
 export function compareWithPrevious(report: Json, tolerance: number): UpdateDecision {

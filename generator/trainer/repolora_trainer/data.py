@@ -1,22 +1,22 @@
 """Reads and validates a RepoLoRA dataset folder (train.jsonl, eval.jsonl, dataset.json).
 
-The TypeScript generator owns the format (generator/src/dataset/record.ts); this module checks every record on
-read so that a broken line fails fast with its file and line number instead of deep inside training.
+The TypeScript contracts leaf owns the format (runtime/src/contracts/dataset.ts); every record read is checked
+against its JSON Schema export (docs/contracts/dataset-record.schema.json) so that a broken line fails fast with
+its file and line number instead of deep inside training.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import DatasetError
+from .json_schema import first_violation, load_schema
 
 DATASET_SCHEMA_VERSION = 1
-_HEX16 = re.compile(r"[0-9a-f]{16}")
-_HEX40 = re.compile(r"[0-9a-f]{40}")
+RECORD_SCHEMA = "dataset-record"
 
 
 @dataclass(frozen=True)
@@ -76,93 +76,39 @@ class Dataset:
         return ids[0]
 
 
-class _Check:
-    """Collects the first contract violation of one record, phrased with the field's dotted path."""
-
-    def __init__(self, path: str, line: int) -> None:
-        self.path = path
-        self.line = line
-
-    def fail(self, message: str) -> DatasetError:
-        return DatasetError(message, self.path, self.line)
-
-    def obj(self, parent: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
-        value = parent.get(key)
-        if not isinstance(value, dict):
-            raise self.fail(f"field '{where}{key}' must be an object")
-        return value
-
-    def str_(self, parent: dict[str, Any], key: str, where: str = "", non_empty: bool = False) -> str:
-        value = parent.get(key)
-        if not isinstance(value, str):
-            raise self.fail(f"field '{where}{key}' must be a string")
-        if non_empty and value == "":
-            raise self.fail(f"field '{where}{key}' must be a non-empty string")
-        return value
-
-    def int_(self, parent: dict[str, Any], key: str, where: str = "") -> int:
-        value = parent.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise self.fail(f"field '{where}{key}' must be a non-negative integer")
-        return value
-
-
 def parse_record(obj: Any, path: str, line: int, expected_split: str) -> Record:
-    """Validates one decoded JSON line against the dataset contract."""
-    check = _Check(path, line)
+    """Validates one decoded JSON line against the dataset contract (its JSON Schema, plus what a schema cannot say)."""
     if not isinstance(obj, dict):
-        raise check.fail("each line must be a JSON object")
+        raise DatasetError("each line must be a JSON object", path, line)
     if obj.get("schema") != DATASET_SCHEMA_VERSION:
-        raise check.fail(
+        raise DatasetError(
             f"schema must be {DATASET_SCHEMA_VERSION}, got {obj.get('schema')!r} "
-            "(regenerate the dataset with this version of repolora)"
+            "(regenerate the dataset with this version of repolora)",
+            path,
+            line,
         )
-    record_id = check.str_(obj, "id")
-    if not _HEX16.fullmatch(record_id):
-        raise check.fail(f"field 'id' must be 16 lowercase hex digits, got {record_id!r}")
-    check.str_(obj, "repo")
-    file_path = check.str_(obj, "path", non_empty=True)
-    language = check.str_(obj, "language")
-    commit = check.str_(obj, "commit")
-    if not _HEX40.fullmatch(commit):
-        raise check.fail("field 'commit' must be 40 lowercase hex digits")
-    split = check.str_(obj, "split")
-    if split not in ("train", "eval"):
-        raise check.fail(f"field 'split' must be 'train' or 'eval', got {split!r}")
-    if split != expected_split:
-        raise check.fail(f"record with split {split!r} in the {expected_split} file")
-    prefix = check.str_(obj, "prefix")
-    middle = check.str_(obj, "middle", non_empty=True)
-    suffix = check.str_(obj, "suffix")
-    context = obj.get("context")
-    if not isinstance(context, list):
-        raise check.fail("field 'context' must be an array")
-    for i, snippet in enumerate(context):
-        if not isinstance(snippet, dict):
-            raise check.fail(f"field 'context[{i}]' must be an object")
-        for key in ("path", "text", "reason"):
-            check.str_(snippet, key, f"context[{i}].")
-    span = check.obj(obj, "span")
-    span_kind = check.str_(span, "kind", "span.")
-    start, end = check.int_(span, "startByte", "span."), check.int_(span, "endByte", "span.")
-    check.int_(span, "startLine", "span.")
-    if end < start:
-        raise check.fail("span.endByte is before span.startByte")
-    prompt = check.obj(obj, "prompt")
+    problem = first_violation(load_schema(RECORD_SCHEMA), obj)
+    if problem:
+        raise DatasetError(problem, path, line)
+    if obj["split"] != expected_split:
+        raise DatasetError(f"record with split {obj['split']!r} in the {expected_split} file", path, line)
+    span, prompt = obj["span"], obj["prompt"]
+    if span["endByte"] < span["startByte"]:
+        raise DatasetError("span.endByte is before span.startByte", path, line)
     return Record(
-        id=record_id,
-        path=file_path,
-        language=language,
-        split=split,
-        prefix=prefix,
-        middle=middle,
-        suffix=suffix,
-        span_kind=span_kind,
+        id=obj["id"],
+        path=obj["path"],
+        language=obj["language"],
+        split=obj["split"],
+        prefix=obj["prefix"],
+        middle=obj["middle"],
+        suffix=obj["suffix"],
+        span_kind=span["kind"],
         prompt=Prompt(
-            template=check.str_(prompt, "template", "prompt.", non_empty=True),
-            text=check.str_(prompt, "text", "prompt.", non_empty=True),
-            completion_end=check.str_(prompt, "completionEnd", "prompt."),
-            tokens=check.int_(prompt, "tokens", "prompt."),
+            template=prompt["template"],
+            text=prompt["text"],
+            completion_end=prompt["completionEnd"],
+            tokens=int(prompt["tokens"]),
         ),
         raw=obj,
     )

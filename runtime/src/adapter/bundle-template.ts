@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { MANIFEST_FILE as BUNDLE_MANIFEST_FILE } from "../contracts/bundle-manifest.ts";
 import { AdapterError } from "../errors.ts";
 import { isTemplateId, TEMPLATE_IDS, type TemplateId } from "../prompt/index.ts";
-import { BUNDLE_MANIFEST_FILE } from "./peft-adapter.ts";
 
 /** The recorded template id, or null when none is recorded (= the model package's native template). */
 export function readBundleTemplate(dir: string): TemplateId | null {

@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { MANIFEST_FILE } from "../contracts/bundle-manifest.ts";
 import { AdapterError } from "../errors.ts";
 import { transpose } from "../model/decoder-graph.ts";
 import type { LoraManifest } from "../model/manifest.ts";
@@ -21,7 +22,6 @@ import type { LoraPair, LoraTensors } from "./lora-tensors.ts";
 export const ADAPTER_CONFIG_FILE = "adapter_config.json";
 export const ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors";
 /** RepoLoRA's bundle manifest beside the PEFT files (DESIGN.md, "Adapter bundle"); optional here. */
-export const BUNDLE_MANIFEST_FILE = "repolora.json";
 
 /** The fields of adapter_config.json the runtime reads. */
 export interface PeftLoraConfig {
@@ -149,7 +149,7 @@ function checkBaseModel(dir: string, config: PeftLoraConfig, manifest: LoraManif
 }
 
 function readBundleBaseModel(dir: string): { id?: string; sha256?: string } | null {
-  const path = join(dir, BUNDLE_MANIFEST_FILE);
+  const path = join(dir, MANIFEST_FILE);
   if (!existsSync(path)) return null;
   try {
     const bundle = JSON.parse(readFileSync(path, "utf8")) as { baseModel?: { id?: string; sha256?: string } };

@@ -1,3 +1,4 @@
+import type { DatasetManifest } from "../../../../runtime/src/contracts/dataset.ts";
 import { DEFAULT_BUDGET, isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
 import { buildDataset } from "../../dataset/build.ts";
 import {
@@ -7,7 +8,6 @@ import {
   parseDensity,
 } from "../../dataset/density.ts";
 import { DEFAULT_SAMPLING, parseSpanMix, type SpanMix } from "../../dataset/examples.ts";
-import type { DatasetManifest } from "../../dataset/record.ts";
 import { FETCH_MISSING_ENV } from "../../mine/spawn.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { cancelOnSignals, LANGUAGE_IDS, listOption, numberOption, parseCommandArgs } from "../args.ts";

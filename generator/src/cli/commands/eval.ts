@@ -1,15 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { repoKey } from "../../../../runtime/src/contracts/registry.ts";
 import { sameRemote } from "../../../../runtime/src/contracts/remote.ts";
+import { ReportCard } from "../../../../runtime/src/contracts/report-card.ts";
 import { findShippedDefaultAdapter } from "../../../../runtime/src/model/default-adapter.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
 import { gitText } from "../../mine/spawn.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
 import { reportHtml } from "../../report/html.ts";
-import { ReportCard } from "../../report/report-card.ts";
 import { reportTable } from "../../report/text.ts";
-import { dataHome, repoKey } from "../../train/locations.ts";
+import { dataHome } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { runTrainer } from "../../train/run-trainer.ts";
 import { RepoLoraError } from "../../util/errors.ts";

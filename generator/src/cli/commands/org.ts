@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { repoKey } from "../../../../runtime/src/contracts/registry.ts";
 import { isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
 import { buildDataset } from "../../dataset/build.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
 import { DEFAULT_BALANCE, type MixedRepo, mixDatasets } from "../../org/mix.ts";
 import { AdapterRegistry, writeJsonAtomic } from "../../registry/registry.ts";
 import { DEFAULT_BASE_MODEL, resolveBaseModel, templateForBaseModel } from "../../train/base-model.ts";
-import { dataHome, defaultAdapterDir, repoKey } from "../../train/locations.ts";
+import { dataHome, defaultAdapterDir } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { runTrainer } from "../../train/run-trainer.ts";
 import { RepoLoraError } from "../../util/errors.ts";

@@ -1,4 +1,6 @@
 /** One FIM record: the span's middle, its context (definitions, optional retrieval) and the rendered prompt. */
+
+import { DATASET_SCHEMA_VERSION, type DatasetRecord } from "../../../../runtime/src/contracts/dataset.ts";
 import {
   buildPrompt,
   type ChosenContext,
@@ -14,7 +16,6 @@ import {
 } from "../../../../runtime/src/prompt/index.ts";
 import { lineOf } from "../examples.ts";
 import { stableId } from "../random.ts";
-import { DATASET_SCHEMA_VERSION, type DatasetRecord } from "../record.ts";
 import type { RecordRow } from "../record-cache.ts";
 import type { ParsedSnapshotFile } from "./parse-files.ts";
 

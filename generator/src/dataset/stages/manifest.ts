@@ -1,7 +1,8 @@
 /** dataset.json: where the data came from, the options, the density and counts, warnings and timings. */
+
+import { DATASET_SCHEMA_VERSION, type DatasetManifest } from "../../../../runtime/src/contracts/dataset.ts";
 import { DEFAULT_BUDGET } from "../../../../runtime/src/prompt/index.ts";
 import { densityLevel, LINES_COUNTED_PER_FILE, perFileStats } from "../density.ts";
-import { DATASET_SCHEMA_VERSION, type DatasetManifest } from "../record.ts";
 import { GENERATOR_VERSION } from "../version.ts";
 import type { BuildContext } from "./context.ts";
 import type { Examples } from "./make-examples.ts";

@@ -3,9 +3,9 @@ import { createWriteStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
+import type { DatasetManifest } from "../../../../runtime/src/contracts/dataset.ts";
 import { stageDir } from "../../util/atomic.ts";
 import { throwIfCancelled } from "../../util/cancel.ts";
-import type { DatasetManifest } from "../record.ts";
 import type { RecordRow } from "../record-cache.ts";
 
 export async function writeDataset(

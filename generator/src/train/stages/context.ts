@@ -2,9 +2,10 @@
  * What every stage of `repolora train` shares: the resolved flags, and where its output goes (JSON events on
  * stdout with --json; otherwise progress lines on stderr and result lines on stdout).
  */
+
+import type { TrainRunEvent } from "../../../../runtime/src/contracts/train-events.ts";
 import { parseDuration } from "../../cli/duration.ts";
 import { createProgress, type JobStage, type Progress, silentProgress } from "../../cli/progress.ts";
-import type { TrainRunEvent } from "../events.ts";
 import type { TrainFlags } from "./flags.ts";
 
 export interface TrainContext {

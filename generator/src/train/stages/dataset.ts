@@ -4,9 +4,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { DatasetManifest } from "../../../../runtime/src/contracts/dataset.ts";
 import { listOption } from "../../cli/args.ts";
 import { buildDataset } from "../../dataset/build.ts";
-import { DatasetManifest } from "../../dataset/record.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { templateForBaseModel } from "../base-model.ts";
 import { defaultDatasetDir } from "../locations.ts";

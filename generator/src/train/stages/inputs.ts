@@ -3,13 +3,14 @@
  * and the trainer environment, all checked before anything slow.
  */
 import { join, resolve } from "node:path";
+import { repoKey } from "../../../../runtime/src/contracts/registry.ts";
 import { numberOption } from "../../cli/args.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
 import { AdapterRegistry } from "../../registry/registry.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { resolveBaseModel } from "../base-model.ts";
 import { defaultAdapterFor } from "../default-system.ts";
-import { dataHome, repoKey } from "../locations.ts";
+import { dataHome } from "../locations.ts";
 import { checkTrainerEnv } from "../python-env.ts";
 import { findPreviousAdapter, type PreviousAdapter, updateBaseModel } from "../update.ts";
 import type { TrainContext } from "./context.ts";

@@ -5,13 +5,13 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { ReportCard } from "../../../../runtime/src/contracts/report-card.ts";
+import type { TrainerEvent } from "../../../../runtime/src/contracts/train-events.ts";
 import type { Progress } from "../../cli/progress.ts";
 import { trainerLengthArgs } from "../../cli/training-flags.ts";
-import { ReportCard } from "../../report/report-card.ts";
 import { reportTable } from "../../report/text.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { startingAdapter } from "../default-system.ts";
-import type { TrainerEvent } from "../events.ts";
 import { defaultAdapterDir } from "../locations.ts";
 import { runTrainer, type TrainerResult } from "../run-trainer.ts";
 import type { TrainContext } from "./context.ts";

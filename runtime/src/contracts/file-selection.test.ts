@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSecretPath } from "./index.ts";
+import { isSecretPath } from "./file-selection.ts";
 
 const secretPaths: [description: string, path: string][] = [
   ["dotenv at the root", ".env"],

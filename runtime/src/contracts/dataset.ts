@@ -1,7 +1,7 @@
 /**
  * The dataset contract: one JSON line per example in train.jsonl / eval.jsonl, plus dataset.json.
- * Single source of truth, read by the Python trainer through docs/contracts/dataset-record.schema.json
- * (generated from this file by `npm run schema`; a test keeps the two equal).
+ * Single source of truth: the generator writes it, the Python trainer validates every record it reads against
+ * docs/contracts/dataset-record.schema.json (exported from this file by `npm run schema`; a test keeps the two equal).
  */
 import { z } from "zod";
 
@@ -26,7 +26,7 @@ export const DatasetRecord = z.object({
   /** Remote URL, or the repository folder's name when there is no remote. */
   repo: z.string(),
   /** Repo-relative POSIX path. */
-  path: z.string(),
+  path: z.string().min(1),
   language: z.string(),
   /** Commit whose version of the file the example was cut from (the cutoff for train, HEAD for eval). */
   commit: z.string().regex(/^[0-9a-f]{40}$/),
@@ -48,8 +48,8 @@ export const DatasetRecord = z.object({
   }),
   /** The prompt rendered by runtime/src/prompt for one model family; the trainer never rebuilds it. */
   prompt: z.object({
-    template: z.string(),
-    text: z.string(),
+    template: z.string().min(1),
+    text: z.string().min(1),
     /** Appended to `middle` as the training target's end; also the runtime's stop token. */
     completionEnd: z.string(),
     /** Token count of `text` (estimated unless a tokenizer was given; see dataset.json). */
