@@ -51,8 +51,10 @@ export function buildDecoderGraph(
   config: DecoderConfig,
   weights: HfWeights,
   format: BaseWeightFormat = FP32_WEIGHTS,
+  /** Called after each decoder layer with the count done (progress for a slow conversion). */
+  onLayer: (done: number) => void = () => {},
 ): LoraTarget[] {
-  return new DecoderGraph(g, config, weights, format).build();
+  return new DecoderGraph(g, config, weights, format, onLayer).build();
 }
 
 class DecoderGraph {
@@ -68,6 +70,7 @@ class DecoderGraph {
     private readonly config: DecoderConfig,
     private readonly weights: HfWeights,
     private readonly format: BaseWeightFormat,
+    private readonly onLayer: (done: number) => void,
   ) {}
 
   build(): LoraTarget[] {
@@ -85,6 +88,7 @@ class DecoderGraph {
       x = g.op("Add", [x, this.attention(h, layer)], { name: `/${prefix}/attn_residual` }); // (B, S, H)
       const h2 = this.rmsNorm(x, `${prefix}.post_attention_layernorm`); // (B, S, H)
       x = g.op("Add", [x, this.mlp(h2, layer)], { name: `/${prefix}/mlp_residual` }); // (B, S, H)
+      this.onLayer(layer + 1);
     }
     x = this.rmsNorm(x, "model.norm"); // (B, S, H)
     this.lmHead(x, logitsToKeep); // (B, k, V)

@@ -62,7 +62,12 @@ export interface PrepareOptions {
    * reference); the manifest still says `precision`.
    */
   weightFormatOverride?: BaseWeightFormat;
+  /** Told as each step starts and as each decoder layer is converted (the CLI shows it: a 0.5B model takes ~25 s). */
+  onProgress?: (step: PrepareStep, done: number, of: number) => void;
 }
+
+/** The steps of prepareModelPackage, in order. */
+export type PrepareStep = "hashing weights" | "converting layers" | "writing package";
 
 export interface ModelPackage {
   dir: string;
@@ -112,6 +117,7 @@ export async function prepareModelPackage(options: PrepareOptions): Promise<Mode
     let baseModel: BaseModelRef;
     let lora: LoraManifest;
     try {
+      options.onProgress?.("hashing weights", 0, 1);
       baseModel = {
         id: options.id ?? source,
         ...(options.revision ? { revision: options.revision } : {}),
@@ -120,7 +126,10 @@ export async function prepareModelPackage(options: PrepareOptions): Promise<Mode
         weightsSha256: sha256OfFiles(weights.files),
       };
       const format = options.weightFormatOverride ?? weightFormat(precision, int4);
-      const targets = writeDecoderGraph(staging, config, weights, format);
+      const onLayer = (done: number) => options.onProgress?.("converting layers", done, config.numLayers);
+      onLayer(0);
+      const targets = writeDecoderGraph(staging, config, weights, format, onLayer);
+      options.onProgress?.("writing package", 0, 1);
       lora = { schema: LORA_MANIFEST_SCHEMA, baseModel, layout: "A[in,r]·B[r,out], scale in B", targets };
     } finally {
       weights.close();
@@ -162,11 +171,17 @@ export async function prepareModelPackage(options: PrepareOptions): Promise<Mode
   return openModelPackage(outDir);
 }
 
-function writeDecoderGraph(dir: string, config: DecoderConfig, weights: HfWeights, format: BaseWeightFormat) {
+function writeDecoderGraph(
+  dir: string,
+  config: DecoderConfig,
+  weights: HfWeights,
+  format: BaseWeightFormat,
+  onLayer: (done: number) => void,
+) {
   const externalData = new ExternalDataWriter(join(dir, "model.onnx.data"));
   try {
     const graph = new GraphBuilder(externalData);
-    const targets = buildDecoderGraph(graph, config, weights, format);
+    const targets = buildDecoderGraph(graph, config, weights, format, onLayer);
     writeFileSync(
       join(dir, "model.onnx"),
       graph.encode(`repolora-${config.modelType}-decoder`, DECODER_OPSETS),

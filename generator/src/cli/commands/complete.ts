@@ -1,11 +1,13 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { CursorError, splitAtCursor } from "../../../../runtime/src/complete/cursor.ts";
 import { PROTOCOL_VERSION } from "../../../../runtime/src/protocol/index.ts";
 import { RpcError } from "../../../../runtime/src/server/jsonrpc.ts";
 import { silentLogger, stderrLogger } from "../../../../runtime/src/server/log.ts";
 import { RuntimeService } from "../../../../runtime/src/server/service.ts";
+import { AdapterRegistry } from "../../registry/registry.ts";
 import { ensureEmbeddedPackage } from "../../train/embedded-default.ts";
+import { dataHome } from "../../train/locations.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -19,7 +21,9 @@ Options:
   --line <L>, --col <C>     Cursor position, 1-based (a column counts characters; --col 1 = line start).
   --model <dir>             Model package (from \`repolora model prepare\`; default: the embedded default's,
                             prepared on first use, completing with the shipped default adapter unless --adapter).
-  --adapter <dir>[:weight]  PEFT adapter folder, optionally scaled; repeat to stack adapters.
+  --adapter <a>[:weight]    PEFT adapter folder or registry id (\`repolora adapters list\`; a unique prefix will
+                            do), optionally scaled; repeat to stack adapters.
+  --adapters-dir <dir>      Registry to resolve adapter ids in (default: ${join(dataHome(), "adapters")}).
   --multiline               Complete to the end of the block (default: to the end of the line).
   --max-tokens <n>          Completion length limit (default 64 single-line, 256 multi-line).
   --threads <n>             onnxruntime intra-op threads.
@@ -53,6 +57,7 @@ export const completeCommand: Command = {
       seed: { type: "string" },
       json: { type: "boolean" },
       verbose: { type: "boolean" },
+      "adapters-dir": { type: "string" },
     });
     const file = positionals[0];
     if (!file || positionals.length > 1)
@@ -78,7 +83,7 @@ export const completeCommand: Command = {
       if (error instanceof CursorError) throw new RepoLoraError("BAD_ARGUMENT", `${file}: ${error.message}.`);
       throw error;
     }
-    const adapters = (values.adapter ?? []).map(parseAdapterOption);
+    const adapters = await resolveAdapters(values.adapter ?? [], values["adapters-dir"]);
     const repoRoot = findRepoRoot(dirname(path));
     const threads = values.threads === undefined ? undefined : numberOption("threads", values.threads, 1, 1);
     const maxTokens =
@@ -144,6 +149,18 @@ export function parseAdapterOption(value: string): { dir: string; weight: number
       "Use --adapter <dir>[:weight].",
     );
   return { dir, weight };
+}
+
+/** --adapter values → folders: a folder as given, else a registry id (as `eval` and `export` resolve them). */
+async function resolveAdapters(
+  values: string[],
+  adaptersDir: string | undefined,
+): Promise<Array<{ dir: string; weight: number }>> {
+  const registry = new AdapterRegistry(resolve(adaptersDir ?? join(dataHome(), "adapters")));
+  const adapters = [];
+  for (const { dir, weight } of values.map(parseAdapterOption))
+    adapters.push({ dir: existsSync(dir) ? dir : (await registry.get(dir)).dir, weight });
+  return adapters;
 }
 
 /** --temperature/--top-p/--seed → the protocol's sampling fields; none of them = greedy (nothing sent). */

@@ -2,12 +2,18 @@ import { existsSync, statSync } from "node:fs";
 import { RuntimeError } from "../../../../runtime/src/errors.ts";
 import { isHubId, resolveHubSnapshot } from "../../../../runtime/src/model/hub-cache.ts";
 import { PRECISIONS, type Precision } from "../../../../runtime/src/model/manifest.ts";
-import { openModelPackage, prepareModelPackage } from "../../../../runtime/src/model/package.ts";
+import {
+  type ModelPackage,
+  openModelPackage,
+  type PrepareStep,
+  prepareModelPackage,
+} from "../../../../runtime/src/model/package.ts";
 import { isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
 import { embeddedPackageDir, ensureEmbeddedBase } from "../../train/embedded-default.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
+import { createProgress, type Progress } from "../progress.ts";
 
 const HELP = `Usage: repolora model prepare [<hf folder | hf id> --out <dir>] [options]
        repolora model info <package dir>
@@ -29,6 +35,10 @@ Options (prepare):
   --precision <p>         int4 (default; MatMulNBits, block 32, for serving) or fp32 (exact; parity, debugging).
   --fim-template <id>     Override the FIM template detected from the tokenizer: ${TEMPLATE_IDS.join(", ")}.
   --overwrite             Replace an existing package.
+  --json                  Print the package's folder and manifest as JSON instead of the summary.
+
+prepare says on stderr what it is doing (a 0.5B model takes ~25 s: hashing, then one line per few layers)
+and ends with the commands that use the package.
 
 info: prints a package's manifest (base model, precision, FIM template, stop tokens) as JSON.
 
@@ -60,12 +70,10 @@ async function prepare(args: string[]): Promise<number> {
     precision: { type: "string" },
     "fim-template": { type: "string" },
     overwrite: { type: "boolean" },
+    json: { type: "boolean" },
   });
   if (positionals.length > 1)
     throw new RepoLoraError("BAD_ARGUMENT", "Give one model folder or hub id.", HELP.split("\n")[0]);
-  // No source: the embedded default (fetched and converted on first use) into its usual package folder.
-  const say = (line: string) => process.stderr.write(`${line}\n`);
-  const source = positionals[0] ?? ensureEmbeddedBase(say);
   if (!values.out && positionals[0] !== undefined)
     throw new RepoLoraError(
       "BAD_ARGUMENT",
@@ -73,6 +81,15 @@ async function prepare(args: string[]): Promise<number> {
       "e.g. --out ./models/qwen2.5-coder-0.5b",
     );
   values.out ??= embeddedPackageDir();
+  if (existsSync(values.out) && !values.overwrite)
+    throw new RepoLoraError(
+      "BAD_ARGUMENT",
+      `${values.out} already exists.`,
+      "Pass --overwrite to replace it, or choose another --out.",
+    );
+  // No source: the embedded default (fetched and converted on first use) into its usual package folder.
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const source = positionals[0] ?? ensureEmbeddedBase(say);
   const precision = values.precision ?? "int4";
   if (!(PRECISIONS as readonly string[]).includes(precision)) {
     throw new RepoLoraError(
@@ -104,23 +121,37 @@ async function prepare(args: string[]): Promise<number> {
     }
     const started = Date.now();
     process.stderr.write(`Preparing ${folder} as ${precision}…\n`);
-    const pkg = await prepareModelPackage({
-      source: folder,
-      outDir: values.out,
-      precision: precision as Precision,
-      overwrite: values.overwrite ?? false,
-      ...(id ? { id } : {}),
-      ...(revision ? { revision } : {}),
-      ...(fimTemplate ? { fimTemplate } : {}),
-    });
+    const progress = createProgress();
+    let pkg: ModelPackage;
+    try {
+      pkg = await prepareModelPackage({
+        source: folder,
+        outDir: values.out,
+        precision: precision as Precision,
+        overwrite: values.overwrite ?? false,
+        ...(id ? { id } : {}),
+        ...(revision ? { revision } : {}),
+        ...(fimTemplate ? { fimTemplate } : {}),
+        onProgress: (step, done, of) => showStep(progress, step, done, of),
+      });
+    } finally {
+      progress.done();
+    }
+    const seconds = (Date.now() - started) / 1000;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ dir: pkg.dir, seconds, manifest: pkg.manifest }, null, 2)}\n`);
+      return 0;
+    }
     const m = pkg.manifest;
     process.stdout.write(
       [
-        `Model package written to ${pkg.dir} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+        `Model package written to ${pkg.dir} in ${seconds.toFixed(1)}s`,
         `  base model   ${m.baseModel.id}${m.baseModel.revision ? `@${m.baseModel.revision.slice(0, 10)}` : ""} (${m.config.modelType}, ${m.config.numLayers} layers, hidden ${m.config.hiddenSize}, vocab ${m.config.vocabSize})`,
         `  precision    ${m.precision}${m.quantization ? ` (block ${m.quantization.blockSize}, accuracy_level ${m.quantization.accuracyLevel})` : ""}`,
         `  FIM template ${m.fimTemplate ?? "none (completions need one: pass --fim-template)"}`,
         `  LoRA inputs  ${pkg.lora.targets.length} targets`,
+        "",
+        ...nextSteps(pkg.dir, pkg.dir === embeddedPackageDir()),
         "",
       ].join("\n"),
     );
@@ -130,6 +161,30 @@ async function prepare(args: string[]): Promise<number> {
       throw new RepoLoraError("BAD_ARGUMENT", `${error.code}: ${error.message}`);
     throw error;
   }
+}
+
+/** prepareModelPackage's steps on stderr: a line per step, a throttled counter through the layers. */
+function showStep(progress: Progress, step: PrepareStep, done: number, of: number): void {
+  if (step === "converting layers") {
+    if (done === 0) progress.phase("converting layers", of);
+    else progress.update(done);
+  } else {
+    progress.done();
+    progress.log(step === "hashing weights" ? "hashing the weights (sha256)…" : "writing model.onnx…");
+  }
+}
+
+/** What to do with a package once it is written: the commands that use it and the editor's setting. */
+export function nextSteps(dir: string, isDefault: boolean): string[] {
+  const model = isDefault ? "" : ` --model ${dir}`;
+  return [
+    "Next:",
+    `  try it        repolora complete <file> --line <L> --col <C>${model}`,
+    `  serve it      repolora serve${model || ` --model ${dir}`}`,
+    isDefault
+      ? "  in VS Code    nothing to set: the extension uses this package when repolora.modelPackage is empty"
+      : `  in VS Code    set "repolora.modelPackage": "${dir}"`,
+  ];
 }
 
 async function info(args: string[]): Promise<number> {

@@ -42,6 +42,7 @@ Options:
   --template <id>       Prompt template of the datasets, recorded in the bundle; the runtime serves the adapter
                         with it (default: the base model's native one; qwen2.5-coder-spm = suffix first)
   --languages, --seed   As for \`repolora dataset\` (the seed also drives the mix)
+  --json                Print the outcome as one JSON object (adapterDir, key, active id or why not, the mix)
 
 Example:
   repolora org-train --name acme ~/src/api ~/src/web --steps 200
@@ -69,6 +70,7 @@ export const orgTrainCommand: Command = {
       ...TRAINING_OPTIONS,
       "eval-share": { type: "string" },
       template: { type: "string" },
+      json: { type: "boolean" },
     });
     if (!values.name)
       throw new RepoLoraError("BAD_ARGUMENT", "--name <org> is required.", HELP.split("\n")[0]);
@@ -211,13 +213,24 @@ export const orgTrainCommand: Command = {
       writeOrgManifest(staging, values.name, key, balance, seed, mix.dir, mix.repos);
       renameSync(staging, finalDir);
       staging = null;
-      process.stdout.write(`Adapter written to ${finalDir}\n`);
+      let active: string | null = null;
+      let notActive: string | null = null;
       try {
-        const entry = await new AdapterRegistry(adaptersDir).activate(finalDir);
-        process.stdout.write(`Active adapter for ${key}: ${entry.id}\n`);
+        active = (await new AdapterRegistry(adaptersDir).activate(finalDir)).id;
       } catch (error) {
         if (!(error instanceof RepoLoraError)) throw error;
-        process.stdout.write(`Not made active: ${error.message}\n  ${error.hint ?? ""}\n`);
+        notActive = `${error.message}${error.hint ? ` ${error.hint}` : ""}`;
+      }
+      if (values.json) {
+        const counts = mix.manifest.counts;
+        process.stdout.write(
+          `${JSON.stringify({ adapterDir: finalDir, key, active, notActive, mix: { dir: mix.dir, counts, repos: mix.repos.map((r) => ({ key: r.key, name: r.name, trainMixed: r.trainMixed, evalMixed: r.evalMixed })) } })}\n`,
+        );
+      } else {
+        process.stdout.write(`Adapter written to ${finalDir}\n`);
+        process.stdout.write(
+          active ? `Active adapter for ${key}: ${active}\n` : `Not made active: ${notActive}\n`,
+        );
       }
       return 0;
     } finally {
