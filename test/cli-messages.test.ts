@@ -3,9 +3,10 @@
  * piece of stdout or stderr. The CLI runs as a user runs it (node bin/repolora.mjs).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
 import { buildFixtureRepo, FIXTURE_EVAL_SHARE } from "./helpers/fixture-repo.ts";
 import { tempDir } from "./helpers/git-repo.ts";
 
@@ -18,6 +19,39 @@ const bare = join(tempDir(), "bare.git");
 execFileSync("git", ["init", "-q", "--bare", bare]);
 const out = () => join(tempDir(), "out");
 
+// A tiny random Qwen2 model for `model prepare` (no Python, no download).
+const tinyModel = join(tempDir(), "tiny");
+writeRandomModel(tinyModel, TINY_QWEN2);
+
+/** An adapter folder with its own report.json and a held-out set, for `eval` against the fake trainer. */
+function evalFixture() {
+  const dir = tempDir();
+  const adapter = join(dir, "adapter");
+  const dataset = join(dir, "dataset");
+  mkdirSync(adapter);
+  mkdirSync(dataset);
+  writeFileSync(join(adapter, "adapter_config.json"), "{}\n");
+  writeFileSync(join(adapter, "report.json"), "trained\n");
+  writeFileSync(join(dataset, "eval.jsonl"), "");
+  const home = join(dir, "home");
+  const env = {
+    REPOLORA_TRAINER_PYTHON: join(ROOT, "test", "helpers", "fake-trainer.mjs"),
+    REPOLORA_HOME: home,
+  };
+  return {
+    argv: ["eval", adapter, "--dataset", dataset],
+    env,
+    report: () => readFileSync(join(adapter, "report.json"), "utf8"),
+    log: () => readFileSync(join(home, "logs", "trainer.log"), "utf8"),
+  };
+}
+const evalPlain = evalFixture();
+const evalWrite = evalFixture();
+const evalJson = evalFixture();
+
+/** Some line printed twice in a row (a progress line repeated at a phase's end). */
+const REPEATED_LINE = /^(.+)\n\1$/m;
+
 interface Row {
   what: string;
   argv: string[];
@@ -26,6 +60,10 @@ interface Row {
   stderr?: RegExp;
   /** Text that must not appear in stdout + stderr. */
   never?: RegExp;
+  /** Environment added to the CLI's. */
+  env?: Record<string, string>;
+  /** Checks of files the command wrote or left alone, after it ran. */
+  after?: () => void;
 }
 
 const rows: Row[] = [
@@ -135,15 +173,134 @@ const rows: Row[] = [
     argv: ["dataset", repo.root, "--out", out(), "--eval-share", String(FIXTURE_EVAL_SHARE), "--no-cache"],
     code: 0,
     stdout: new RegExp(`repo {6}${repo.root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} @ [0-9a-f]{10}`),
+    never: REPEATED_LINE,
   },
+  {
+    what: "an option whose value starts with '-'",
+    argv: ["dataset", ".", "--out", "--languags"],
+    code: 1,
+    stderr: /--out needs a value, and the next argument starts with '-'; write --out=<value> for a value/,
+    never: /positional argument|place it at the end/,
+  },
+  {
+    what: "eval prints the report card on stdout, leaves the adapter's report.json, hides library warnings",
+    argv: evalPlain.argv,
+    env: evalPlain.env,
+    code: 0,
+    stdout: /^report card: completions on 3 held-out examples/,
+    stderr:
+      /third-party library warnings are hidden here and kept in .*trainer\.log\)\nscoring 3 held-out examples\n/,
+    never: /FutureWarning|warnings\.warn|kernels/,
+    after: () => {
+      expect(evalPlain.report()).toBe("trained\n");
+      expect(evalPlain.log()).toMatch(/FutureWarning.*No module named 'kernels'/s);
+    },
+  },
+  {
+    what: "eval's final progress line is printed once",
+    argv: evalPlain.argv,
+    env: evalPlain.env,
+    code: 0,
+    stderr: /report card: 3\/3 100%/,
+    never: /report card: 3\/3.*report card: 3\/3/s,
+  },
+  {
+    what: "eval --write-report replaces the adapter's report.json",
+    argv: [...evalWrite.argv, "--write-report"],
+    env: evalWrite.env,
+    code: 0,
+    stdout: /^report card: /,
+    stderr: /report\.json of .* replaced/,
+    after: () => expect(JSON.parse(evalWrite.report()).fake).toBe("written"),
+  },
+  {
+    what: "eval --json prints report.json's object",
+    argv: [...evalJson.argv, "--json"],
+    env: evalJson.env,
+    code: 0,
+    stdout: /^\{\n {2}"examples": 3,/,
+    after: () => expect(evalJson.report()).toBe("trained\n"),
+  },
+  {
+    what: "model prepare says what it is doing and what to do next",
+    argv: ["model", "prepare", tinyModel, "--out", out()],
+    code: 0,
+    stderr:
+      /hashing the weights \(sha256\)…\nconverting layers: .*converting layers: 2\/2 100%.*\nwriting model\.onnx…/s,
+    stdout:
+      /\nNext:\n {2}try it +repolora complete <file> --line <L> --col <C> --model .*\n {2}serve it +repolora serve --model .*\n {2}in VS Code +set "repolora\.modelPackage": /,
+    never: REPEATED_LINE,
+  },
+  {
+    what: "model prepare --json",
+    argv: ["model", "prepare", tinyModel, "--out", out(), "--json"],
+    code: 0,
+    stdout: /^\{\n {2}"dir": .*\n {2}"seconds": [\d.]+,\n {2}"manifest": \{/,
+  },
+  {
+    what: "model prepare refuses an existing --out before any work",
+    argv: ["model", "prepare", tinyModel, "--out", tempDir()],
+    code: 1,
+    stderr: /already exists\.\n {2}hint: Pass --overwrite to replace it/,
+    never: /Preparing|pass overwrite/,
+  },
+  {
+    what: "complete takes --adapters-dir to resolve an adapter id",
+    argv: [
+      "complete",
+      join(repo.root, "src", "money.ts"),
+      "--line",
+      "1",
+      "--col",
+      "1",
+      "--adapter",
+      "no-such",
+      "--adapters-dir",
+      tempDir(),
+    ],
+    code: 1,
+    stderr: /No adapter 'no-such' in /,
+  },
+  ...(
+    [
+      ["dataset", "--json"],
+      ["train", "--json"],
+      ["train", "--adapters-dir"],
+      ["org-train", "--json"],
+      ["org-train", "--adapters-dir"],
+      ["eval", "--json"],
+      ["eval", "--adapters-dir"],
+      ["adapters", "--json"],
+      ["adapters", "--adapters-dir"],
+      ["export", "--json"],
+      ["export", "--adapters-dir"],
+      ["complete", "--json"],
+      ["complete", "--adapters-dir"],
+      ["model", "--json"],
+      ["bench", "--json"],
+      ["cache", "--json"],
+    ] as const
+  ).map(
+    ([command, option]): Row => ({
+      what: `${command} --help lists ${option}`,
+      argv: [command, "--help"],
+      code: 0,
+      stdout: new RegExp(`\\n {2}${option}\\b`),
+    }),
+  ),
 ];
 
 describe("repolora CLI messages", () => {
-  it.each(rows)("$what", ({ argv, code, stdout, stderr, never }) => {
-    const result = spawnSync("node", [BIN, ...argv], { encoding: "utf8", timeout: 120_000 });
+  it.each(rows)("$what", ({ argv, code, stdout, stderr, never, env, after }) => {
+    const result = spawnSync("node", [BIN, ...argv], {
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, ...env },
+    });
     expect(result.status, result.stderr).toBe(code);
     if (stdout) expect(result.stdout).toMatch(stdout);
     if (stderr) expect(result.stderr).toMatch(stderr);
     if (never) expect(result.stdout + result.stderr).not.toMatch(never);
+    after?.();
   });
 });
