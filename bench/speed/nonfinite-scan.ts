@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sha256File } from "../../generator/src/registry/bundle.ts";
+import { sha256File } from "../../generator/src/adapters/registry/bundle.ts";
 import { withSafetensors } from "../../runtime/src/safetensors/read.ts";
 import { type TensorToWrite, writeSafetensors } from "../../runtime/src/safetensors/write.ts";
 
