@@ -40,6 +40,26 @@ module.exports = {
       to: { path: "^(generator|runtime)/", pathNot: "^runtime/src/(prompt|protocol|contracts)/" },
     },
     {
+      name: "cli-through-runtime-entry-modules",
+      comment:
+        "The CLI (generator/src/cli) uses the runtime through its entry modules only: the contracts, prompt and protocol leaves, the server (serve, complete), the model package (model prepare, eval) and the cursor marker; the engine, adapters, ONNX and safetensors stay behind them. Derived from the CLI's imports on 2026-12-05 (docs/ARCHITECTURE.md).",
+      severity: "error",
+      from: { path: "^generator/src/cli/" },
+      to: {
+        path: "^runtime/",
+        pathNot:
+          "^runtime/src/((contracts|prompt|protocol)/|server/(server|service|jsonrpc|log)[.]ts$|model/(package|manifest|hub-cache|default-adapter)[.]ts$|complete/cursor[.]ts$|errors[.]ts$|util/package-root[.]ts$)",
+      },
+    },
+    {
+      name: "bench-only-from-the-bench-command",
+      comment:
+        "bench/ measures the packages from outside; only `repolora bench` (generator/src/cli/commands/bench.ts) imports it, for its library in bench/quality.",
+      severity: "error",
+      from: { path: "^(generator|runtime|extension)/", pathNot: "^generator/src/cli/commands/bench[.]ts$" },
+      to: { path: "^bench/" },
+    },
+    {
       name: "no-circular",
       severity: "error",
       from: {},

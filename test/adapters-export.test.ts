@@ -14,8 +14,8 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256File } from "../generator/src/registry/bundle.ts";
-import { AdapterRegistry } from "../generator/src/registry/registry.ts";
+import { sha256File } from "../generator/src/adapters/registry/bundle.ts";
+import { AdapterRegistry } from "../generator/src/adapters/registry/registry.ts";
 import { loadPeftAdapter } from "../runtime/src/adapter/peft-adapter.ts";
 import { type ModelPackage, prepareModelPackage } from "../runtime/src/model/package.ts";
 import { withSafetensors } from "../runtime/src/safetensors/read.ts";

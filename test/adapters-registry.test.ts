@@ -10,17 +10,17 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { main } from "../generator/src/cli/main.ts";
-import { EXPORT_FORMATS, exportAdapter } from "../generator/src/export/export.ts";
-import { activateAndDescribe, describeActivation } from "../generator/src/registry/activation.ts";
-import { withLock } from "../generator/src/registry/lock.ts";
+import { EXPORT_FORMATS, exportAdapter } from "../generator/src/adapters/export/export.ts";
+import { activateAndDescribe, describeActivation } from "../generator/src/adapters/registry/activation.ts";
+import { withLock } from "../generator/src/adapters/registry/lock.ts";
 import {
   ACTIVE_FILE,
   type AdapterEntry,
   AdapterRegistry,
   LOCK_FILE,
-} from "../generator/src/registry/registry.ts";
-import { computeStaleness, parseShortstat } from "../generator/src/registry/staleness.ts";
+} from "../generator/src/adapters/registry/registry.ts";
+import { computeStaleness, parseShortstat } from "../generator/src/adapters/registry/staleness.ts";
+import { main } from "../generator/src/cli/main.ts";
 import { encodeSafetensors } from "../runtime/src/safetensors/write.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 
@@ -249,7 +249,7 @@ describe("adapter registry", () => {
       .replace(/\.cjs$/, ".mjs");
     const tsx = pathToFileURL(tsxApi).href;
     const registryModule = pathToFileURL(
-      join(import.meta.dirname, "..", "generator/src/registry/registry.ts"),
+      join(import.meta.dirname, "..", "generator/src/adapters/registry/registry.ts"),
     ).href;
     const script = join(root, "writer.mjs");
     writeFileSync(

@@ -1,5 +1,5 @@
 /**
- * The benchmark's format-only training set (generator/src/bench/format-only.ts) on hand-made datasets: balanced
+ * The benchmark's format-only training set (bench/quality/format-only.ts) on hand-made datasets: balanced
  * seeded shares of the other repositories' training lines, copied byte for byte, in a folder whose manifest is
  * valid against the dataset contract and which the trainer's own loader accepts. No model, no git.
  */
@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildFormatOnlyDataset, type MixSource, reusableMix } from "../generator/src/bench/format-only.ts";
+import { buildFormatOnlyDataset, type MixSource, reusableMix } from "../bench/quality/format-only.ts";
 import { stableId } from "../generator/src/dataset/random.ts";
 import { DatasetManifest, DatasetRecord } from "../runtime/src/contracts/dataset.ts";
 import { tempDir } from "./helpers/git-repo.ts";

@@ -1,7 +1,7 @@
 /** The benchmark's statistics and renderings, on hand-computed cases (no model, no git). */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { balancedShares, sampleIndices } from "../generator/src/bench/format-only.ts";
+import { balancedShares, sampleIndices } from "../bench/quality/format-only.ts";
 import {
   type BenchResults,
   COMPARISONS,
@@ -16,14 +16,8 @@ import {
   type TargetMetric,
   type TargetVerdict,
   targetVerdict,
-} from "../generator/src/bench/report.ts";
-import {
-  isSignificant,
-  mean,
-  pairedBootstrap,
-  quantile,
-  seededUniform,
-} from "../generator/src/bench/stats.ts";
+} from "../bench/quality/report.ts";
+import { isSignificant, mean, pairedBootstrap, quantile, seededUniform } from "../bench/quality/stats.ts";
 import { mulberry32 } from "../runtime/src/util/random.ts";
 
 /** The paired bootstrap's test vectors, shared with the trainer's tests (generator/trainer/tests/test_metrics.py). */

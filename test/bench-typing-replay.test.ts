@@ -1,16 +1,16 @@
 /**
- * bench/typing-replay.ts is exercised, not timed: its session has the shape the issue asks for (≥ 200
+ * bench/speed/typing-replay.ts is exercised, not timed: its session has the shape the issue asks for (≥ 200
  * keystrokes across files, code below the cursor), and a short run against a real `repolora serve` with the
  * tiny random model accounts for every keystroke. No latency figure is asserted.
  */
 import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { typingSession } from "../bench/typing-replay.ts";
+import { typingSession } from "../bench/speed/typing-replay.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..");
 
-describe("bench/typing-replay.ts", () => {
+describe("bench/speed/typing-replay.ts", () => {
   it("replays ≥ 200 keystrokes across files, each with code below the cursor", () => {
     const session = typingSession(join(repoRoot, "runtime/src"), 8, 240);
     expect(session.length).toBeGreaterThanOrEqual(200);
@@ -27,11 +27,16 @@ describe("bench/typing-replay.ts", () => {
   it("runs against repolora serve with the tiny random model, once per prompt order, and accounts for every keystroke", () => {
     const out = execFileSync(
       process.execPath,
-      ["--import", "tsx", "bench/typing-replay.ts", "--tiny", "--files", "2", "--keystrokes", "10"].concat([
-        "--template",
-        "both",
-        "--json",
-      ]),
+      [
+        "--import",
+        "tsx",
+        "bench/speed/typing-replay.ts",
+        "--tiny",
+        "--files",
+        "2",
+        "--keystrokes",
+        "10",
+      ].concat(["--template", "both", "--json"]),
       { cwd: repoRoot, encoding: "utf8" },
     );
     const reports = out

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { balancedQuotas, MIX_FILE } from "../generator/src/org/mix.ts";
+import { balancedQuotas, MIX_FILE } from "../generator/src/adapters/org/mix.ts";
 import { DatasetManifest, DatasetRecord } from "../runtime/src/contracts/dataset.ts";
 import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
 import { buildFixtureRepo, FIXTURE_EVAL_SHARE } from "./helpers/fixture-repo.ts";

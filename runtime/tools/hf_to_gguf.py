@@ -6,7 +6,7 @@ Usage:
   python hf_to_gguf.py model MODEL_DIR OUT.gguf [--type q4_0|f32]
   python hf_to_gguf.py lora ADAPTER_DIR MODEL_DIR OUT.gguf
 
-`q4_0` quantises every 2-D weight (token embedding included, tied head) to Q4_0 — the format of OFFLINE.md's
+`q4_0` quantises every 2-D weight (token embedding included, tied head) to Q4_0 — the format of docs/DESIGN.md's
 baseline; norms and biases stay f32. LoRA tensors are f32, lora_a as PEFT's [r, in], lora_b as [out, r].
 Not a general converter: only the tensors a Qwen2/Llama decoder has, no rope scaling.
 """

@@ -1,5 +1,5 @@
 /**
- * The adapter registry as the CLI keeps it (generator/src/registry/registry.ts), read from disk: the extension
+ * The adapter registry as the CLI keeps it (generator/src/adapters/registry/registry.ts), read from disk: the extension
  * may not import generator code (layer rule), so this reads the on-disk contract documented in
  * docs/ADAPTERS.md ("What the extension reads"):
  *

@@ -12,10 +12,10 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { UpdateDecision } from "../../../runtime/src/contracts/train-events.ts";
+import { MANIFEST_FILE, REPORT_FILE, readBundle, sha256File } from "../adapters/registry/bundle.ts";
+import { type AdapterEntry, type AdapterRegistry, writeJsonAtomic } from "../adapters/registry/registry.ts";
 import { seededRandom } from "../dataset/random.ts";
 import { gitText } from "../mine/spawn.ts";
-import { MANIFEST_FILE, REPORT_FILE, readBundle, sha256File } from "../registry/bundle.ts";
-import { type AdapterEntry, type AdapterRegistry, writeJsonAtomic } from "../registry/registry.ts";
 import { stageDir } from "../util/atomic.ts";
 import { RepoLoraError } from "../util/errors.ts";
 import { localModelDir } from "./base-model.ts";

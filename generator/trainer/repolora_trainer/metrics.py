@@ -273,7 +273,7 @@ def mulberry32(seed: int, start: int, count: int) -> np.ndarray:
 
 
 def _quantile(sorted_values: Sequence[float], q: float) -> float:
-    """Linear interpolation between order statistics, written as generator/src/bench/stats.ts writes it (numpy's
+    """Linear interpolation between order statistics, written as bench/quality/stats.ts writes it (numpy's
     `quantile` rounds differently in the last bit)."""
     position = (len(sorted_values) - 1) * q
     low, high = math.floor(position), math.ceil(position)
@@ -294,7 +294,7 @@ def paired_bootstrap(
     completion metrics, so the interval is much tighter than comparing two independent means.
 
     The one algorithm of the project (docs/decisions/2026-12-05-one-bootstrap.md), identical to the benchmark's
-    `pairedBootstrap` (generator/src/bench/stats.ts) to the last bit, checked by both test suites against
+    `pairedBootstrap` (bench/quality/stats.ts) to the last bit, checked by both test suites against
     test/fixtures/bootstrap/paired-bootstrap.json: resample r picks example floor(u * n) for the draws
     u = r*n .. r*n+n-1 of mulberry32(seed); its mean is the left-to-right sum over n; the interval's ends are the
     (1-confidence)/2 and 1-(1-confidence)/2 quantiles of the sorted means (linear interpolation).

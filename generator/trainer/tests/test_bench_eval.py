@@ -1,4 +1,4 @@
-"""`repolora bench`'s scorer (tools/bench_eval.py): per-example held-out NLL for every system, paired by id."""
+"""`repolora bench`'s scorer (bench/quality/bench_eval.py): per-example held-out NLL for every system, paired by id."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from repolora_trainer.commands import train_command
 from repolora_trainer.config import config_from_dict
 from repolora_trainer.progress import Progress
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "bench_eval.py"
+TOOL = Path(__file__).resolve().parents[3] / "bench" / "quality" / "bench_eval.py"
 
 
 def load_tool() -> ModuleType:

@@ -21,7 +21,7 @@ import type { LoraPair, LoraTensors } from "./lora-tensors.ts";
 
 export const ADAPTER_CONFIG_FILE = "adapter_config.json";
 export const ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors";
-/** RepoLoRA's bundle manifest beside the PEFT files (DESIGN.md, "Adapter bundle"); optional here. */
+/** RepoLoRA's bundle manifest beside the PEFT files (docs/DESIGN.md, "Adapter bundle"); optional here. */
 
 /** The fields of adapter_config.json the runtime reads. */
 export interface PeftLoraConfig {

@@ -1,5 +1,5 @@
 /**
- * The adapter registry's on-disk layout, shared by the CLI (generator/src/registry, the writer) and the extension
+ * The adapter registry's on-disk layout, shared by the CLI (generator/src/adapters/registry, the writer) and the extension
  * (extension/src/core/registry.ts, a reader):
  *
  *   <root>/<repoKey>/<folder>/     a bundle (bundle-manifest.ts)

@@ -1,7 +1,7 @@
 /**
  * How base projection weights enter the decoder graph. fp32: `MatMul(x, Wᵀ)`. int4 (the serving default):
  * `MatMulNBits(x, B, scales)` with blocks of 32 along K and `accuracy_level` 4 (int8 activations inside the
- * kernel, ~25% faster than fp32 activations on CPU — OFFLINE.md). The LoRA branch is float32 in every format.
+ * kernel, ~25% faster than fp32 activations on CPU — docs/DESIGN.md, "Environment and the runtime baseline"). The LoRA branch is float32 in every format.
  */
 import { attr } from "../onnx/graph-builder.ts";
 import { type BaseWeightFormat, FP32_WEIGHTS } from "./decoder-graph.ts";

@@ -1,10 +1,10 @@
 import { resolve } from "node:path";
 import { repoKey } from "../../../../runtime/src/contracts/registry.ts";
+import { importPeftAdapter } from "../../adapters/registry/import.ts";
+import { type AdapterEntry, AdapterRegistry, defaultRegistryRoot } from "../../adapters/registry/registry.ts";
+import type { Staleness } from "../../adapters/registry/staleness.ts";
 import { gcCaches } from "../../dataset/cache-dir.ts";
 import { openRepo } from "../../mine/repo.ts";
-import { importPeftAdapter } from "../../registry/import.ts";
-import { type AdapterEntry, AdapterRegistry, defaultRegistryRoot } from "../../registry/registry.ts";
-import type { Staleness } from "../../registry/staleness.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";

@@ -1,6 +1,6 @@
-import { formatInterval, formatNllInterval } from "../../bench/report.ts";
-import { runBench } from "../../bench/run-bench.ts";
-import { DEFAULT_BOOTSTRAP } from "../../bench/stats.ts";
+import { formatInterval, formatNllInterval } from "../../../../bench/quality/report.ts";
+import { runBench } from "../../../../bench/quality/run-bench.ts";
+import { DEFAULT_BOOTSTRAP } from "../../../../bench/quality/stats.ts";
 import { DEFAULT_BASE_MODEL, resolveBaseModel } from "../../train/base-model.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { RepoLoraError } from "../../util/errors.ts";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { EXPORT_FORMATS, exportAdapter, isExportFormat } from "../../export/export.ts";
-import { AdapterRegistry, defaultRegistryRoot } from "../../registry/registry.ts";
+import { EXPORT_FORMATS, exportAdapter, isExportFormat } from "../../adapters/export/export.ts";
+import { AdapterRegistry, defaultRegistryRoot } from "../../adapters/registry/registry.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { cancelOnSignals, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AdapterRegistry } from "../../registry/registry.ts";
+import { AdapterRegistry } from "../../adapters/registry/registry.ts";
 import { activateIfBetter } from "./activate.ts";
 import { createTrainContext } from "./context.ts";
 import { parseTrainFlags } from "./flags.ts";

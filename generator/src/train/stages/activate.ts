@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { activateAndDescribe } from "../../registry/activation.ts";
-import type { AdapterRegistry } from "../../registry/registry.ts";
+import { activateAndDescribe } from "../../adapters/registry/activation.ts";
+import type { AdapterRegistry } from "../../adapters/registry/registry.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { type ActivationInput, activationDecision } from "../default-system.ts";
 import type { TrainContext } from "./context.ts";

@@ -4,9 +4,9 @@
  */
 import { join, resolve } from "node:path";
 import { repoKey } from "../../../../runtime/src/contracts/registry.ts";
+import { AdapterRegistry } from "../../adapters/registry/registry.ts";
 import { numberOption } from "../../cli/args.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
-import { AdapterRegistry } from "../../registry/registry.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { resolveBaseModel } from "../base-model.ts";
 import { defaultAdapterFor } from "../default-system.ts";

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ReportCard } from "../../../../runtime/src/contracts/report-card.ts";
-import type { AdapterRegistry } from "../../registry/registry.ts";
+import type { AdapterRegistry } from "../../adapters/registry/registry.ts";
 import { reportTable } from "../../report/text.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { runTrainer } from "../run-trainer.ts";

@@ -2,7 +2,7 @@
  * The FIM probe (test/fixtures/fim-probe/cases.jsonl) through the real serving path, RuntimeService, on a model
  * package: exact-match pass rate per language and overall, greedy, one completion at a time.
  *
- *   npx tsx bench/fim-probe.ts [--model <package dir>] [--no-default-adapter] [--tiny] [--threads N] [--show-failures]
+ *   npx tsx bench/quality/fim-probe.ts [--model <package dir>] [--no-default-adapter] [--tiny] [--threads N] [--show-failures]
  *
  * --model: a folder made by `repolora model prepare`; default: the embedded default package (prepared on first
  *   use, see generator/src/train/embedded-default.ts).
@@ -15,15 +15,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ensureEmbeddedPackage } from "../generator/src/train/embedded-default.ts";
-import { loadFimProbeCases, type ProbeScore, runFimProbe } from "../runtime/src/complete/fim-probe.ts";
-import { prepareModelPackage } from "../runtime/src/model/package.ts";
-import { PROTOCOL_VERSION } from "../runtime/src/protocol/index.ts";
-import { silentLogger } from "../runtime/src/server/log.ts";
-import { RuntimeService } from "../runtime/src/server/service.ts";
-import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
+import { ensureEmbeddedPackage } from "../../generator/src/train/embedded-default.ts";
+import { loadFimProbeCases, type ProbeScore, runFimProbe } from "../../runtime/src/complete/fim-probe.ts";
+import { prepareModelPackage } from "../../runtime/src/model/package.ts";
+import { PROTOCOL_VERSION } from "../../runtime/src/protocol/index.ts";
+import { silentLogger } from "../../runtime/src/server/log.ts";
+import { RuntimeService } from "../../runtime/src/server/service.ts";
+import { TINY_QWEN2, writeRandomModel } from "../../runtime/src/testing/random-model.ts";
 
-const CASES_FILE = join(import.meta.dirname, "..", "test", "fixtures", "fim-probe", "cases.jsonl");
+const CASES_FILE = join(import.meta.dirname, "..", "..", "test", "fixtures", "fim-probe", "cases.jsonl");
 
 const { values } = parseArgs({
   options: {

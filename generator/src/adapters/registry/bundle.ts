@@ -12,8 +12,8 @@ import {
   PEFT_CONFIG_FILE,
   PEFT_WEIGHTS_FILE,
   REPORT_FILE,
-} from "../../../runtime/src/contracts/bundle-manifest.ts";
-import { describeNonFinite, withSafetensors } from "../../../runtime/src/safetensors/read.ts";
+} from "../../../../runtime/src/contracts/bundle-manifest.ts";
+import { describeNonFinite, withSafetensors } from "../../../../runtime/src/safetensors/read.ts";
 
 export { type BundleManifest, MANIFEST_FILE, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, REPORT_FILE };
 

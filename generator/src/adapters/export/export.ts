@@ -18,11 +18,11 @@ import {
   statSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { localModelDir } from "../../train/base-model.ts";
+import { PROJECT_ROOT, trainerPython } from "../../train/python-env.ts";
+import { stageDir } from "../../util/atomic.ts";
+import { RepoLoraError } from "../../util/errors.ts";
 import { findNonFiniteWeights, nonFiniteMessage } from "../registry/bundle.ts";
-import { localModelDir } from "../train/base-model.ts";
-import { PROJECT_ROOT, trainerPython } from "../train/python-env.ts";
-import { stageDir } from "../util/atomic.ts";
-import { RepoLoraError } from "../util/errors.ts";
 
 export const EXPORT_FORMATS = ["peft", "merged", "gguf"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

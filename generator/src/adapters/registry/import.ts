@@ -7,11 +7,11 @@
  */
 import { copyFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadPeftAdapter, readPeftLoraConfig } from "../../../runtime/src/adapter/peft-adapter.ts";
-import { IMPORTED_REPO_KEY, repoKey as makeRepoKey } from "../../../runtime/src/contracts/registry.ts";
-import { withSafetensors } from "../../../runtime/src/safetensors/read.ts";
-import { stageDir } from "../util/atomic.ts";
-import { RepoLoraError } from "../util/errors.ts";
+import { loadPeftAdapter, readPeftLoraConfig } from "../../../../runtime/src/adapter/peft-adapter.ts";
+import { IMPORTED_REPO_KEY, repoKey as makeRepoKey } from "../../../../runtime/src/contracts/registry.ts";
+import { withSafetensors } from "../../../../runtime/src/safetensors/read.ts";
+import { stageDir } from "../../util/atomic.ts";
+import { RepoLoraError } from "../../util/errors.ts";
 import {
   findNonFiniteWeights,
   MANIFEST_FILE,

@@ -9,7 +9,7 @@
  * completion metrics on --limit examples, held-out NLL of the middle on --nll-limit. With two repositories the
  * format-only mix is the control's own data, so the control adapter stands in for it
  * (docs/decisions/2026-11-23-retrieval.md). Scores come from the trainer's metrics and NLL
- * (generator/trainer/tools/bench_eval.py); intervals, targets, tables and the chart from ./report.ts.
+ * (bench/quality/bench_eval.py, beside this file); intervals, targets, tables and the chart from ./report.ts.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -17,16 +17,16 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { DatasetManifest } from "../../../runtime/src/contracts/dataset.ts";
-import type { Progress } from "../cli/progress.ts";
-import { buildDataset } from "../dataset/build.ts";
-import { openRepo } from "../mine/repo.ts";
-import { localModelDir, templateForBaseModel } from "../train/base-model.ts";
-import { defaultAdapterFor, startingAdapter } from "../train/default-system.ts";
-import { PROJECT_ROOT, trainerPython } from "../train/python-env.ts";
-import { runTrainer } from "../train/run-trainer.ts";
-import { throwIfCancelled } from "../util/cancel.ts";
-import { RepoLoraError } from "../util/errors.ts";
+import type { Progress } from "../../generator/src/cli/progress.ts";
+import { buildDataset } from "../../generator/src/dataset/build.ts";
+import { openRepo } from "../../generator/src/mine/repo.ts";
+import { localModelDir, templateForBaseModel } from "../../generator/src/train/base-model.ts";
+import { defaultAdapterFor, startingAdapter } from "../../generator/src/train/default-system.ts";
+import { PROJECT_ROOT, trainerPython } from "../../generator/src/train/python-env.ts";
+import { runTrainer } from "../../generator/src/train/run-trainer.ts";
+import { throwIfCancelled } from "../../generator/src/util/cancel.ts";
+import { RepoLoraError } from "../../generator/src/util/errors.ts";
+import { DatasetManifest } from "../../runtime/src/contracts/dataset.ts";
 import { buildFormatOnlyDataset, type MixShare, reusableMix } from "./format-only.ts";
 import {
   type AdapterCost,
@@ -113,7 +113,7 @@ interface FormatOnly {
   training: Training;
 }
 
-const BENCH_EVAL = join(PROJECT_ROOT, "generator", "trainer", "tools", "bench_eval.py");
+const BENCH_EVAL = join(PROJECT_ROOT, "bench", "quality", "bench_eval.py");
 
 export async function runBench(options: BenchOptions): Promise<{ results: BenchResults; out: string }> {
   const started = Date.now();

@@ -16,11 +16,11 @@ import {
   DATASET_SCHEMA_VERSION,
   type DatasetManifest,
   type DatasetRecord,
-} from "../../../runtime/src/contracts/dataset.ts";
-import { GENERATOR_VERSION } from "../dataset/build.ts";
-import { seededRandom } from "../dataset/random.ts";
-import { stageDir } from "../util/atomic.ts";
-import { RepoLoraError } from "../util/errors.ts";
+} from "../../../../runtime/src/contracts/dataset.ts";
+import { GENERATOR_VERSION } from "../../dataset/build.ts";
+import { seededRandom } from "../../dataset/random.ts";
+import { stageDir } from "../../util/atomic.ts";
+import { RepoLoraError } from "../../util/errors.ts";
 
 export const DEFAULT_BALANCE = 0.5;
 export const MIX_FILE = "mix.json";

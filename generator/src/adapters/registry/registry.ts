@@ -24,9 +24,9 @@ import {
   ACTIVE_SCHEMA,
   ActiveRecord,
   LOCK_FILE,
-} from "../../../runtime/src/contracts/registry.ts";
-import { dataHome } from "../train/locations.ts";
-import { RepoLoraError } from "../util/errors.ts";
+} from "../../../../runtime/src/contracts/registry.ts";
+import { dataHome } from "../../train/locations.ts";
+import { RepoLoraError } from "../../util/errors.ts";
 import {
   type BundleInfo,
   type BundleManifest,

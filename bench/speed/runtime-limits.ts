@@ -4,15 +4,15 @@
  * (2) a `complete` at the limits (2 Mi-character document, 4 snippets of 256 Ki characters) followed by
  * `stats` — when each answers, and the peak RSS.
  *
- *   npx tsx bench/runtime-limits.ts
+ *   npx tsx bench/speed/runtime-limits.ts
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { prepareModelPackage } from "../runtime/src/model/package.ts";
-import { PROTOCOL_VERSION } from "../runtime/src/protocol/index.ts";
-import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
+import { prepareModelPackage } from "../../runtime/src/model/package.ts";
+import { PROTOCOL_VERSION } from "../../runtime/src/protocol/index.ts";
+import { TINY_QWEN2, writeRandomModel } from "../../runtime/src/testing/random-model.ts";
 
 const work = mkdtempSync(join(tmpdir(), "repolora-bench-limits-"));
 writeRandomModel(join(work, "model"), TINY_QWEN2);

@@ -1,7 +1,7 @@
 /**
  * Dataset build benchmark: cold build (empty parse cache), warm re-run, and an incremental re-run after one
  * changed file, on a local clone of a real repository. Usage:
- *   npx tsx bench/dataset-build.ts <path to a git repo> [runs=3]
+ *   npx tsx bench/speed/dataset-build.ts <path to a git repo> [runs=3]
  * The repository is cloned to a temp folder first, so it is never modified.
  */
 import { execFileSync } from "node:child_process";
@@ -20,7 +20,7 @@ interface Run {
 }
 
 const [source, runsText = "3"] = process.argv.slice(2);
-if (!source) throw new Error("usage: bench/dataset-build.ts <repo> [runs]");
+if (!source) throw new Error("usage: bench/speed/dataset-build.ts <repo> [runs]");
 const runs = Number(runsText);
 const work = mkdtempSync(join(tmpdir(), "repolora-bench-"));
 const clone = join(work, "repo");
@@ -30,10 +30,14 @@ const git = (...args: string[]) => execFileSync("git", args, { cwd: clone, encod
 git("read-tree", "HEAD");
 
 function once(cacheDir: string): Run {
-  const output = execFileSync("npx", ["tsx", "bench/dataset-once.ts", clone, join(work, "out"), cacheDir], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const output = execFileSync(
+    "npx",
+    ["tsx", "bench/speed/dataset-once.ts", clone, join(work, "out"), cacheDir],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   return JSON.parse(output.trim().split("\n").pop()!) as Run;
 }
 

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-TRAINER_ROOT = Path(__file__).resolve().parent.parent
+TRAINER_ROOT = Path(__file__).resolve().parents[2] / "generator" / "trainer"  # where repolora_trainer lives
 SCHEMA = 2  # 2: per-system `nll` on `nllExamples`
 
 

@@ -4,7 +4,7 @@
  * bench_eval.py); only their aggregation lives here, so two dataset variants can be paired by example id.
  */
 
-import { mulberry32 } from "../dataset/random.ts";
+import { mulberry32 } from "../../generator/src/dataset/random.ts";
 
 /** Reproducible intervals: the dataset's seeded PRNG (mulberry32), seeded directly. Floats in [0, 1). */
 export function seededUniform(seed: number): () => number {

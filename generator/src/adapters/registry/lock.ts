@@ -3,7 +3,7 @@
  * owner is no longer alive (killed, crashed) is stale and is taken over; a live owner is waited for.
  */
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
-import { RepoLoraError } from "../util/errors.ts";
+import { RepoLoraError } from "../../util/errors.ts";
 
 export interface LockOptions {
   /** How long to wait for a live owner before giving up (default 10 s). */

@@ -1,12 +1,12 @@
 /**
- * Secret-scrubbing throughput on a repository's tracked text files: `npx tsx bench/scrub-throughput.ts <repo>`.
+ * Secret-scrubbing throughput on a repository's tracked text files: `npx tsx bench/speed/scrub-throughput.ts <repo>`.
  * Prints files, MiB, the best of five passes and how many files scrubbing changed (every one a candidate
  * false positive to read when the repository holds no secrets).
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { scrubSecrets } from "../generator/src/secrets/index.ts";
+import { scrubSecrets } from "../../generator/src/secrets/index.ts";
 
 const repo = process.argv[2] ?? ".";
 const paths = execFileSync("git", ["ls-files", "*.ts", "*.py", "*.md", "*.json", "*.yml", "*.yaml", "*.sh"], {

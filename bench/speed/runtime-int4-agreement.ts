@@ -2,16 +2,16 @@
  * int4 against fp32 on a real model: teacher-forced next-token predictions over real code, both packages made
  * from the same Hugging Face folder. Usage:
  *
- *   npx tsx bench/runtime-int4-agreement.ts <int4 package> <fp32 package> [tokens=600] <file>...
+ *   npx tsx bench/speed/runtime-int4-agreement.ts <int4 package> <fp32 package> [tokens=600] <file>...
  *
  * Prints the share of positions where int4's top-1 token equals fp32's, and each one's next-token accuracy
  * against the file itself.
  */
 import { readFileSync } from "node:fs";
-import { DecoderEngine } from "../runtime/src/engine/decoder-engine.ts";
-import { argmax } from "../runtime/src/engine/sampling.ts";
-import { openModelPackage } from "../runtime/src/model/package.ts";
-import { loadTokenizer } from "../runtime/src/model/tokenizer.ts";
+import { DecoderEngine } from "../../runtime/src/engine/decoder-engine.ts";
+import { argmax } from "../../runtime/src/engine/sampling.ts";
+import { openModelPackage } from "../../runtime/src/model/package.ts";
+import { loadTokenizer } from "../../runtime/src/model/tokenizer.ts";
 
 const [int4Dir, fp32Dir, count, ...files] = process.argv.slice(2);
 if (!int4Dir || !fp32Dir || files.length === 0) {

@@ -3,8 +3,8 @@
 Speed does not depend on the weights' values, so a randomly initialised Qwen2.5-Coder-0.5B-shaped model measures
 what the real one would cost. Usage (from the repo root):
 
-    .venv/bin/python generator/trainer/bench/cpu_precision.py --shape tiny --steps 20
-    .venv/bin/python generator/trainer/bench/cpu_precision.py --shape qwen2.5-coder-0.5b --seq 512 --steps 4
+    .venv/bin/python bench/speed/cpu_precision.py --shape tiny --steps 20
+    .venv/bin/python bench/speed/cpu_precision.py --shape qwen2.5-coder-0.5b --seq 512 --steps 4
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the trainer does (repo
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "generator" / "trainer"))  # for repolora_trainer
 
 from repolora_trainer.config import TrainConfig
 from repolora_trainer.features import Example, collate_padded

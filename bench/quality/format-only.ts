@@ -15,15 +15,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { GENERATOR_VERSION } from "../../generator/src/dataset/build.ts";
+import { seededRandom } from "../../generator/src/dataset/random.ts";
+import { stageDir } from "../../generator/src/util/atomic.ts";
+import { RepoLoraError } from "../../generator/src/util/errors.ts";
 import {
   DATASET_SCHEMA_VERSION,
   DatasetManifest,
   type DatasetRecord,
-} from "../../../runtime/src/contracts/dataset.ts";
-import { GENERATOR_VERSION } from "../dataset/build.ts";
-import { seededRandom } from "../dataset/random.ts";
-import { stageDir } from "../util/atomic.ts";
-import { RepoLoraError } from "../util/errors.ts";
+} from "../../runtime/src/contracts/dataset.ts";
 
 /** One benchmarked repository whose plain training set can feed another repository's mix. */
 export interface MixSource {

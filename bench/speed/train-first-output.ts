@@ -1,11 +1,11 @@
 /**
  * Seconds from starting `repolora train` to its first and second lines of output (then stops it):
- * `npx tsx bench/train-first-output.ts <repo> [train options]`, e.g. `--base <tiny model> --steps 1`.
+ * `npx tsx bench/speed/train-first-output.ts <repo> [train options]`, e.g. `--base <tiny model> --steps 1`.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 
-const BIN = join(import.meta.dirname, "..", "bin", "repolora.mjs");
+const BIN = join(import.meta.dirname, "..", "..", "bin", "repolora.mjs");
 const t0 = performance.now();
 const child = spawn("node", [BIN, "train", ...process.argv.slice(2)], { stdio: ["ignore", "pipe", "pipe"] });
 const seen: string[] = [];

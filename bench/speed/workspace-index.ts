@@ -2,23 +2,23 @@
  * The extension's retrieval index on a real folder: time to load it (list, read, cut into windows, build the
  * postings), to rebuild the postings after an edit, and to answer a query at the default 1,024-token budget.
  *
- *   npx tsx bench/workspace-index.ts <folder> [queries]
+ *   npx tsx bench/speed/workspace-index.ts <folder> [queries]
  *
  * Queries are cursors at the middle line of every ~10th indexed file (prefix = the lines above, suffix = the
  * lines below); the median and the 95th percentile are printed. Rebuild after one file's edit: the median of 5.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { listWorkspaceFiles } from "../extension/src/core/workspace-files.ts";
+import { listWorkspaceFiles } from "../../extension/src/core/workspace-files.ts";
 import {
   loadWorkspace,
   retrievalOptionsForPromptTokens,
   WorkspaceIndex,
-} from "../extension/src/core/workspace-index.ts";
+} from "../../extension/src/core/workspace-index.ts";
 
 const [folder, queriesArg] = process.argv.slice(2);
 if (!folder) {
-  console.error("usage: npx tsx bench/workspace-index.ts <folder> [queries]");
+  console.error("usage: npx tsx bench/speed/workspace-index.ts <folder> [queries]");
   process.exit(2);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

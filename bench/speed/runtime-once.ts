@@ -1,22 +1,22 @@
 /**
  * One runtime benchmark measurement in a fresh process (so each system's RSS is its own); prints one JSON
- * line. Run by bench/runtime-speed.ts, which prepares the files; by hand:
+ * line. Run by bench/speed/runtime-speed.ts, which prepares the files; by hand:
  *
- *   npx tsx bench/runtime-once.ts ort <package dir> <prompt tokens> <decode tokens> <threads> [adapter dir]
- *   npx tsx bench/runtime-once.ts llama <model.gguf> <prompt tokens> <decode tokens> <threads> <node-llama-cpp dir> [lora.gguf]
- *   npx tsx bench/runtime-once.ts server <package dir> <adapter A> <adapter B> <threads>
+ *   npx tsx bench/speed/runtime-once.ts ort <package dir> <prompt tokens> <decode tokens> <threads> [adapter dir]
+ *   npx tsx bench/speed/runtime-once.ts llama <model.gguf> <prompt tokens> <decode tokens> <threads> <node-llama-cpp dir> [lora.gguf]
+ *   npx tsx bench/speed/runtime-once.ts server <package dir> <adapter A> <adapter B> <threads>
  *
  * ort / llama: a warm-up, then `reps` timed runs of prefill (the whole prompt) and `decode` greedy steps after
  * it; medians. server: hot-swap latency and prefix reuse through the real server code (RuntimeService).
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { loadPeftAdapter } from "../runtime/src/adapter/peft-adapter.ts";
-import { DecoderEngine } from "../runtime/src/engine/decoder-engine.ts";
-import { EngineClient } from "../runtime/src/engine/engine-client.ts";
-import { openModelPackage } from "../runtime/src/model/package.ts";
-import { silentLogger } from "../runtime/src/server/log.ts";
-import { RuntimeService } from "../runtime/src/server/service.ts";
+import { loadPeftAdapter } from "../../runtime/src/adapter/peft-adapter.ts";
+import { DecoderEngine } from "../../runtime/src/engine/decoder-engine.ts";
+import { EngineClient } from "../../runtime/src/engine/engine-client.ts";
+import { openModelPackage } from "../../runtime/src/model/package.ts";
+import { silentLogger } from "../../runtime/src/server/log.ts";
+import { RuntimeService } from "../../runtime/src/server/service.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rssMiB = () => Math.round(process.memoryUsage.rss() / 2 ** 20);

@@ -4,14 +4,14 @@
  * stored as F32 and as BF16, scanned with `findNonFinite` and, for scale, hashed with sha256 (which `list`
  * already does). Median of 7 runs each, file in the page cache.
  *
- *   npx tsx bench/nonfinite-scan.ts
+ *   npx tsx bench/speed/nonfinite-scan.ts
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sha256File } from "../generator/src/registry/bundle.ts";
-import { withSafetensors } from "../runtime/src/safetensors/read.ts";
-import { type TensorToWrite, writeSafetensors } from "../runtime/src/safetensors/write.ts";
+import { sha256File } from "../../generator/src/adapters/registry/bundle.ts";
+import { withSafetensors } from "../../runtime/src/safetensors/read.ts";
+import { type TensorToWrite, writeSafetensors } from "../../runtime/src/safetensors/write.ts";
 
 const HIDDEN = 896;
 const KV = 128;

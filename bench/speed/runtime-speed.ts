@@ -3,7 +3,7 @@
  * model: decode tok/s and prefill time, int4 vs fp32, adapter r=16 vs none, hot-swap latency and prefix-reuse
  * speedup. Usage:
  *
- *   npx tsx bench/runtime-speed.ts [--reps 5] [--prompt 512] [--decode 32] [--threads 2]
+ *   npx tsx bench/speed/runtime-speed.ts [--reps 5] [--prompt 512] [--decode 32] [--threads 2]
  *        [--work /tmp/repolora-bench-runtime] [--llama-dir /tmp/nlc] [--no-fp32]
  *
  * Setup (cached in --work): the HF folder (bf16, runtime/src/testing/random-model.ts), int4 and fp32 packages,
@@ -14,7 +14,7 @@
  * (--ignore-scripts: no postinstall download; the prebuilt @node-llama-cpp/linux-x64 binary is used with
  * getLlama({gpu: false, build: "never"})). Without it the llama.cpp rows are skipped.
  *
- * Speed: every system in one process (bench/runtime-once.ts paired), measurements interleaved system by system
+ * Speed: every system in one process (bench/speed/runtime-once.ts paired), measurements interleaved system by system
  * and repetition by repetition, ratios paired per repetition — load that comes and goes on a shared machine hits
  * all sides alike. Memory: each system alone in its own process. Results: a table on stdout and
  * <work>/results.json.
@@ -24,12 +24,12 @@ import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { prepareModelPackage } from "../runtime/src/model/package.ts";
+import { prepareModelPackage } from "../../runtime/src/model/package.ts";
 import {
   QWEN25_CODER_05B_SHAPE,
   writeRandomAdapter,
   writeRandomModel,
-} from "../runtime/src/testing/random-model.ts";
+} from "../../runtime/src/testing/random-model.ts";
 
 const { values } = parseArgs({
   options: {
@@ -42,7 +42,7 @@ const { values } = parseArgs({
     "no-fp32": { type: "boolean", default: false },
   },
 });
-const repoRoot = resolve(import.meta.dirname, "..");
+const repoRoot = resolve(import.meta.dirname, "..", "..");
 const work = resolve(values.work);
 const python = join(repoRoot, ".venv", "bin", "python");
 const MODEL_ID = "bench/qwen2.5-coder-0.5b-shape";
@@ -108,7 +108,7 @@ async function setup(): Promise<{ llama: boolean }> {
 }
 
 function once(args: string[]): Record<string, unknown> {
-  const output = execFileSync("npx", ["tsx", join(repoRoot, "bench", "runtime-once.ts"), ...args], {
+  const output = execFileSync("npx", ["tsx", join(repoRoot, "bench", "speed", "runtime-once.ts"), ...args], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 16 * 1024 * 1024,

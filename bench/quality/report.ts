@@ -8,7 +8,7 @@
  * better) every system has held-out NLL of the middle (nats per token, lower is better) on its own, larger
  * sample of examples; both are paired by example.
  */
-import { METRIC_SHORT_LABELS, METRICS, type Metric } from "../../../runtime/src/contracts/report-card.ts";
+import { METRIC_SHORT_LABELS, METRICS, type Metric } from "../../runtime/src/contracts/report-card.ts";
 import type { MixShare } from "./format-only.ts";
 import {
   type BootstrapOptions,
@@ -150,7 +150,7 @@ export interface ScoredExample {
   spanKind: string;
 }
 
-/** What generator/trainer/tools/bench_eval.py writes. */
+/** What ./bench_eval.py writes. */
 export interface ScoresFile {
   schema: 2;
   base: string;

@@ -2,8 +2,8 @@
  * Keystroke → completion latency while typing mid-file, against a real `repolora serve` child process, through
  * the extension's own completion pipeline (prefilter, cache with walk-back/forward, the request it sends).
  *
- *   npx tsx bench/typing-replay.ts <model package dir> [options]
- *   npx tsx bench/typing-replay.ts --tiny [options]        # a tiny random-weight Qwen2 made on the spot
+ *   npx tsx bench/speed/typing-replay.ts <model package dir> [options]
+ *   npx tsx bench/speed/typing-replay.ts --tiny [options]        # a tiny random-weight Qwen2 made on the spot
  *
  * Options: --adapter <dir> (bound to the workspace), --source <folder> (files to type in; default runtime/src
  * of this checkout), --files N (8), --keystrokes N (240, spread over the files), --threads N (2),
@@ -27,21 +27,21 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { CompletionCache } from "../extension/src/core/completion-cache.ts";
-import { ContextRing } from "../extension/src/core/context-ring.ts";
-import { Debouncer } from "../extension/src/core/debounce.ts";
-import { silentLogger } from "../extension/src/core/log.ts";
+import { CompletionCache } from "../../extension/src/core/completion-cache.ts";
+import { ContextRing } from "../../extension/src/core/context-ring.ts";
+import { Debouncer } from "../../extension/src/core/debounce.ts";
+import { silentLogger } from "../../extension/src/core/log.ts";
 import {
   type CompleteResult,
   CompletionPipeline,
   DEFAULT_PIPELINE_SETTINGS,
-} from "../extension/src/core/pipeline.ts";
-import { RpcClient } from "../extension/src/core/rpc-client.ts";
-import { prepareModelPackage } from "../runtime/src/model/package.ts";
-import { PROTOCOL_VERSION } from "../runtime/src/protocol/index.ts";
-import { TINY_QWEN2, writeRandomAdapter, writeRandomModel } from "../runtime/src/testing/random-model.ts";
+} from "../../extension/src/core/pipeline.ts";
+import { RpcClient } from "../../extension/src/core/rpc-client.ts";
+import { prepareModelPackage } from "../../runtime/src/model/package.ts";
+import { PROTOCOL_VERSION } from "../../runtime/src/protocol/index.ts";
+import { TINY_QWEN2, writeRandomAdapter, writeRandomModel } from "../../runtime/src/testing/random-model.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MIN_LINES_BELOW = 20;
 const TINY_ID = "repolora-tiny/qwen2-random";
 /** The template ids behind the --template names (runtime/src/prompt/templates.ts). */
@@ -290,7 +290,7 @@ async function main(): Promise<void> {
   }
   if (!packageDir) {
     console.error(
-      "usage: npx tsx bench/typing-replay.ts <model package dir> | --tiny [options] (see the header)",
+      "usage: npx tsx bench/speed/typing-replay.ts <model package dir> | --tiny [options] (see the header)",
     );
     process.exit(2);
   }
