@@ -5,7 +5,7 @@ import { PROTOCOL_VERSION } from "../../../../runtime/src/protocol/index.ts";
 import { RpcError } from "../../../../runtime/src/server/jsonrpc.ts";
 import { silentLogger, stderrLogger } from "../../../../runtime/src/server/log.ts";
 import { RuntimeService } from "../../../../runtime/src/server/service.ts";
-import { AdapterRegistry } from "../../registry/registry.ts";
+import { AdapterRegistry } from "../../adapters/registry/registry.ts";
 import { ensureEmbeddedPackage } from "../../train/embedded-default.ts";
 import { dataHome } from "../../train/locations.ts";
 import { RepoLoraError } from "../../util/errors.ts";
