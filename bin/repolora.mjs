@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bundle = join(root, "dist", "cli.mjs");
-const sources = ["generator/src", "runtime/src"]
+const sources = ["generator/src", "runtime/src", "bench/quality"]
   .map((dir) => join(root, dir))
   .filter((dir) => existsSync(dir));
 

@@ -56,7 +56,7 @@ describe("runtime CLI commands", () => {
     expect(prepared.stdout).toMatch(/precision\s+int4 \(block 32, accuracy_level 4\)/);
     const again = cli(["model", "prepare", join(work, "model"), "--out", packageDir]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/already exists; pass overwrite/);
+    expect(again.stderr).toMatch(/already exists[\s\S]*--overwrite/);
     const info = cli(["model", "info", packageDir]);
     expect(JSON.parse(info.stdout)).toMatchObject({
       manifest: { precision: "int4", baseModel: { id: MODEL_ID } },
