@@ -11,7 +11,7 @@ import { tsImport } from "tsx/esm/api";
 const env = process.env;
 const require = createRequire(join(env.E2E_PLAYWRIGHT, "package.json"));
 const { chromium } = require(env.E2E_PLAYWRIGHT);
-const { postprocess } = await tsImport("../../extension/src/core/postprocess.ts", import.meta.url);
+const { shownCompletion } = await tsImport("../../runtime/src/prompt/postprocess.ts", import.meta.url);
 
 const results = [];
 function findFile(dir, name) {
@@ -94,7 +94,7 @@ let expected = null;
   try {
     for (const candidate of CANDIDATES) {
       const result = await runtime.complete(request(candidate));
-      const shown = postprocess(result.text, { prefix: original + candidate, suffix: "", multiline: false });
+      const shown = shownCompletion(result.text, "", false);
       console.log(
         `    runtime for ${JSON.stringify(candidate)}: ${JSON.stringify(result.text)} → ${JSON.stringify(shown)}`,
       );
