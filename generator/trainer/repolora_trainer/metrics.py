@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz
 
+from .json_schema import load_schema
 from .keywords import KEYWORDS, KEYWORDS_COMMON
 
 _HASH_COMMENT_LANGUAGES = {"python", "ruby", "shell", "bash", "sh", "perl", "r", "yaml", "toml", "makefile", "elixir"}
@@ -227,7 +228,14 @@ class Score:
         }
 
 
-METRIC_NAMES = ("exactMatch", "editSimilarity", "identifierEm", "identifierF1")
+def _report_card_metrics() -> tuple[str, ...]:
+    """The report card's metric names, from its contract (runtime/src/contracts/report-card.ts METRICS, exported to
+    docs/contracts/report-card.schema.json as what every system must report): one list for both languages."""
+    system = load_schema("report-card")["properties"]["systems"]["additionalProperties"]
+    return tuple(system["required"])
+
+
+METRIC_NAMES = _report_card_metrics()
 
 
 def score(prediction: str, reference: str, language: str = "") -> Score:

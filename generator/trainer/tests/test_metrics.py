@@ -128,3 +128,14 @@ def test_mulberry32_gives_the_shared_draws(vector: dict[str, Any]) -> None:
 def test_bootstrap_gives_the_shared_intervals_exactly(case: dict[str, Any]) -> None:
     interval = paired_bootstrap(case["treatment"], case["control"], case["resamples"], case["seed"], case["confidence"])
     assert interval.as_dict() == case["expected"]
+
+
+def test_metric_names_come_from_the_report_card_contract_and_match_score() -> None:
+    # The contract (docs/contracts/report-card.schema.json) lists the metrics every system reports; a score
+    # must produce exactly those, so a metric added on one side fails here instead of in a report.
+    from repolora_trainer.json_schema import load_schema
+    from repolora_trainer.metrics import METRIC_NAMES, score
+
+    required = load_schema("report-card")["properties"]["systems"]["additionalProperties"]["required"]
+    assert tuple(required) == METRIC_NAMES
+    assert set(score("x = 1", "x = 2", "python").as_dict()) == set(METRIC_NAMES)
