@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MixInfo } from "../bench/quality/format-only.ts";
 import { COMPARISONS, SYSTEM_ORDER, TARGETS } from "../bench/quality/report.ts";
 import { runBench } from "../bench/quality/run-bench.ts";
-import { silentProgress } from "../generator/src/cli/progress.ts";
+import { silentProgress } from "../generator/src/util/progress.ts";
 import type { DatasetRecord } from "../runtime/src/contracts/dataset.ts";
 import { METRICS } from "../runtime/src/contracts/report-card.ts";
 import { buildFixtureRepo, type FixtureRepo } from "./helpers/fixture-repo.ts";

@@ -6,10 +6,10 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentProgress } from "../generator/src/cli/progress.ts";
 import { type BuildOptions, buildDataset } from "../generator/src/dataset/build.ts";
 import { CommitCache } from "../generator/src/mine/commit-cache.ts";
 import { type CommitStat, walkHistory } from "../generator/src/mine/history.ts";
+import { silentProgress } from "../generator/src/util/progress.ts";
 import type { DatasetManifest } from "../runtime/src/contracts/dataset.ts";
 import { buildFixtureRepo, FIXTURE_EVAL_SHARE, type FixtureRepo } from "./helpers/fixture-repo.ts";
 import { tempDir } from "./helpers/git-repo.ts";

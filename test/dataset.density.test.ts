@@ -6,9 +6,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentProgress } from "../generator/src/cli/progress.ts";
 import { type BuildOptions, buildDataset } from "../generator/src/dataset/build.ts";
 import { DENSITY_LEVELS } from "../generator/src/dataset/density.ts";
+import { silentProgress } from "../generator/src/util/progress.ts";
 import { DatasetManifest, DatasetRecord } from "../runtime/src/contracts/dataset.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 

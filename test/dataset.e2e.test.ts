@@ -5,9 +5,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentProgress } from "../generator/src/cli/progress.ts";
 import { buildDataset } from "../generator/src/dataset/build.ts";
 import { normaliseCode } from "../generator/src/dataset/dedup.ts";
+import { silentProgress } from "../generator/src/util/progress.ts";
 import { DatasetManifest, DatasetRecord } from "../runtime/src/contracts/dataset.ts";
 import {
   ADDED_AFTER_CUTOFF,

@@ -7,9 +7,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { silentProgress } from "../generator/src/cli/progress.ts";
 import { buildDataset } from "../generator/src/dataset/build.ts";
 import { FETCH_MISSING_ENV, gitEnvironment } from "../generator/src/mine/spawn.ts";
+import { silentProgress } from "../generator/src/util/progress.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 
 const build = (repo: string, extra: Partial<Parameters<typeof buildDataset>[0]> = {}) =>

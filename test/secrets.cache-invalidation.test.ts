@@ -8,9 +8,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { silentProgress } from "../generator/src/cli/progress.ts";
 import { buildDataset } from "../generator/src/dataset/build.ts";
 import type { ScrubResult } from "../generator/src/secrets/index.ts";
+import { silentProgress } from "../generator/src/util/progress.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 
 const rules = vi.hoisted(() => ({ fingerprint: "old", weak: true }));

@@ -7,10 +7,10 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentProgress } from "../generator/src/cli/progress.ts";
 import { buildDataset } from "../generator/src/dataset/build.ts";
 import { defaultCacheDir } from "../generator/src/dataset/cache-dir.ts";
 import { type SecretKind, scrubSecrets } from "../generator/src/secrets/index.ts";
+import { silentProgress } from "../generator/src/util/progress.ts";
 import type { DatasetManifest } from "../runtime/src/contracts/dataset.ts";
 import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 import { NEAR_MISSES, SECRET_FORMS, secretValues } from "./helpers/secret-forms.ts";

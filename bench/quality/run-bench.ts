@@ -17,7 +17,6 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import type { Progress } from "../../generator/src/cli/progress.ts";
 import { buildDataset } from "../../generator/src/dataset/build.ts";
 import { openRepo } from "../../generator/src/mine/repo.ts";
 import { localModelDir, templateForBaseModel } from "../../generator/src/train/base-model.ts";
@@ -26,6 +25,7 @@ import { PROJECT_ROOT, trainerPython } from "../../generator/src/train/python-en
 import { runTrainer } from "../../generator/src/train/run-trainer.ts";
 import { throwIfCancelled } from "../../generator/src/util/cancel.ts";
 import { RepoLoraError } from "../../generator/src/util/errors.ts";
+import type { Progress } from "../../generator/src/util/progress.ts";
 import { DatasetManifest } from "../../runtime/src/contracts/dataset.ts";
 import { buildFormatOnlyDataset, type MixShare, reusableMix } from "./format-only.ts";
 import {

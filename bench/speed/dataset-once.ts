@@ -1,6 +1,7 @@
 // One dataset build in this process, printing wall time and peak RSS as JSON (used by dataset-build.ts).
-import { silentProgress } from "../../generator/src/cli/progress.ts";
+
 import { buildDataset } from "../../generator/src/dataset/build.ts";
+import { silentProgress } from "../../generator/src/util/progress.ts";
 
 const [repo, out, cacheDir] = process.argv.slice(2);
 if (!repo || !out || !cacheDir) throw new Error("usage: dataset-once.ts <repo> <out> <cacheDir>");

@@ -4,9 +4,9 @@ import { DEFAULT_BOOTSTRAP } from "../../../../bench/quality/stats.ts";
 import { DEFAULT_BASE_MODEL, resolveBaseModel } from "../../train/base-model.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { RepoLoraError } from "../../util/errors.ts";
+import { createProgress } from "../../util/progress.ts";
 import { cancelOnSignals, listOption, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
-import { createProgress } from "../progress.ts";
 
 const HELP = `Usage: repolora bench <repo...> --out <dir> [options]
 

@@ -10,9 +10,9 @@ import {
 import { DEFAULT_SAMPLING, parseSpanMix, type SpanMix } from "../../dataset/examples.ts";
 import { FETCH_MISSING_ENV } from "../../mine/spawn.ts";
 import { RepoLoraError } from "../../util/errors.ts";
+import { createProgress } from "../../util/progress.ts";
 import { cancelOnSignals, LANGUAGE_IDS, listOption, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
-import { createProgress } from "../progress.ts";
 
 const HELP = `Usage: repolora dataset <repo> --out <dir> [options]
 

@@ -14,9 +14,9 @@ import { dataHome } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { runTrainer } from "../../train/run-trainer.ts";
 import { RepoLoraError } from "../../util/errors.ts";
+import { createProgress } from "../../util/progress.ts";
 import { cancelOnSignals, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
-import { createProgress } from "../progress.ts";
 import { parseAdapterOption } from "./complete.ts";
 
 const HELP = `Usage: repolora eval <adapter dir|registry id> [options]

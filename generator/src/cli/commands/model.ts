@@ -11,9 +11,9 @@ import {
 import { isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
 import { embeddedPackageDir, ensureEmbeddedBase } from "../../train/embedded-default.ts";
 import { RepoLoraError } from "../../util/errors.ts";
+import { createProgress, type Progress } from "../../util/progress.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
-import { createProgress, type Progress } from "../progress.ts";
 
 const HELP = `Usage: repolora model prepare [<hf folder | hf id> --out <dir>] [options]
        repolora model info <package dir>

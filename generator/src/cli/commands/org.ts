@@ -12,9 +12,9 @@ import { dataHome, defaultAdapterDir } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { runTrainer } from "../../train/run-trainer.ts";
 import { RepoLoraError } from "../../util/errors.ts";
+import { createProgress } from "../../util/progress.ts";
 import { cancelOnSignals, listOption, numberOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
-import { createProgress } from "../progress.ts";
 import { TRAINING_OPTIONS, trainerLengthArgs } from "../training-flags.ts";
 
 const HELP = `Usage: repolora org-train --name <org> <repo> <repo> [<repo> ...] [options]

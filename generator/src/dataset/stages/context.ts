@@ -10,12 +10,12 @@ import {
   type TemplateId,
   type TokenCounter,
 } from "../../../../runtime/src/prompt/index.ts";
-import type { Progress } from "../../cli/progress.ts";
 import { BlobReader } from "../../mine/blobs.ts";
 import { CommitCache } from "../../mine/commit-cache.ts";
 import { ObjectStore } from "../../mine/objects.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
 import { assertWritableTarget } from "../../util/atomic.ts";
+import type { Progress } from "../../util/progress.ts";
 import { defaultCacheDir, markCacheUsed } from "../cache-dir.ts";
 import { DEFAULT_SAMPLING, type SamplingOptions } from "../examples.ts";
 import { ParseCache } from "../parse-cache.ts";

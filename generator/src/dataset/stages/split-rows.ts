@@ -4,10 +4,10 @@
  * index (record-cache.ts). With retrieval nothing is cached: a retrieval index's scores depend on every file.
  */
 import type { RetrievalIndex, SymbolIndex } from "../../../../runtime/src/prompt/index.ts";
-import type { Progress } from "../../cli/progress.ts";
 import type { LineRange } from "../../mine/diff.ts";
 import type { Span } from "../../parse/types.ts";
 import { checkpoint } from "../../util/cancel.ts";
+import type { Progress } from "../../util/progress.ts";
 import { lineStarts, pickSpans, type SamplingOptions, sortSpans } from "../examples.ts";
 import { IndexDigests, type RecordCache, type RecordRow, recordKey, trackIndex } from "../record-cache.ts";
 import type { SnapshotFile } from "../snapshot.ts";

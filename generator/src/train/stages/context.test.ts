@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jobEta } from "../../cli/progress.ts";
+import { jobEta } from "../../util/progress.ts";
 import { createTrainContext, trainJob } from "./context.ts";
 import { parseTrainFlags } from "./flags.ts";
 

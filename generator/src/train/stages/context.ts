@@ -5,7 +5,7 @@
 
 import type { TrainRunEvent } from "../../../../runtime/src/contracts/train-events.ts";
 import { parseDuration } from "../../cli/duration.ts";
-import { createProgress, type JobStage, type Progress, silentProgress } from "../../cli/progress.ts";
+import { createProgress, type JobStage, type Progress, silentProgress } from "../../util/progress.ts";
 import type { TrainFlags } from "./flags.ts";
 
 export interface TrainContext {
