@@ -31,7 +31,9 @@ export async function activateIfBetter(
     const lines = await activateAndDescribe(registry, adapterDir, performance.timeOrigin, { force: true });
     ctx.print(`${lines.join("\n")} (${decision.reason})`);
   } catch (error) {
-    if (!(error instanceof RepoLoraError)) return;
+    // An unexpected failure (say, active.json not writable) must not pass as success: the adapter is written
+    // and stays inactive, and the user sees why.
+    if (!(error instanceof RepoLoraError)) throw error;
     ctx.print(`Not made active: ${error.message}\n  ${error.hint ?? ""}`);
   }
 }
