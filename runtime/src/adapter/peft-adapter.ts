@@ -7,7 +7,6 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { MANIFEST_FILE } from "../contracts/bundle-manifest.ts";
 import { AdapterError } from "../errors.ts";
 import { transpose } from "../model/decoder-graph.ts";
 import type { LoraManifest } from "../model/manifest.ts";
@@ -17,6 +16,7 @@ import {
   type SafetensorsFile,
   withSafetensors,
 } from "../safetensors/read.ts";
+import { readBundleManifest } from "./bundle-template.ts";
 import type { LoraPair, LoraTensors } from "./lora-tensors.ts";
 
 export const ADAPTER_CONFIG_FILE = "adapter_config.json";
@@ -149,14 +149,7 @@ function checkBaseModel(dir: string, config: PeftLoraConfig, manifest: LoraManif
 }
 
 function readBundleBaseModel(dir: string): { id?: string; sha256?: string } | null {
-  const path = join(dir, MANIFEST_FILE);
-  if (!existsSync(path)) return null;
-  try {
-    const bundle = JSON.parse(readFileSync(path, "utf8")) as { baseModel?: { id?: string; sha256?: string } };
-    return bundle.baseModel ?? null;
-  } catch (error) {
-    throw new AdapterError("adapter-config-invalid", `${path} cannot be read: ${(error as Error).message}`);
-  }
+  return readBundleManifest(dir)?.baseModel ?? null;
 }
 
 export function loadPeftAdapter(adapterDir: string, manifest: LoraManifest): LoraTensors {
