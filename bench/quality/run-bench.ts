@@ -19,8 +19,12 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { buildDataset } from "../../generator/src/dataset/build.ts";
 import { openRepo } from "../../generator/src/mine/repo.ts";
-import { localModelDir, templateForBaseModel } from "../../generator/src/train/base-model.ts";
-import { defaultAdapterFor, startingAdapter } from "../../generator/src/train/default-system.ts";
+import { localModelDir } from "../../generator/src/train/base-model.ts";
+import {
+  defaultAdapterFor,
+  startingAdapter,
+  trainingTemplate,
+} from "../../generator/src/train/default-system.ts";
 import { PROJECT_ROOT, trainerPython } from "../../generator/src/train/python-env.ts";
 import { runTrainer } from "../../generator/src/train/run-trainer.ts";
 import { throwIfCancelled } from "../../generator/src/util/cancel.ts";
@@ -122,12 +126,12 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
   await mkdir(out, { recursive: true });
   const { progress, signal } = options;
   const bootstrap = options.bootstrap ?? DEFAULT_BOOTSTRAP;
-  const template = templateForBaseModel(options.base);
   const modelDir = localModelDir(options.base);
   const tokenizer =
     modelDir && existsSync(join(modelDir, "tokenizer.json")) ? join(modelDir, "tokenizer.json") : undefined;
   const defaultAdapter =
     options.defaultAdapter === undefined ? defaultAdapterFor(options.base) : options.defaultAdapter;
+  const template = trainingTemplate(options.base, defaultAdapter);
   const trainArgs = options.trainArgs ?? [];
   const initAdapter = startingAdapter(defaultAdapter, {
     isUpdate: false,

@@ -7,7 +7,8 @@ import { DEFAULT_BALANCE, type MixedRepo, mixDatasets } from "../../adapters/org
 import { AdapterRegistry, writeJsonAtomic } from "../../adapters/registry/registry.ts";
 import { buildDataset } from "../../dataset/build.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
-import { DEFAULT_BASE_MODEL, resolveBaseModel, templateForBaseModel } from "../../train/base-model.ts";
+import { DEFAULT_BASE_MODEL, resolveBaseModel } from "../../train/base-model.ts";
+import { defaultAdapterFor, trainingTemplate } from "../../train/default-system.ts";
 import { dataHome, defaultAdapterDir } from "../../train/locations.ts";
 import { checkTrainerEnv } from "../../train/python-env.ts";
 import { runTrainer } from "../../train/run-trainer.ts";
@@ -98,7 +99,8 @@ export const orgTrainCommand: Command = {
         `Use one of ${TEMPLATE_IDS.join(", ")}.`,
       );
     const base = await resolveBaseModel(values.base, (line) => progress.log(line));
-    const template = values.template ?? templateForBaseModel(base);
+    // Org adapters stack with repository adapters, so they are trained in the same prompt order.
+    const template = values.template ?? trainingTemplate(base, defaultAdapterFor(base));
     const cancel = cancelOnSignals();
     let staging: string | null = null;
     try {

@@ -8,7 +8,6 @@ import { DatasetManifest } from "../../../../runtime/src/contracts/dataset.ts";
 import { listOption } from "../../cli/args.ts";
 import { buildDataset } from "../../dataset/build.ts";
 import { RepoLoraError } from "../../util/errors.ts";
-import { templateForBaseModel } from "../base-model.ts";
 import { defaultDatasetDir } from "../locations.ts";
 import type { TrainContext } from "./context.ts";
 import type { TrainInputs } from "./inputs.ts";
@@ -57,7 +56,7 @@ async function buildForHead(ctx: TrainContext, inputs: TrainInputs): Promise<str
     ...(values.subdir !== undefined ? { subdir: values.subdir } : {}),
     ...(values.cutoff !== undefined ? { cutoff: values.cutoff } : {}),
     languages: listOption(values.languages),
-    template: templateForBaseModel(inputs.base),
+    template: inputs.template,
     budget: { maxTokens: inputs.maxTokens, suffixShare: 0.2, contextShare: 0.3 },
     sampling: { seed: inputs.seed },
     progress: ctx.progress,

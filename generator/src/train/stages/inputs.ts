@@ -4,12 +4,13 @@
  */
 import { join, resolve } from "node:path";
 import { repoKey } from "../../../../runtime/src/contracts/registry.ts";
+import type { TemplateId } from "../../../../runtime/src/prompt/index.ts";
 import { AdapterRegistry } from "../../adapters/registry/registry.ts";
 import { numberOption } from "../../cli/args.ts";
 import { openRepo, type RepoInfo } from "../../mine/repo.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { resolveBaseModel } from "../base-model.ts";
-import { defaultAdapterFor } from "../default-system.ts";
+import { defaultAdapterFor, trainingTemplate } from "../default-system.ts";
 import { dataHome } from "../locations.ts";
 import { checkTrainerEnv } from "../python-env.ts";
 import { findPreviousAdapter, type PreviousAdapter, updateBaseModel } from "../update.ts";
@@ -26,6 +27,8 @@ export interface TrainInputs {
   base: string;
   /** The shipped default adapter for `base` (the report card's baseline), or null. */
   defaultAdapter: string | null;
+  /** The prompt template the dataset is built with (trainingTemplate's rule). */
+  template: TemplateId;
   maxTokens: number;
   seed: number;
 }
@@ -42,6 +45,7 @@ export async function resolveInputs(ctx: TrainContext): Promise<TrainInputs> {
     ? updateBaseModel(previous, values.base)
     : await resolveBaseModel(values.base, ctx.log);
   const defaultAdapter = defaultAdapterFor(base);
+  const template = trainingTemplate(base, defaultAdapter, previous?.entry.dir ?? null);
   if (previous) checkUpdateRank(previous, values.rank);
   const previousMaxTokens = Number(previous?.trainConfig?.max_tokens) || 1024;
   const maxTokens = numberOption("max-tokens", values["max-tokens"], previousMaxTokens, 64);
@@ -52,7 +56,7 @@ export async function resolveInputs(ctx: TrainContext): Promise<TrainInputs> {
       `updating ${previous.entry.id} (base ${base}, r=${previous.entry.rank}, trained on ${previous.trainedCommit.slice(0, 8)})`,
     );
   const seed = numberOption("seed", values.seed, 1);
-  return { info, key, adaptersDir, registry, previous, base, defaultAdapter, maxTokens, seed };
+  return { info, key, adaptersDir, registry, previous, base, defaultAdapter, template, maxTokens, seed };
 }
 
 /** An update continues the previous adapter's weights, so an explicit --rank must be its rank. */

@@ -11,7 +11,7 @@ import { trainerLengthArgs } from "../../cli/training-flags.ts";
 import { reportTable } from "../../report/text.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import type { Progress } from "../../util/progress.ts";
-import { startingAdapter } from "../default-system.ts";
+import { startingAdapter, trainingTemplate } from "../default-system.ts";
 import { defaultAdapterDir } from "../locations.ts";
 import { runTrainer, type TrainerResult } from "../run-trainer.ts";
 import type { TrainContext } from "./context.ts";
@@ -24,12 +24,18 @@ export async function trainAdapter(ctx: TrainContext, inputs: TrainInputs, plan:
   const out = resolve(
     ctx.flags.values.out ?? defaultAdapterDir(inputs.adaptersDir, inputs.key, inputs.info.head),
   );
-  const { args, fromDefault } = trainerArgs(ctx.flags.values, inputs, plan, out);
+  const template = datasetTemplate(plan.datasetDir);
+  const { args, fromDefault } = trainerArgs(ctx.flags.values, inputs, plan, out, template);
   ctx.log(
     inputs.defaultAdapter
       ? `default system: base + ${inputs.defaultAdapter} (the baseline of the report card${fromDefault ? "; training starts from its weights" : ""})`
       : "no default adapter for this base model: the report card's baseline is the raw base",
   );
+  const defaultTemplate = inputs.defaultAdapter ? trainingTemplate(inputs.base, inputs.defaultAdapter) : null;
+  if (defaultTemplate && template && template !== defaultTemplate)
+    ctx.log(
+      `warning: the dataset's prompts use ${template}, the default adapter was trained on ${defaultTemplate}: training starts from fresh weights, and the card's default system is scored on prompts it was not trained for`,
+    );
   ctx.emit({ event: "phase", name: "train" });
   ctx.log(`training: starting the trainer (Python loads torch and ${inputs.base})…`);
   const result = await runTrainer({
@@ -59,6 +65,7 @@ export function trainerArgs(
   inputs: Pick<TrainInputs, "base" | "maxTokens" | "defaultAdapter">,
   plan: TrainPlan,
   out: string,
+  datasetTemplate: string | null = null,
 ): { args: string[]; fromDefault: string | null } {
   const args = ["train", "--dataset", plan.datasetDir, "--out", out, "--base-model", inputs.base];
   args.push("--max-tokens", String(inputs.maxTokens));
@@ -68,7 +75,11 @@ export function trainerArgs(
   if (values["no-eval"] || plan.kind === "update") args.push("--no-eval");
   if (plan.kind === "update") args.push("--init-adapter", plan.previous.entry.dir);
   if (inputs.defaultAdapter) args.push("--baseline-adapter", inputs.defaultAdapter);
-  const fromDefault = startsFromDefault(inputs.defaultAdapter, plan.kind === "update", values);
+  const otherTemplate =
+    datasetTemplate !== null &&
+    inputs.defaultAdapter !== null &&
+    datasetTemplate !== trainingTemplate(inputs.base, inputs.defaultAdapter);
+  const fromDefault = startsFromDefault(inputs.defaultAdapter, plan.kind === "update", values, otherTemplate);
   if (fromDefault) args.push("--init-adapter", fromDefault);
   return { args, fromDefault };
 }
@@ -81,12 +92,26 @@ export function startsFromDefault(
   defaultAdapter: string | null,
   isUpdate: boolean,
   values: Pick<TrainValues, "rank" | "layers" | "from-scratch">,
+  otherTemplate = false,
 ): string | null {
   return startingAdapter(defaultAdapter, {
     isUpdate,
     fromScratch: values["from-scratch"] === true,
     shapeGiven: values.rank !== undefined || values.layers !== undefined,
+    otherTemplate,
   });
+}
+
+/** The prompt template a dataset folder's records use (dataset.json), or null when it does not say. */
+function datasetTemplate(dir: string): string | null {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, "dataset.json"), "utf8")) as {
+      options?: { template?: unknown };
+    };
+    return typeof manifest.options?.template === "string" ? manifest.options.template : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The CLI's error for a trainer run that wrote no adapter; `previous` (an update's) stays active. */
