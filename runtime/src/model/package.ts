@@ -28,6 +28,10 @@ import {
   readJsonManifest,
 } from "./manifest.ts";
 import { type ModelSource, openModelSource } from "./model-source.ts";
+
+/** Whether a source is a GGUF file (the CLI accepts one where it accepts a folder). */
+export { isGgufPath } from "./model-source.ts";
+
 import { detectFimTemplate, stopTokenIds } from "./special-tokens.ts";
 import { DEFAULT_INT4, type Int4Options, weightFormat } from "./weight-formats.ts";
 import type { BaseWeights } from "./weights-source.ts";
