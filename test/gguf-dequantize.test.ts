@@ -1,8 +1,10 @@
 /**
  * The TypeScript GGUF reader against gguf-py (the library transformers loads GGUF files with): a tiny qwen2 GGUF
  * written by test/fixtures/write_tiny_gguf.py with random blocks of every supported format, dequantised by both,
- * compared bit for bit; the bfloat16 rounding against torch's; names, config and tokenizer from the metadata.
- * Needs the trainer's venv (gguf, numpy; torch for the bf16 check).
+ * compared bit for bit; the bfloat16 rounding against torch's; names, config and tokenizer from the metadata;
+ * and a whole tiny qwen2 GGUF prepared by Node vs prepared from transformers' conversion of it
+ * (generator/trainer/tools/gguf_to_hf.py). Needs the trainer's venv (gguf, numpy; torch and transformers for
+ * the bf16 and package checks).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -14,6 +16,7 @@ import { hfConfig, hfTensorName } from "../runtime/src/model/gguf/qwen2.ts";
 import { GgufFile } from "../runtime/src/model/gguf/read.ts";
 import { tokenizerJson } from "../runtime/src/model/gguf/tokenizer.ts";
 import { GgufWeights } from "../runtime/src/model/gguf/weights.ts";
+import { prepareModelPackage } from "../runtime/src/model/package.ts";
 import { tempDir } from "./helpers/git-repo.ts";
 
 const repoRoot = join(import.meta.dirname, "..");
@@ -110,5 +113,52 @@ describe.skipIf(!hasGguf)("GGUF reader vs gguf-py", { timeout: 120_000 }, () => 
       ["<|endoftext|>", true],
       ["<tool_call>", false],
     ]);
+  });
+});
+
+const hasTransformers =
+  hasGguf && spawnSync(python, ["-c", "import torch, transformers"], { timeout: 120_000 }).status === 0;
+
+describe.skipIf(!hasTransformers)("a tiny qwen2 GGUF: Node's package vs transformers' conversion", () => {
+  it("prepares the same package (weights, sha256, tokenizer) as from the folder gguf_to_hf.py writes", {
+    timeout: 300_000,
+  }, async () => {
+    const dir = tempDir("gguf-model-");
+    const gguf = join(dir, "model.gguf");
+    const folder = join(dir, "hf");
+    const write = spawnSync(
+      python,
+      [join(repoRoot, "test", "fixtures", "write_tiny_gguf.py"), "--model", dir],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(write.status, write.stderr).toBe(0);
+    const convert = spawnSync(
+      python,
+      [join(repoRoot, "generator", "trainer", "tools", "gguf_to_hf.py"), gguf, folder],
+      {
+        encoding: "utf8",
+        timeout: 240_000,
+      },
+    );
+    expect(convert.status, convert.stderr).toBe(0);
+
+    const fromGguf = await prepareModelPackage({ source: gguf, outDir: join(dir, "pkg-gguf"), id: "tiny" });
+    const fromFolder = await prepareModelPackage({ source: folder, outDir: join(dir, "pkg-hf"), id: "tiny" });
+    const data = (pkg: typeof fromGguf) => readFileSync(join(pkg.dir, pkg.manifest.files.modelData));
+    expect(data(fromGguf).equals(data(fromFolder))).toBe(true);
+    expect(readFileSync(fromGguf.modelPath).equals(readFileSync(fromFolder.modelPath))).toBe(true);
+    expect(fromGguf.manifest.baseModel.weightsSha256).toBe(fromFolder.manifest.baseModel.weightsSha256);
+    expect(fromGguf.manifest.config).toEqual(fromFolder.manifest.config);
+    expect(fromGguf.manifest.stopTokenIds).toEqual(fromFolder.manifest.stopTokenIds);
+    expect(fromGguf.manifest.fimTemplate).toBe(fromFolder.manifest.fimTemplate);
+    expect(fromGguf.lora.targets).toEqual(fromFolder.lora.targets);
+
+    const ours = JSON.parse(readFileSync(fromGguf.tokenizerPath, "utf8"));
+    const theirs = JSON.parse(readFileSync(fromFolder.tokenizerPath, "utf8"));
+    expect(ours).toEqual(theirs);
+    const text = "<|fim_prefix|>def  interest():\n\t<|fim_suffix|>\n<|fim_middle|> ÿ€";
+    expect(new Tokenizer(ours, {}).encode(text).ids).toEqual(new Tokenizer(theirs, {}).encode(text).ids);
   });
 });
