@@ -238,3 +238,16 @@ describe("default-model.lock", () => {
     expect(real.ggufSha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+describe("a missing or malformed lock", () => {
+  it("is refused with what is wrong", async () => {
+    const dir = tempDir("lock-");
+    expect(() => readDefaultModelLock(join(dir, "none.lock"))).toThrow(
+      /none\.lock is missing: the CLI package must carry/,
+    );
+    await import("node:fs").then((fs) => fs.writeFileSync(join(dir, "bad.lock"), "pandas==1.0\n"));
+    expect(() => readDefaultModelLock(join(dir, "bad.lock"))).toThrow(
+      /expected pinned parts and a "# gguf-sha256:" line/,
+    );
+  });
+});

