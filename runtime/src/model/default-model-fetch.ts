@@ -219,6 +219,8 @@ async function downloadWheel(
   }
   if (have < wheel.size) {
     const response = await request(wheel.url, have > 0 ? { Range: `bytes=${have}-` } : {}, signal);
+    // A partial the server will not continue (416): drop it, so the next run starts over.
+    if (response.status === 416) rmSync(partial, { force: true });
     if (response.status === 200)
       have = 0; // the server ignored the range: start again
     else if (response.status !== 206 || have === 0)

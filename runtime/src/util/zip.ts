@@ -95,9 +95,14 @@ export async function readZipEntry(
     entry.compressedSize === 0
       ? null
       : createReadStream(path, { start: dataStart, end: dataStart + entry.compressedSize - 1 });
-  const stream = raw === null ? [] : entry.method === 8 ? raw.pipe(createInflateRaw()) : raw;
+  let stream: AsyncIterable<Buffer> | Buffer[] = raw ?? [];
+  if (raw && entry.method === 8) {
+    const inflate = createInflateRaw();
+    raw.on("error", (error) => inflate.destroy(error)); // pipe() does not pass a read error on
+    stream = raw.pipe(inflate);
+  }
   let written = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of stream) {
     written += chunk.length;
     await onChunk(chunk);
   }
