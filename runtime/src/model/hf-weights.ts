@@ -1,10 +1,12 @@
 /** A Hugging Face model folder's weights: `model.safetensors`, or shards listed in `model.safetensors.index.json`. */
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { UnsupportedModelError } from "../errors.ts";
 import { SafetensorsFile } from "../safetensors/read.ts";
+import type { BaseWeights } from "./weights-source.ts";
 
-export class HfWeights {
+export class HfWeights implements BaseWeights {
   private constructor(
     private readonly byName: Map<string, SafetensorsFile>,
     /** The safetensors files, in a stable order (for hashing). */
@@ -56,6 +58,11 @@ export class HfWeights {
     return this.file(name).float32(name);
   }
 
+  /** sha256 over the safetensors files' bytes, in order. */
+  sha256(): string {
+    return sha256OfFiles(this.files);
+  }
+
   close(): void {
     for (const file of this.opened) file.close();
   }
@@ -66,4 +73,19 @@ export class HfWeights {
       throw new UnsupportedModelError(`weight ${name} is missing from the model's safetensors files`);
     return file;
   }
+}
+
+/** sha256 over the files' bytes, concatenated in the given order, read in 8 MiB chunks. */
+export function sha256OfFiles(paths: string[]): string {
+  const hash = createHash("sha256");
+  const chunk = new Uint8Array(8 * 1024 * 1024);
+  for (const path of paths) {
+    const fd = openSync(path, "r");
+    try {
+      for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) hash.update(chunk.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return hash.digest("hex");
 }

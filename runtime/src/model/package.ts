@@ -9,25 +9,13 @@
  * Written to a temporary sibling folder and renamed into place, so a package is complete or absent.
  */
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { ModelPackageError, UnsupportedModelError } from "../errors.ts";
+import { ModelPackageError } from "../errors.ts";
 import { ExternalDataWriter, GraphBuilder } from "../onnx/graph-builder.ts";
 import { getTemplate, isTemplateId, type TemplateId } from "../prompt/index.ts";
 import { type DecoderConfig, parseDecoderConfig } from "./config.ts";
 import { type BaseWeightFormat, buildDecoderGraph, DECODER_OPSETS } from "./decoder-graph.ts";
-import { HfWeights } from "./hf-weights.ts";
 import {
   type BaseModelRef,
   LORA_MANIFEST_FILE,
@@ -39,11 +27,20 @@ import {
   type Precision,
   readJsonManifest,
 } from "./manifest.ts";
+import { type ModelSource, openModelSource } from "./model-source.ts";
+
+/** Whether a source is a GGUF file (the CLI accepts one where it accepts a folder). */
+export { isGgufPath } from "./model-source.ts";
+
 import { detectFimTemplate, stopTokenIds } from "./special-tokens.ts";
 import { DEFAULT_INT4, type Int4Options, weightFormat } from "./weight-formats.ts";
+import type { BaseWeights } from "./weights-source.ts";
 
 export interface PrepareOptions {
-  /** A Hugging Face model folder: config.json, model.safetensors (or shards), tokenizer.json. */
+  /**
+   * A Hugging Face model folder (config.json, model.safetensors or shards, tokenizer.json), or a qwen2 `.gguf`
+   * file (dequantised to the bf16 weights transformers' conversion of it holds; see gguf/weights.ts).
+   */
   source: string;
   outDir: string;
   /** The base model's id as adapters name it (`base_model_name_or_path`); default: the source folder path. */
@@ -84,23 +81,27 @@ export async function prepareModelPackage(options: PrepareOptions): Promise<Mode
   if (existsSync(outDir) && !options.overwrite) {
     throw new ModelPackageError(`${outDir} already exists; pass overwrite to replace it`);
   }
-  const configPath = join(source, "config.json");
-  const tokenizerPath = join(source, "tokenizer.json");
-  for (const required of [configPath, tokenizerPath]) {
-    if (!existsSync(required)) throw new UnsupportedModelError(`${source}: ${basename(required)} is missing`);
+  const input = openModelSource(source);
+  try {
+    return await writePackage(options, source, outDir, input);
+  } finally {
+    input.weights.close();
   }
-  const configBytes = readFileSync(configPath);
-  const hfConfig = JSON.parse(configBytes.toString("utf8")) as Record<string, unknown>;
-  const config = parseDecoderConfig(hfConfig, configPath);
-  const tokenizerJson = JSON.parse(readFileSync(tokenizerPath, "utf8")) as Record<string, unknown>;
-  const tokenizerConfigPath = join(source, "tokenizer_config.json");
-  const tokenizerConfig = existsSync(tokenizerConfigPath)
-    ? (JSON.parse(readFileSync(tokenizerConfigPath, "utf8")) as Record<string, unknown>)
+}
+
+async function writePackage(
+  options: PrepareOptions,
+  source: string,
+  outDir: string,
+  input: ModelSource,
+): Promise<ModelPackage> {
+  const hfConfig = JSON.parse(input.config.toString("utf8")) as Record<string, unknown>;
+  const config = parseDecoderConfig(hfConfig, input.configLabel);
+  const tokenizerJson = JSON.parse(input.tokenizer.toString("utf8")) as Record<string, unknown>;
+  const tokenizerConfig = input.tokenizerConfig
+    ? (JSON.parse(input.tokenizerConfig.toString("utf8")) as Record<string, unknown>)
     : null;
-  const generationConfigPath = join(source, "generation_config.json");
-  const generationConfig = existsSync(generationConfigPath)
-    ? (JSON.parse(readFileSync(generationConfigPath, "utf8")) as Record<string, unknown>)
-    : {};
+  const generationConfig = input.generationConfig;
 
   const fimTemplate = options.fimTemplate ?? detectFimTemplate(tokenizerJson);
   if (fimTemplate !== null && !isTemplateId(fimTemplate))
@@ -113,31 +114,30 @@ export async function prepareModelPackage(options: PrepareOptions): Promise<Mode
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    const weights = HfWeights.open(source);
-    let baseModel: BaseModelRef;
-    let lora: LoraManifest;
-    try {
-      options.onProgress?.("hashing weights", 0, 1);
-      baseModel = {
-        id: options.id ?? source,
-        ...(options.revision ? { revision: options.revision } : {}),
-        modelType: config.modelType,
-        configSha256: sha256(configBytes),
-        weightsSha256: sha256OfFiles(weights.files),
-      };
-      const format = options.weightFormatOverride ?? weightFormat(precision, int4);
-      const onLayer = (done: number) => options.onProgress?.("converting layers", done, config.numLayers);
-      onLayer(0);
-      const targets = writeDecoderGraph(staging, config, weights, format, onLayer);
-      options.onProgress?.("writing package", 0, 1);
-      lora = { schema: LORA_MANIFEST_SCHEMA, baseModel, layout: "A[in,r]·B[r,out], scale in B", targets };
-    } finally {
-      weights.close();
-    }
+    const weights = input.weights;
+    options.onProgress?.("hashing weights", 0, 1);
+    const baseModel: BaseModelRef = {
+      id: options.id ?? source,
+      ...(options.revision ? { revision: options.revision } : {}),
+      modelType: config.modelType,
+      configSha256: sha256(input.config),
+      weightsSha256: weights.sha256(),
+    };
+    const format = options.weightFormatOverride ?? weightFormat(precision, int4);
+    const onLayer = (done: number) => options.onProgress?.("converting layers", done, config.numLayers);
+    onLayer(0);
+    const targets = writeDecoderGraph(staging, config, weights, format, onLayer);
+    options.onProgress?.("writing package", 0, 1);
+    const lora: LoraManifest = {
+      schema: LORA_MANIFEST_SCHEMA,
+      baseModel,
+      layout: "A[in,r]·B[r,out], scale in B",
+      targets,
+    };
 
-    copyFileSync(configPath, join(staging, "config.json"));
-    copyFileSync(tokenizerPath, join(staging, "tokenizer.json"));
-    if (tokenizerConfig) copyFileSync(tokenizerConfigPath, join(staging, "tokenizer_config.json"));
+    writeFileSync(join(staging, "config.json"), input.config);
+    writeFileSync(join(staging, "tokenizer.json"), input.tokenizer);
+    if (input.tokenizerConfig) writeFileSync(join(staging, "tokenizer_config.json"), input.tokenizerConfig);
     const manifest: ModelPackageManifest = {
       schema: MODEL_PACKAGE_SCHEMA,
       baseModel,
@@ -174,7 +174,7 @@ export async function prepareModelPackage(options: PrepareOptions): Promise<Mode
 function writeDecoderGraph(
   dir: string,
   config: DecoderConfig,
-  weights: HfWeights,
+  weights: BaseWeights,
   format: BaseWeightFormat,
   onLayer: (done: number) => void,
 ) {
@@ -218,19 +218,4 @@ export function openModelPackage(dir: string): ModelPackage {
 
 function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
-}
-
-/** sha256 over the files' bytes, concatenated in the given order, read in 8 MiB chunks. */
-export function sha256OfFiles(paths: string[]): string {
-  const hash = createHash("sha256");
-  const chunk = new Uint8Array(8 * 1024 * 1024);
-  for (const path of paths) {
-    const fd = openSync(path, "r");
-    try {
-      for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) hash.update(chunk.subarray(0, n));
-    } finally {
-      closeSync(fd);
-    }
-  }
-  return hash.digest("hex");
 }

