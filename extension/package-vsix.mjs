@@ -5,7 +5,7 @@
 //     package.json (production fields), bin/repolora.mjs, dist/cli.mjs + dist/engine-worker.mjs (compiled CLI),
 //     node_modules/ (the production packages the bundle leaves external, onnxruntime-node with the target's CPU
 //     binary only), grammars/, runtime/default-adapter/, generator/trainer/ (the Python trainer's sources and the
-//     default-model script + lock; not its venv)
+//     default-model script + lock; not its venv), docs/contracts/*.schema.json (the trainer checks against them)
 // The files are staged in a temporary folder and packed there by vsce (`--no-dependencies`: the staged
 // node_modules are the dependencies).
 //   node extension/package-vsix.mjs [--target linux-x64] [--out repolora-<target>.vsix] [--vsce <vsce script>]
@@ -148,6 +148,10 @@ export async function stageCli(cliDir, target) {
   for (const name of TRAINER_FILES) {
     copyTree(join(ROOT, "generator", "trainer", name), join(cliDir, "generator", "trainer", name));
   }
+  // The trainer validates its inputs and report card against the contracts' JSON Schemas (json_schema.py).
+  copyTree(join(ROOT, "docs", "contracts"), join(cliDir, "docs", "contracts"), (path) =>
+    path.endsWith(".schema.json"),
+  );
 }
 
 function listFiles(dir) {
