@@ -26,7 +26,6 @@ import {
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildCli } from "../generator/build-cli.mjs";
 
 const EXTENSION = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = resolve(EXTENSION, "..");
@@ -119,8 +118,15 @@ function copyPackage(name, to, target) {
 }
 
 /** The package root the extension runs its CLI from: <stage>/cli. */
-export async function stageCli(cliDir, target) {
-  await buildCli(join(cliDir, "dist"));
+export function stageCli(cliDir, target) {
+  // Run, not imported: the extension's folder reaches the generator only through the protocol (depcruise).
+  execFileSync(
+    process.execPath,
+    [join(ROOT, "generator", "build-cli.mjs"), "--outdir", join(cliDir, "dist")],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   for (const name of readdirSync(join(cliDir, "dist"))) {
     if (name.endsWith(".map")) rmSync(join(cliDir, "dist", name));
   }
@@ -187,7 +193,7 @@ async function main() {
       copyTree(join(EXTENSION, name), join(stage, name));
     }
     copyTree(join(EXTENSION, "walkthrough"), join(stage, "walkthrough"), (path) => path.endsWith(".md"));
-    await stageCli(join(stage, "cli"), target);
+    stageCli(join(stage, "cli"), target);
     // Everything staged is packed: an empty ignore file overrides the extension's own .vscodeignore.
     writeFileSync(join(stage, ".vscodeignore"), "");
     const files = listFiles(stage).filter((file) => file !== ".vscodeignore");
