@@ -2,7 +2,7 @@
 // extension's ghost text, checks it equals what the runtime returns for that prompt, accepts it with Tab and
 // checks the saved file. Prints "N passed, N failed" last.
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -52,7 +52,17 @@ async function openRuntime() {
       waiting.set(id, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)));
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params: p })}\n`);
     });
-  await call("initialize", { protocolVersion: 1, modelPackage: env.E2E_MODEL, maxPromptTokens: 1024 });
+  const started = await call("initialize", {
+    protocolVersion: 1,
+    modelPackage: env.E2E_MODEL,
+    maxPromptTokens: 1024,
+  });
+  if (env.E2E_MODE === "real") {
+    console.log(`    model: the tiny random-weight stand-in at the default location, ${env.E2E_MODEL}`);
+    console.log(
+      `    runtime: ${env.E2E_CLI} (shipped in the .vsix); default adapter ${JSON.stringify(started.defaultAdapter)}`,
+    );
+  }
   return {
     complete: (params) => call("complete", params),
     async close() {
@@ -62,6 +72,11 @@ async function openRuntime() {
   };
 }
 
+// The extension's own default (no repolora.maxTokens setting is written): the direct call asks for the same.
+const extensionManifest = JSON.parse(
+  readFileSync(new URL("../../extension/package.json", import.meta.url), "utf8"),
+);
+const MAX_TOKENS = extensionManifest.contributes.configuration.properties["repolora.maxTokens"].default;
 const projectFile = join(env.E2E_WORK, "project", "src", "main.ts");
 const original = readFileSync(projectFile, "utf8");
 // Lines the test may type. A random-weight model says something printable for some prompts and nothing (or
@@ -85,7 +100,7 @@ const request = (typed) => ({
   suffix: "",
   context: [],
   multiline: false,
-  maxTokens: 24,
+  maxTokens: MAX_TOKENS,
 });
 let typed = CANDIDATES[0];
 let expected = null;
@@ -172,6 +187,26 @@ await check(
     );
   },
 );
+
+if (env.E2E_MODE === "real") {
+  await check("the extension ran the CLI shipped in the .vsix under code-server's own Node", async () => {
+    const log = findFile(join(env.E2E_WORK, "user", "logs"), "RepoLoRA.log");
+    const line =
+      log &&
+      readFileSync(log, "utf8")
+        .split("\n")
+        .find((l) => l.includes("] runtime.command {"));
+    assert(line, "no runtime.command in the extension's log");
+    const { command, args, env: added } = JSON.parse(line.slice(line.indexOf("{")));
+    console.log(`    ${command} ${args.join(" ")} (${JSON.stringify(added)})`);
+    assert(
+      args[0].startsWith(env.E2E_EXTENSIONS) && args[0].endsWith("/cli/dist/cli.mjs"),
+      "not the shipped CLI",
+    );
+    assert(realpathSync(command) === realpathSync(env.E2E_NODE), `not code-server's Node (${env.E2E_NODE})`);
+    assert(added.ELECTRON_RUN_AS_NODE === "1", "ELECTRON_RUN_AS_NODE is not set");
+  });
+}
 
 await check("the status bar shows the last completion's latency", async () => {
   const item = page.locator(".statusbar-item", { hasText: "RepoLoRA" }).first();

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # End-to-end test of the extension in a real VS Code: code-server (VS Code's own workbench and extension host)
-# driven through Debian's chromium by playwright-core. Installs its tools once (setup.sh), builds and packs the
-# .vsix, installs it into a throw-away code-server profile, opens a copy of fixture/, types, waits for ghost
-# text from the runtime, accepts it with Tab and checks the file. Last line: "N passed, N failed".
+# driven through Debian's chromium by playwright-core. Installs its tools once (setup.sh), packs the
+# platform-specific .vsix (extension/package-vsix.mjs: the extension with its CLI and runtime), installs it into a
+# throw-away code-server profile, opens a copy of fixture/, types, waits for ghost text from the runtime, accepts
+# it with Tab, checks the file, then trains an adapter. Last line: "N passed, N failed".
 #
-# Runtime: REPOLORA_E2E_RUNTIME=real (needs `repolora serve` and the Python venv for a tiny model), fake
-# (test/e2e/fake-runtime.mjs) or auto (default: real when `repolora serve` exists and a model can be made).
+# Runtime: REPOLORA_E2E_RUNTIME=real (needs the Python venv for a tiny model), fake (test/e2e/fake-runtime.mjs)
+# or auto (default: real when a tiny model can be made).
+# Real mode installs only the .vsix: no repolora.cliPath, modelPackage or nodePath setting. The extension finds
+# its shipped CLI and runs it under code-server's own Node; the model package is the tiny stand-in, put where
+# the default model goes (the real default cannot be downloaded here). Training runs the shipped CLI with the
+# checkout's Python venv (REPOLORA_TRAINER_PYTHON in code-server's environment; the .vsix carries no venv).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -30,32 +35,38 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# 1. Build and pack the extension.
-echo "e2e: building the extension" >&2
-node extension/build.mjs --production || fail "esbuild failed"
-(cd extension && "$NODE24" "$CACHE/tools/node_modules/@vscode/vsce/vsce" package --no-dependencies \
-  --skip-license --allow-missing-repository --out "$WORK/repolora.vsix" >&2) || fail "vsce package failed"
+# 1. Pack the extension with its CLI and runtime for this platform.
+echo "e2e: packing the .vsix" >&2
+node extension/package-vsix.mjs --out "$WORK/repolora.vsix" --node "$NODE24" \
+  --vsce "$CACHE/vsce/node_modules/@vscode/vsce/vsce" >/dev/null || fail "packing the .vsix failed"
 
 # 2. Pick the runtime.
 mode="${REPOLORA_E2E_RUNTIME:-auto}"
 MODEL_DIR=""
 if [ "$mode" != fake ]; then
-  if node bin/repolora.mjs --help 2>/dev/null | grep -qE '^\s+serve\b'; then
-    MODEL_DIR="$(bash test/e2e/tiny-model.sh "$WORK" 2>&2 | tail -1)" || MODEL_DIR=""
-  fi
+  MODEL_DIR="$(bash test/e2e/tiny-model.sh "$WORK" 2>&2 | tail -1)" || MODEL_DIR=""
   if [ -z "$MODEL_DIR" ]; then
-    [ "$mode" = real ] && fail "real runtime asked for, but \`repolora serve\` or a tiny model package is not available"
+    [ "$mode" = real ] && fail "real runtime asked for, but a tiny model package could not be made"
     mode=fake
   else
     mode=real
   fi
 fi
-# Real mode: the extension runs bin/repolora.mjs itself, for `serve` and for `train` (the real trainer on the
-# tiny model: two steps). Fake mode: test/e2e/e2e-cli.mjs, whose `serve` is fake-runtime.mjs and whose `train`
-# is a scripted trainer speaking the same JSON-lines contract.
+# Real mode: the extension runs the CLI shipped in the .vsix, for `serve` and for `train` (the real trainer on
+# the tiny model: two steps). Fake mode: test/e2e/e2e-cli.mjs (set as repolora.cliPath), whose `serve` is
+# fake-runtime.mjs and whose `train` is a scripted trainer speaking the same JSON-lines contract.
+export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" XDG_DATA_HOME="$WORK/home/.local/share" \
+  XDG_CACHE_HOME="$WORK/home/.cache"
+unset REPOLORA_MODELS REPOLORA_HOME
 if [ "$mode" = real ]; then
-  CLI="$ROOT/bin/repolora.mjs"
+  CLI=""
   TRAIN_BASE="$WORK/tiny/qwen2/model"
+  # The default model package's folder in code-server's environment (runtime/src/protocol/default-model.ts).
+  DEFAULT_DIR="$XDG_CACHE_HOME/repolora/models/qwen2.5-coder-0.5b-instruct-int4"
+  rm -rf "$DEFAULT_DIR"; mkdir -p "$(dirname "$DEFAULT_DIR")" && mv "$MODEL_DIR" "$DEFAULT_DIR" || fail "could not place the model package"
+  MODEL_DIR="$DEFAULT_DIR"
+  export REPOLORA_TRAINER_PYTHON="${REPOLORA_RUNTIME_TEST_PYTHON:-$ROOT/.venv/bin/python}"
+  echo "e2e: model = the tiny random-weight stand-in at the default model's location, $MODEL_DIR" >&2
 else
   CLI="$ROOT/test/e2e/e2e-cli.mjs"
   export E2E_RUNTIME_CLI="$ROOT/test/e2e/fake-runtime.mjs"
@@ -63,11 +74,9 @@ else
   TRAIN_BASE=""
   mkdir -p "$MODEL_DIR"
 fi
-echo "e2e: runtime = $mode ($CLI, model $MODEL_DIR)" >&2
+echo "e2e: runtime = $mode (${CLI:-the CLI shipped in the .vsix}, model $MODEL_DIR)" >&2
 
 # 3. A throw-away code-server profile with the extension and settings, and a copy of the fixture.
-export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" XDG_DATA_HOME="$WORK/home/.local/share" \
-  XDG_CACHE_HOME="$WORK/home/.cache"
 mkdir -p "$HOME" "$WORK/user/User" "$WORK/extensions"
 cp -r test/e2e/fixture "$WORK/project"
 # A short git history, so `repolora train` finds older code to train on and newer code to evaluate on.
@@ -80,14 +89,13 @@ cp -r test/e2e/fixture "$WORK/project"
       git commit -qm "scale $i"
   done
 ) || fail "could not make the fixture's git history"
+# Real mode sets no repolora.* setting that completions use: only the training case's (a tiny base, two steps).
+RUNTIME_SETTINGS=""
+[ "$mode" = fake ] && RUNTIME_SETTINGS="\"repolora.modelPackage\": \"$MODEL_DIR\", \"repolora.cliPath\": \"$CLI\",
+  \"repolora.nodePath\": \"$(command -v node)\","
 cat >"$WORK/user/User/settings.json" <<JSON
 {
-  "repolora.modelPackage": "$MODEL_DIR",
-  "repolora.cliPath": "$CLI",
-  "repolora.nodePath": "$(command -v node)",
-  "repolora.debounceMs": 50,
-  "repolora.maxTokens": 24,
-  "repolora.adaptersDir": "$WORK/adapters",
+  $RUNTIME_SETTINGS
   "repolora.training.baseModel": "$TRAIN_BASE",
   "repolora.training.budgetMinutes": 0,
   "repolora.training.extraArgs": ["--steps", "2"],
@@ -115,6 +123,9 @@ cat >"$WORK/user/User/settings.json" <<JSON
 JSON
 "$NODE24" "$CODE_SERVER" --install-extension "$WORK/repolora.vsix" --extensions-dir "$WORK/extensions" \
   --user-data-dir "$WORK/user" >&2 || fail "installing the .vsix failed"
+SHIPPED_CLI="$(find "$WORK/extensions" -path '*/cli/dist/cli.mjs' | head -1)"
+[ -n "$SHIPPED_CLI" ] || fail "the installed extension carries no cli/dist/cli.mjs"
+[ "$mode" = real ] && CLI="$SHIPPED_CLI"
 
 # 4. Start code-server and drive it.
 PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
@@ -129,7 +140,8 @@ for _ in $(seq 1 120); do
 done
 
 E2E_URL="http://127.0.0.1:$PORT/?folder=$WORK/project" E2E_WORK="$WORK" E2E_MODE="$mode" E2E_CLI="$CLI" \
-  E2E_MODEL="$MODEL_DIR" E2E_PLAYWRIGHT="$CACHE/tools/node_modules/playwright-core" \
+  E2E_MODEL="$MODEL_DIR" E2E_PLAYWRIGHT="$CACHE/playwright/node_modules/playwright-core" \
+  E2E_EXTENSIONS="$WORK/extensions" E2E_NODE="$NODE24" \
   E2E_SCREENSHOT="${REPOLORA_E2E_SCREENSHOT:-}" E2E_REPORT_SCREENSHOT="${REPOLORA_E2E_REPORT_SCREENSHOT:-}" \
   E2E_SUMMARY="$WORK/summary" node test/e2e/ghost-text.mjs
 status=$?

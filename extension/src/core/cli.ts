@@ -5,7 +5,16 @@ import { delimiter, join } from "node:path";
 export interface CliCommand {
   command: string;
   args: string[];
+  /** Variables to add to the environment the command runs in. */
+  env: Record<string, string>;
 }
+
+/** The runtime the extension host itself runs on: Node (code-server) or Electron's Node (VS Code). */
+export interface HostRuntime {
+  execPath: string;
+}
+
+const HOST: HostRuntime = { execPath: process.execPath };
 
 /** Where a packaged extension carries the compiled CLI: a RepoLoRA package root under `<extension>/cli/`. */
 export const SHIPPED_CLI = join("cli", "dist", "cli.mjs");
@@ -36,7 +45,18 @@ export function resolveCli(options: {
   return null;
 }
 
-export function cliCommand(cli: string, nodePath: string, args: string[]): CliCommand {
-  if (/\.(m|c)?js$/.test(cli)) return { command: nodePath || "node", args: [cli, ...args] };
-  return { command: cli, args };
+/**
+ * The command line for the CLI. A `.mjs`/`.js` script runs under the `repolora.nodePath` setting when set, else
+ * under the extension host's own runtime: VS Code's Electron binary runs as plain Node with
+ * ELECTRON_RUN_AS_NODE=1 (there may be no `node` on PATH), and the variable is harmless to a real Node.
+ */
+export function cliCommand(
+  cli: string,
+  nodePath: string,
+  args: string[],
+  host: HostRuntime = HOST,
+): CliCommand {
+  if (!/\.(m|c)?js$/.test(cli)) return { command: cli, args, env: {} };
+  if (nodePath) return { command: nodePath, args: [cli, ...args], env: {} };
+  return { command: host.execPath, args: [cli, ...args], env: { ELECTRON_RUN_AS_NODE: "1" } };
 }

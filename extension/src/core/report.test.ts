@@ -93,14 +93,16 @@ describe("settings", () => {
 });
 
 describe("cli", () => {
-  it("runs a script under node and an executable directly", () => {
-    expect(cliCommand("/r/bin/repolora.mjs", "", ["serve"])).toEqual({
-      command: "node",
+  it("runs a script under the nodePath setting and an executable directly", () => {
+    expect(cliCommand("/r/bin/repolora.mjs", "/n/node", ["serve"])).toEqual({
+      command: "/n/node",
       args: ["/r/bin/repolora.mjs", "serve"],
+      env: {},
     });
     expect(cliCommand("/usr/bin/repolora", "/n/node", ["serve"])).toEqual({
       command: "/usr/bin/repolora",
       args: ["serve"],
+      env: {},
     });
   });
 

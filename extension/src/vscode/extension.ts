@@ -84,9 +84,13 @@ export function activate(context: vscode.ExtensionContext): void {
     spawn: () => {
       const path = cli();
       if (!path) throw new Error("the repolora CLI was not found: set repolora.cliPath");
-      const { command, args } = cliCommand(path, settings.nodePath, ["serve", "--model", modelPackage()]);
-      log.log("info", "runtime.command", { command, args });
-      return spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: process.env });
+      const { command, args, env } = cliCommand(path, settings.nodePath, [
+        "serve",
+        "--model",
+        modelPackage(),
+      ]);
+      log.log("info", "runtime.command", { command, args, env });
+      return spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
     },
     initializeParams: () => ({
       modelPackage: modelPackage(),

@@ -21,8 +21,8 @@ export type SetupOutcome = { kind: "done" } | { kind: "cancelled" } | { kind: "f
 export async function setUpDefaultModel(deps: SetupDeps): Promise<SetupOutcome> {
   const cli = deps.cli();
   if (!cli) return { kind: "failed", error: "the repolora CLI was not found (set repolora.cliPath)" };
-  const { command, args } = cliCommand(cli, deps.nodePath(), [...SETUP_ARGS]);
-  deps.log.log("info", "setup.start", { command, args });
+  const { command, args, env } = cliCommand(cli, deps.nodePath(), [...SETUP_ARGS]);
+  deps.log.log("info", "setup.start", { command, args, env });
   return vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
@@ -31,14 +31,19 @@ export async function setUpDefaultModel(deps: SetupDeps): Promise<SetupOutcome> 
     },
     async (progress, token) => {
       let last = "";
-      const child = spawnGrouped(command, args, (stream, line) => {
-        deps.log.log("info", `setup.${stream}`, { line });
-        const message = setupProgressMessage(line);
-        if (message) {
-          last = message;
-          progress.report({ message });
-        }
-      });
+      const child = spawnGrouped(
+        command,
+        args,
+        (stream, line) => {
+          deps.log.log("info", `setup.${stream}`, { line });
+          const message = setupProgressMessage(line);
+          if (message) {
+            last = message;
+            progress.report({ message });
+          }
+        },
+        { env: { ...process.env, ...env } },
+      );
       const cancel = token.onCancellationRequested(() => {
         deps.log.log("info", "setup.cancel", { pid: child.pid });
         child.cancel();

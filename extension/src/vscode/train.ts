@@ -55,14 +55,14 @@ export async function trainAdapter(deps: TrainDeps, folder: vscode.WorkspaceFold
     return;
   }
   const settings = deps.settings();
-  const { command, args } = cliCommand(
+  const { command, args, env } = cliCommand(
     cli,
     settings.nodePath,
     trainArgs(folder.uri.fsPath, { ...settings.training, adaptersDir: settings.adaptersDir }),
   );
   running.add(key);
   deps.onRunningChange?.();
-  deps.log.log("info", "train.start", { folder: folder.uri.fsPath, command, args });
+  deps.log.log("info", "train.start", { folder: folder.uri.fsPath, command, args, env });
   let state: TrainState = INITIAL_TRAIN_STATE;
   try {
     state = await vscode.window.withProgress(
@@ -75,7 +75,11 @@ export async function trainAdapter(deps: TrainDeps, folder: vscode.WorkspaceFold
         new Promise<TrainState>((resolve) => {
           let reported = 0;
           let current = INITIAL_TRAIN_STATE;
-          const child = spawn(command, args, { cwd: folder.uri.fsPath, stdio: ["ignore", "pipe", "pipe"] });
+          const child = spawn(command, args, {
+            cwd: folder.uri.fsPath,
+            env: { ...process.env, ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+          });
           const cancel = token.onCancellationRequested(() => {
             deps.log.log("info", "train.cancel", { pid: child.pid });
             child.kill("SIGTERM");

@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { packageRoot } from "../../../runtime/src/util/package-root.ts";
 import { RepoLoraError } from "../util/errors.ts";
@@ -14,8 +14,17 @@ const run = promisify(execFile);
 /** The project root (a checkout, or the package the compiled CLI lies in). */
 export const PROJECT_ROOT = packageRoot();
 
-const SETUP_HINT =
-  "Run `bash generator/trainer/setup-venv.sh` (or `bash .ci/setup`) from the RepoLoRA folder.";
+const SETUP_HINT = `Run \`bash ${join(PROJECT_ROOT, "generator", "trainer", "setup-venv.sh")}\` (Python >= 3.11; it installs the pinned training packages, several GB, into ${join(PROJECT_ROOT, ".venv")}), or set REPOLORA_TRAINER_PYTHON to a Python that has them.`;
+
+/**
+ * The environment the trainer's Python runs in: this package's trainer sources first on its path, so the
+ * trainer always matches this CLI (also under REPOLORA_TRAINER_PYTHON, whose venv may hold another copy).
+ */
+export function trainerProcessEnv(): NodeJS.ProcessEnv {
+  const sources = join(PROJECT_ROOT, "generator", "trainer");
+  const rest = process.env.PYTHONPATH;
+  return { ...process.env, PYTHONPATH: rest ? `${sources}${delimiter}${rest}` : sources };
+}
 
 export interface TrainerEnv {
   python: string;
@@ -50,7 +59,7 @@ print(json.dumps({"versions": out, "cuda": bool(torch.cuda.is_available())}))
 export async function checkTrainerEnv(): Promise<TrainerEnv> {
   const python = trainerPython();
   try {
-    const { stdout } = await run(python, ["-c", PROBE], { timeout: 120_000 });
+    const { stdout } = await run(python, ["-c", PROBE], { timeout: 120_000, env: trainerProcessEnv() });
     const parsed = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as {
       versions: Record<string, string>;
       cuda: boolean;

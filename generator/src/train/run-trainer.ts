@@ -11,7 +11,7 @@ import { constants } from "node:os";
 import { createInterface } from "node:readline";
 import { parseTrainerLine, type TrainerEvent } from "../../../runtime/src/contracts/train-events.ts";
 import { RepoLoraError } from "../util/errors.ts";
-import { trainerPython } from "./python-env.ts";
+import { trainerProcessEnv, trainerPython } from "./python-env.ts";
 import { openTrainerLog, trainerLogPath } from "./trainer-log.ts";
 
 export interface TrainerRun {
@@ -36,7 +36,7 @@ export function runTrainer(run: TrainerRun): Promise<TrainerResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(python, ["-m", "repolora_trainer", ...run.args], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, PYTHONUNBUFFERED: "1", TOKENIZERS_PARALLELISM: "false" },
+      env: { ...trainerProcessEnv(), PYTHONUNBUFFERED: "1", TOKENIZERS_PARALLELISM: "false" },
       detached: true,
     });
     // Out of the terminal's group, the trainer must not outlive the CLI (a second Ctrl-C exits at once).

@@ -72,7 +72,12 @@ export const trainCommand: Command = {
       return await trainStages(ctx);
     } catch (error) {
       if (error instanceof RepoLoraError)
-        ctx.emit({ event: "error", code: error.code, message: error.message });
+        // The hint goes with the message: the editor shows only the event (e.g. how to install the trainer).
+        ctx.emit({
+          event: "error",
+          code: error.code,
+          message: error.hint ? `${error.message} ${error.hint}` : error.message,
+        });
       throw error;
     } finally {
       ctx.progress.done();
