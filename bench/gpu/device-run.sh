@@ -16,7 +16,7 @@
 # `stash` checks each carried piece against SHA256SUMS and keeps it; it prints how many of the N it holds (a
 # count that drops means the machine was given back between calls: start over). `run [MINUTES]` also
 # reassembles the payload, checks every file against CONTENTS.sha256, installs the pinned wheels
-# (bench/gpu/wheels.lock: bitsandbytes, transformers, peft, gguf, rapidfuzz) with
+# (bench/gpu/wheels.lock: bitsandbytes, transformers, peft, gguf, rapidfuzz, regex) with
 # `pip install --no-deps --no-index --target`, converts the GGUF to a bf16 safetensors folder
 # (generator/trainer/tools/gguf_to_hf.py, about a minute) and runs bench/gpu/run_bench.py in what is left of
 # MINUTES (default 9.5), writing $OUT/results.json and $OUT/bench.log. Run it again with `run` alone on the same

@@ -18,19 +18,20 @@ from repolora_trainer.commands import train_command
 from repolora_trainer.config import config_from_dict
 from repolora_trainer.progress import Progress
 
-TOOL = Path(__file__).resolve().parents[3] / "bench" / "gpu" / "run_bench.py"
+TOOLS = Path(__file__).resolve().parents[3] / "bench" / "gpu"
 
 
-def load_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("run_bench", TOOL)
+def load_tool(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["run_bench"] = module  # dataclasses look their module up there
+    sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
-run_bench = load_tool()
+run_bench = load_tool("run_bench")
+summarize = load_tool("summarize")
 
 
 def other_dataset(folder: Path) -> Path:
@@ -101,6 +102,8 @@ def test_cpu_mode_runs_every_stage_and_scores_own_against_default_and_control(
         assert 0.0 <= completions["systems"]["adapter"]["editSimilarity"] <= 1.0
     # Own and control adapters differ: they were trained on different repositories.
     assert results["scores"]["a"]["nllPerExample"]["adapter"] != results["scores"]["a"]["nllPerExample"]["control"]
+    table = summarize.summarize(results)
+    assert "| a (b) | 6 |" in table and "| b (a) | 6 |" in table and "| train:b | done |" in table
 
 
 def test_a_spent_budget_skips_the_remaining_stages_and_still_writes_results(
