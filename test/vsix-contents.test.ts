@@ -1,18 +1,9 @@
-/**
- * The `cli/` folder extension/package-vsix.mjs puts into the .vsix is a working RepoLoRA package root on its own:
- * staged for this platform, it holds every package the compiled CLI leaves external, only this platform's
- * onnxruntime CPU binary, and the package files the CLI and trainer read at run time; run from there (no
- * checkout on any path, no NODE_PATH) it builds a dataset with its grammars, and prepares a model and completes
- * with onnxruntime from its own node_modules.
- */
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { currentTarget, stageCli, TARGETS } from "../extension/package-vsix.mjs";
-import { TINY_QWEN2, writeRandomModel } from "../runtime/src/testing/random-model.ts";
-import { buildFixtureRepo, FIXTURE_EVAL_SHARE } from "./helpers/fixture-repo.ts";
 import { tempDir } from "./helpers/git-repo.ts";
+import { buildFixtureDataset, packagedCliRunner, prepareAndComplete } from "./helpers/packaged-cli.ts";
 
 const target = currentTarget();
 
@@ -31,17 +22,11 @@ function bareImports(bundle: string): string[] {
 
 describe.runIf(target in TARGETS)(`the .vsix's cli/ folder (${target})`, () => {
   let cliDir: string;
-  const run = (...args: string[]) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: "1" };
-    delete env.NODE_PATH;
-    delete env.NODE_OPTIONS;
-    return spawnSync(process.execPath, [join(cliDir, "dist", "cli.mjs"), ...args], {
-      cwd: tempDir(),
-      env,
-      encoding: "utf8",
-      timeout: 120_000,
-    });
-  };
+  const run = packagedCliRunner(
+    () => join(cliDir, "dist", "cli.mjs"),
+    () => tempDir(),
+    { ELECTRON_RUN_AS_NODE: "1" },
+  );
 
   beforeAll(() => {
     cliDir = join(tempDir(), "cli");
@@ -88,41 +73,15 @@ describe.runIf(target in TARGETS)(`the .vsix's cli/ folder (${target})`, () => {
   });
 
   it("builds a dataset with its own grammars", () => {
-    const { repo } = buildFixtureRepo();
-    const out = join(tempDir(), "ds");
-    const result = run(
-      "dataset",
-      repo.root,
-      "--out",
-      out,
-      "--eval-share",
-      String(FIXTURE_EVAL_SHARE),
-      "--no-cache",
-    );
+    const { result, languages } = buildFixtureDataset(run);
     expect(result.stderr).not.toMatch(/Cannot find|ERR_MODULE_NOT_FOUND/);
     expect(result.status).toBe(0);
-    const records = readFileSync(join(out, "train.jsonl"), "utf8").trim().split("\n");
-    const languages = new Set(records.map((line) => (JSON.parse(line) as { language: string }).language));
     expect(languages.has("typescript")).toBe(true);
   });
 
   it("prepares a model and completes with its own onnxruntime", () => {
-    const work = tempDir();
-    writeRandomModel(join(work, "model"), TINY_QWEN2);
-    const packageDir = join(work, "package");
-    const prepared = run(
-      "model",
-      "prepare",
-      join(work, "model"),
-      "--out",
-      packageDir,
-      "--id",
-      "repolora-tiny/vsix",
-    );
+    const { prepared, completed } = prepareAndComplete(run, "repolora-tiny/vsix");
     expect(prepared.status).toBe(0);
-    const file = join(work, "math.ts");
-    writeFileSync(file, "export function add(a: number, b: number) {\n  return a + b;\n}\n");
-    const completed = run("complete", file, "--line", "2", "--col", "3", "--model", packageDir);
     expect(completed.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find module/);
     expect(completed.status).toBe(0);
   });
