@@ -23,7 +23,8 @@ mirrors="${MIRRORS:-/work/.mirror}"
 work="${WORK:-/tmp/repolora-gpubench}"
 models="${REPOLORA_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/repolora/models}"
 gguf="${GGUF:-$models/qwen2.5-coder-0.5b-instruct.Q4_K_M.gguf}"
-gguf_sha="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32" # as generator/trainer/default-model.sh
+# The GGUF's one recorded hash: default-model.lock's gguf-sha256 line (read the same way as default-model.sh).
+gguf_sha="$(sed -n 's/^# gguf-sha256: *\([0-9a-f]\{64\}\)$/\1/p' "$root/generator/trainer/default-model.lock")"
 python="${PYTHON:-$root/.venv/bin/python}"
 out="$root/.bench-gpu"
 stage="$out/stage"
@@ -34,6 +35,7 @@ die() {
   exit 1
 }
 
+[ -n "$gguf_sha" ] || die "no gguf-sha256 line in generator/trainer/default-model.lock"
 [ -f "$gguf" ] || die "no base model GGUF at $gguf (run generator/trainer/default-model.sh, or set GGUF=)"
 got="$(sha256sum "$gguf" | cut -d' ' -f1)"
 [ "$got" = "$gguf_sha" ] || die "$gguf has sha256 $got, expected $gguf_sha (the embedded default's GGUF)"
