@@ -92,7 +92,7 @@ async function trainStages(ctx: TrainContext): Promise<number> {
   const dataset = await buildOrReuseDataset(ctx, inputs);
   const plan = await planTraining(ctx, inputs, dataset);
   if (plan.kind === "upToDate") return 0;
-  const adapterDir = await trainAdapter(ctx, inputs, plan);
+  const adapterDir = await trainAdapter(ctx, inputs, plan, dataset.manifest.options.template);
   if (plan.kind === "update") await decideUpdate(ctx, inputs.registry, plan, adapterDir);
   else if (!ctx.flags.values.out) await activateIfBetter(ctx, inputs.registry, adapterDir);
   return 0;

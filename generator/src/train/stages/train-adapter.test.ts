@@ -48,6 +48,13 @@ describe("trainerArgs", () => {
     expect(args).not.toContain("--baseline-adapter");
   });
 
+  it("starts from fresh weights when the dataset is in another prompt order, still scored against the default", () => {
+    const { args, fromDefault } = trainerArgs(values(), inputs, fresh, "/out", true);
+    expect(fromDefault).toBeNull();
+    expect(args).not.toContain("--init-adapter");
+    expect(option(args, "--baseline-adapter")).toEqual([inputs.defaultAdapter]);
+  });
+
   it("continues the previous adapter for an update, with its config and scaled length, scored later", () => {
     const { args, fromDefault } = trainerArgs(values(), inputs, update, "/out");
     expect(option(args, "--dataset")).toEqual(["/ds-update"]);

@@ -19,22 +19,27 @@ import type { TrainValues } from "./flags.ts";
 import type { TrainInputs } from "./inputs.ts";
 import type { TrainPlan } from "./plan.ts";
 
-/** Returns the written adapter's folder. */
-export async function trainAdapter(ctx: TrainContext, inputs: TrainInputs, plan: TrainPlan): Promise<string> {
+/** Returns the written adapter's folder. `datasetTemplate`: the prompt template of the dataset's records. */
+export async function trainAdapter(
+  ctx: TrainContext,
+  inputs: TrainInputs,
+  plan: TrainPlan,
+  datasetTemplate: string,
+): Promise<string> {
   const out = resolve(
     ctx.flags.values.out ?? defaultAdapterDir(inputs.adaptersDir, inputs.key, inputs.info.head),
   );
-  const template = datasetTemplate(plan.datasetDir);
-  const { args, fromDefault } = trainerArgs(ctx.flags.values, inputs, plan, out, template);
+  const defaultTemplate = inputs.defaultAdapter ? trainingTemplate(inputs.base, inputs.defaultAdapter) : null;
+  const otherTemplate = defaultTemplate !== null && datasetTemplate !== defaultTemplate;
+  const { args, fromDefault } = trainerArgs(ctx.flags.values, inputs, plan, out, otherTemplate);
   ctx.log(
     inputs.defaultAdapter
       ? `default system: base + ${inputs.defaultAdapter} (the baseline of the report card${fromDefault ? "; training starts from its weights" : ""})`
       : "no default adapter for this base model: the report card's baseline is the raw base",
   );
-  const defaultTemplate = inputs.defaultAdapter ? trainingTemplate(inputs.base, inputs.defaultAdapter) : null;
-  if (defaultTemplate && template && template !== defaultTemplate)
+  if (otherTemplate)
     ctx.log(
-      `warning: the dataset's prompts use ${template}, the default adapter was trained on ${defaultTemplate}: training starts from fresh weights, and the card's default system is scored on prompts it was not trained for`,
+      `warning: the dataset's prompts use ${datasetTemplate}, the default adapter was trained on ${defaultTemplate}: training starts from fresh weights, and the card's default system is scored on prompts it was not trained for`,
     );
   ctx.emit({ event: "phase", name: "train" });
   ctx.log(`training: starting the trainer (Python loads torch and ${inputs.base})…`);
@@ -65,7 +70,7 @@ export function trainerArgs(
   inputs: Pick<TrainInputs, "base" | "maxTokens" | "defaultAdapter">,
   plan: TrainPlan,
   out: string,
-  datasetTemplate: string | null = null,
+  otherTemplate = false,
 ): { args: string[]; fromDefault: string | null } {
   const args = ["train", "--dataset", plan.datasetDir, "--out", out, "--base-model", inputs.base];
   args.push("--max-tokens", String(inputs.maxTokens));
@@ -75,10 +80,6 @@ export function trainerArgs(
   if (values["no-eval"] || plan.kind === "update") args.push("--no-eval");
   if (plan.kind === "update") args.push("--init-adapter", plan.previous.entry.dir);
   if (inputs.defaultAdapter) args.push("--baseline-adapter", inputs.defaultAdapter);
-  const otherTemplate =
-    datasetTemplate !== null &&
-    inputs.defaultAdapter !== null &&
-    datasetTemplate !== trainingTemplate(inputs.base, inputs.defaultAdapter);
   const fromDefault = startsFromDefault(inputs.defaultAdapter, plan.kind === "update", values, otherTemplate);
   if (fromDefault) args.push("--init-adapter", fromDefault);
   return { args, fromDefault };
@@ -100,18 +101,6 @@ export function startsFromDefault(
     shapeGiven: values.rank !== undefined || values.layers !== undefined,
     otherTemplate,
   });
-}
-
-/** The prompt template a dataset folder's records use (dataset.json), or null when it does not say. */
-function datasetTemplate(dir: string): string | null {
-  try {
-    const manifest = JSON.parse(readFileSync(join(dir, "dataset.json"), "utf8")) as {
-      options?: { template?: unknown };
-    };
-    return typeof manifest.options?.template === "string" ? manifest.options.template : null;
-  } catch {
-    return null;
-  }
 }
 
 /** The CLI's error for a trainer run that wrote no adapter; `previous` (an update's) stays active. */
