@@ -9,14 +9,13 @@
  * ort / llama: a warm-up, then `reps` timed runs of prefill (the whole prompt) and `decode` greedy steps after
  * it; medians. server: hot-swap latency and prefix reuse through the real server code (RuntimeService).
  */
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { loadPeftAdapter } from "../../runtime/src/adapter/peft-adapter.ts";
 import { DecoderEngine } from "../../runtime/src/engine/decoder-engine.ts";
 import { EngineClient } from "../../runtime/src/engine/engine-client.ts";
 import { openModelPackage } from "../../runtime/src/model/package.ts";
 import { silentLogger } from "../../runtime/src/server/log.ts";
 import { RuntimeService } from "../../runtime/src/server/service.ts";
+import { type LlamaSequence, loadLlamaModel } from "./node-llama.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rssMiB = () => Math.round(process.memoryUsage.rss() / 2 ** 20);
@@ -59,30 +58,13 @@ function ortRunner(name: string, engine: DecoderEngine, adapter?: string): Runne
   };
 }
 
-/** The part of node-llama-cpp's API used here (it is installed outside the project: see runtime-speed.ts). */
-interface LlamaSequence {
-  evaluateWithoutGeneratingNewTokens(tokens: number[]): Promise<void>;
-  evaluate(tokens: number[], options: { temperature: number }): AsyncGenerator<number>;
-  clearHistory(): Promise<void>;
-}
-interface LlamaModule {
-  getLlama(options: { gpu: false; build: "never"; logLevel?: string }): Promise<{
-    loadModel(options: { modelPath: string }): Promise<{
-      createContext(options: object): Promise<{ getSequence(): LlamaSequence }>;
-    }>;
-  }>;
-}
-
 async function llamaRunners(
   gguf: string,
   threads: number,
   dir: string,
   lora?: string,
 ): Promise<{ plain: Runner; lora: Runner | null }> {
-  const entry = pathToFileURL(join(dir, "node_modules", "node-llama-cpp", "dist", "index.js")).href;
-  const { getLlama } = (await import(entry)) as LlamaModule;
-  const runtime = await getLlama({ gpu: false, build: "never", logLevel: "error" });
-  const model = await runtime.loadModel({ modelPath: gguf });
+  const model = await loadLlamaModel(dir, gguf);
   const options = { contextSize: 2048, batchSize: 512, threads };
   const runner = (name: string, sequence: LlamaSequence): Runner => ({
     name,

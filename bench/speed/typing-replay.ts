@@ -12,6 +12,12 @@
  * (repolora.json prompt.template). With --tiny each order gets the same random adapter, its bundle recording
  * that order; with a real package, psm binds --adapter and spm binds --spm-adapter (an adapter trained with
  * the qwen2.5-coder-spm template). `both` replays the same session once per order, one fresh server each.
+ * --gguf <model.gguf> [--lora-gguf <psm adapter.gguf>] [--spm-lora-gguf <spm adapter.gguf>] [--llama-dir
+ * /tmp/nlc]: right after the runtime answers a keystroke, the same prompt token ids go through node-llama-cpp
+ * (installed outside the project, see runtime-speed.ts) with its own prefix reuse, decoding as many tokens as
+ * the runtime did (bench/speed/llama-replay.ts); reported side by side, with the paired ratio. GGUFs of the
+ * same weights: runtime/tools/hf_to_gguf.py model <HF folder> out.gguf --type q4_0, and `lora <adapter> <HF
+ * folder> out.gguf`.
  *
  * The session: in each of N files (.ts, not tests, in path order, every k-th), the line at the middle of the
  * file with ≥ 20 lines below it is typed again, character by character, with everything below it as the
@@ -32,14 +38,20 @@ import { ContextRing } from "../../extension/src/core/context-ring.ts";
 import { Debouncer } from "../../extension/src/core/debounce.ts";
 import { silentLogger } from "../../extension/src/core/log.ts";
 import {
+  type CompleteParams,
   type CompleteResult,
   CompletionPipeline,
   DEFAULT_PIPELINE_SETTINGS,
 } from "../../extension/src/core/pipeline.ts";
 import { RpcClient } from "../../extension/src/core/rpc-client.ts";
-import { prepareModelPackage } from "../../runtime/src/model/package.ts";
+import { buildServingPrompt } from "../../runtime/src/complete/prompt.ts";
+import { openModelPackage, prepareModelPackage } from "../../runtime/src/model/package.ts";
+import { loadTokenizer } from "../../runtime/src/model/tokenizer.ts";
+import { DEFAULT_BUDGET, getTemplate } from "../../runtime/src/prompt/index.ts";
 import { PROTOCOL_VERSION } from "../../runtime/src/protocol/index.ts";
+import { snippetsWithinBudget } from "../../runtime/src/server/limits.ts";
 import { TINY_QWEN2, writeRandomAdapter, writeRandomModel } from "../../runtime/src/testing/random-model.ts";
+import { LlamaReplayer, type LlamaTimed } from "./llama-replay.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MIN_LINES_BELOW = 20;
@@ -104,6 +116,8 @@ interface ReplayOptions {
   threads: number;
   timeoutMs: number;
   suffixShare: number;
+  /** The same prompts through node-llama-cpp, right after the runtime answered each (paired per keystroke). */
+  llama: { dir: string; gguf: string; lora: string | null } | null;
 }
 
 /** One replay of the session against a fresh `repolora serve`; returns its report. */
@@ -132,10 +146,21 @@ async function replay(options: ReplayOptions) {
     }
     /** The runtime's answer to the current keystroke, if it asked the model (empty answers included). */
     let answer: CompleteResult | null = null;
+    const llama = options.llama ? await llamaSide(options) : null;
+    /** Per model answer: the runtime's prefill + decode and llama.cpp's time for the same prompt and tokens. */
+    const pairs: Array<{ ort: number; llama: LlamaTimed }> = [];
+    let promptMismatches = 0;
     const pipeline = new CompletionPipeline({
       model: async (params, signal) => {
-        answer = await rpc.request("complete", params, { signal });
-        return answer;
+        const result: CompleteResult = await rpc.request("complete", params, { signal });
+        answer = result;
+        if (llama) {
+          const ids = llama.promptIds(params);
+          if (ids.length !== result.promptTokens) promptMismatches += 1;
+          const timed = await llama.replayer.complete(ids, result.completionTokens);
+          pairs.push({ ort: result.timings.prefillMs + result.timings.decodeMs, llama: timed });
+        }
+        return result;
       },
       cache: new CompletionCache(),
       ring: new ContextRing(),
@@ -215,6 +240,7 @@ async function replay(options: ReplayOptions) {
       prefilledTokensP50: percentile(prefilled, 0.5),
       prefilledTokensP95: percentile(prefilled, 0.95),
       meanCompletionTokens: counts.asked > 0 ? Math.round(generated / counts.asked) : null,
+      llama: llama ? llamaReport(pairs, promptMismatches) : null,
       wallSec: Number(((performance.now() - started) / 1000).toFixed(1)),
     };
     await rpc.request("shutdown", {});
@@ -228,6 +254,65 @@ async function replay(options: ReplayOptions) {
 }
 
 type Report = Awaited<ReturnType<typeof replay>>;
+
+/** The prompt builder the server uses (same template, budget and tokenizer) and a llama.cpp sequence. */
+async function llamaSide(options: ReplayOptions) {
+  const llama = options.llama!;
+  // The server's budget: this replay's initialize sends no maxPromptTokens.
+  const maxPromptTokens = DEFAULT_BUDGET.maxTokens;
+  const tokenizer = loadTokenizer(openModelPackage(options.packageDir));
+  const template = getTemplate(ORDERS[options.order]);
+  const replayer = await LlamaReplayer.open({ ...llama, threads: options.threads });
+  return {
+    replayer,
+    promptIds: (params: CompleteParams) =>
+      buildServingPrompt(
+        { ...params, context: snippetsWithinBudget(params.context, maxPromptTokens) },
+        template,
+        tokenizer,
+        maxPromptTokens,
+        params.suffixShare ?? DEFAULT_BUDGET.suffixShare,
+      ).ids,
+  };
+}
+
+/** llama.cpp's times for the same prompts and token counts, and the paired ratio runtime / llama.cpp. */
+function llamaReport(pairs: Array<{ ort: number; llama: LlamaTimed }>, promptMismatches: number) {
+  const totals = pairs.map((p) => p.llama.totalMs);
+  return {
+    answers: pairs.length,
+    promptMismatches,
+    p50Ms: Math.round(percentile(totals, 0.5)),
+    p95Ms: Math.round(percentile(totals, 0.95)),
+    prefillP50Ms: Math.round(
+      percentile(
+        pairs.map((p) => p.llama.prefillMs),
+        0.5,
+      ),
+    ),
+    decodeP50Ms: Math.round(
+      percentile(
+        pairs.map((p) => p.llama.decodeMs),
+        0.5,
+      ),
+    ),
+    meanReusedTokens:
+      pairs.length > 0 ? Math.round(pairs.reduce((a, p) => a + p.llama.reused, 0) / pairs.length) : null,
+    ortP50Ms: Math.round(
+      percentile(
+        pairs.map((p) => p.ort),
+        0.5,
+      ),
+    ),
+    /** Median over answers of (runtime prefill + decode) / (llama.cpp prefill + decode): > 1 = runtime slower. */
+    ratioP50: Number(
+      percentile(
+        pairs.map((p) => p.ort / p.llama.totalMs),
+        0.5,
+      ).toFixed(2),
+    ),
+  };
+}
 
 function printReport(report: Report, files: string): void {
   console.log(
@@ -246,6 +331,11 @@ function printReport(report: Report, files: string): void {
   console.log(
     `  ghost text shown ${report.shown}, from the cache ${report.cache}, skipped ${report.skipped}, time-limit ${report.timeLimit}`,
   );
+  const llama = report.llama;
+  if (llama)
+    console.log(
+      `  same prompts and token counts through llama.cpp: p50 ${llama.p50Ms} ms (prefill ${llama.prefillP50Ms}, decode ${llama.decodeP50Ms}), p95 ${llama.p95Ms} ms, reused ${llama.meanReusedTokens} tokens/answer; runtime prefill + decode p50 ${llama.ortP50Ms} ms; paired ratio runtime / llama.cpp p50 ${llama.ratioP50} (${llama.answers} answers, ${llama.promptMismatches} prompt length mismatches)`,
+    );
 }
 
 /** A random adapter for the tiny model whose bundle records `order`'s template: same weights for every order. */
@@ -271,6 +361,10 @@ async function main(): Promise<void> {
       threads: { type: "string", default: "2" },
       "timeout-ms": { type: "string", default: "1000" },
       "suffix-share": { type: "string", default: "0.2" },
+      gguf: { type: "string" },
+      "lora-gguf": { type: "string" },
+      "spm-lora-gguf": { type: "string" },
+      "llama-dir": { type: "string", default: "/tmp/nlc" },
       json: { type: "boolean", default: false },
     },
   });
@@ -314,6 +408,13 @@ async function main(): Promise<void> {
         threads: Number(values.threads),
         timeoutMs: Number(values["timeout-ms"]),
         suffixShare: Number(values["suffix-share"]),
+        llama: values.gguf
+          ? {
+              dir: values["llama-dir"],
+              gguf: values.gguf,
+              lora: (order === "spm" ? values["spm-lora-gguf"] : values["lora-gguf"]) ?? null,
+            }
+          : null,
       });
       if (values.json) console.log(JSON.stringify(report));
       else printReport(report, values.files);

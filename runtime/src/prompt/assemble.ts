@@ -60,6 +60,44 @@ export function keepTail(text: string, budget: number, count: TokenCounter): str
   return text.slice(start);
 }
 
+/** On average one line in this many is an anchor line where a cut prefix may start (see keepTailAnchored). */
+export const PREFIX_ANCHOR_EVERY = 8;
+/** Lines past keepTail's start searched for an anchor; beyond them the plain cut is used. */
+const ANCHOR_SEARCH_LINES = 4 * PREFIX_ANCHOR_EVERY;
+
+/** FNV-1a over UTF-16 code units: a stable, content-only hash of one line. */
+function lineHash(line: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < line.length; i++) {
+    hash ^= line.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/**
+ * keepTail for the prefix, with a start that stays put while the user types. A cut prefix starts only at an
+ * anchor line (one whose content hashes to 0 mod PREFIX_ANCHOR_EVERY), the first one at or after where keepTail
+ * would start. Typing adds text at the end of the prefix, so the plain cut moves forward a line at a time and
+ * each move changes the prompt's tokens from the prefix's head on, which the KV cache must then prefill again
+ * (the whole prefix with the suffix-first order, the prefix and the suffix with PSM). Anchors depend only on
+ * the lines' own text, not on where the editor's character window begins, so the start moves about once every
+ * PREFIX_ANCHOR_EVERY lines of growth instead, at the cost of that many lines of prefix on average. The
+ * cursor's line is never dropped for an anchor; with no anchor in reach, the plain cut.
+ */
+export function keepTailAnchored(text: string, budget: number, count: TokenCounter): string {
+  const plain = keepTail(text, budget, count);
+  if (plain.length === text.length || !plain.includes("\n")) return plain;
+  let start = text.length - plain.length; // a line start
+  const cursorLine = text.lastIndexOf("\n") + 1;
+  for (let scanned = 0; scanned < ANCHOR_SEARCH_LINES && start < cursorLine; scanned++) {
+    const newline = text.indexOf("\n", start);
+    if (lineHash(text.slice(start, newline)) % PREFIX_ANCHOR_EVERY === 0) return text.slice(start);
+    start = newline + 1;
+  }
+  return plain;
+}
+
 /** Keeps whole lines from the start of `text` within `budget` tokens; see keepTail for the first line. */
 export function keepHead(text: string, budget: number, count: TokenCounter): string {
   if (count(text) <= budget) return text;
@@ -115,7 +153,11 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     const cost = contextCost(file);
     if (contextReserve + cost <= contextCap) contextReserve += cost;
   }
-  const prefix = keepTail(input.prefix, Math.max(0, available - suffixTokens - contextReserve), count);
+  const prefix = keepTailAnchored(
+    input.prefix,
+    Math.max(0, available - suffixTokens - contextReserve),
+    count,
+  );
 
   let room = available - suffixTokens - count(prefix);
   const context: ContextFile[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildPrompt, keepHead, keepTail } from "./assemble.ts";
+import { buildPrompt, keepHead, keepTail, keepTailAnchored } from "./assemble.ts";
 import { identifiersNear, type SymbolIndex, selectContext } from "./context.ts";
 import { getTemplate, TEMPLATE_IDS } from "./templates.ts";
 
@@ -184,5 +184,52 @@ describe("keepTail / keepHead properties", () => {
         expect(text[head.length]).toBe("\n");
       }
     }
+  });
+});
+
+describe("keepTailAnchored (the prefix's cut)", () => {
+  const codeLines = Array.from(
+    { length: 120 },
+    (_, i) => `  const value${i} = compute(${i}, "${"k".repeat(i % 7)}");`,
+  );
+  const anchorStart = (text: string, kept: string) => text.length - kept.length;
+
+  it("keeps all of a prefix that fits, and otherwise a line-start tail within budget", () => {
+    expect(keepTailAnchored("short\nprefix", 100, chars)).toBe("short\nprefix");
+    const text = codeLines.join("\n");
+    for (const budget of [60, 300, 900, 2000]) {
+      const kept = keepTailAnchored(text, budget, chars);
+      expect(text.endsWith(kept)).toBe(true);
+      expect(kept.length).toBeLessThanOrEqual(budget);
+      expect(text[anchorStart(text, kept) - 1]).toBe("\n");
+      // never more than keepTail keeps, and never the cursor's line alone when keepTail kept more
+      const plain = keepTail(text, budget, chars);
+      expect(kept.length).toBeLessThanOrEqual(plain.length);
+      if (plain.includes("\n")) expect(kept.includes("\n")).toBe(true);
+    }
+  });
+
+  it("moves its start far less often than the plain cut while the user types at the end", () => {
+    const above = codeLines.join("\n");
+    const typed = `${codeLines.slice(0, 30).join("\n")}\n`; // typing 30 more lines, character by character
+    const budget = 1500;
+    const moves = { plain: 0, anchored: 0 };
+    let last = { plain: -1, anchored: -1 };
+    for (let n = 1; n <= typed.length; n++) {
+      const text = `${above}\n${typed.slice(0, n)}`;
+      const now = {
+        plain: anchorStart(text, keepTail(text, budget, chars)),
+        anchored: anchorStart(text, keepTailAnchored(text, budget, chars)),
+      };
+      if (n > 1) {
+        if (now.plain !== last.plain) moves.plain += 1;
+        if (now.anchored !== last.anchored) moves.anchored += 1;
+      }
+      // the start only ever moves forward while text is added at the end
+      if (n > 1) expect(now.anchored).toBeGreaterThanOrEqual(last.anchored);
+      last = now;
+    }
+    expect(moves.plain).toBeGreaterThanOrEqual(25);
+    expect(moves.anchored).toBeLessThanOrEqual(moves.plain / 3);
   });
 });
