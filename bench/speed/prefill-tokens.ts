@@ -29,7 +29,7 @@ const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floo
 for (const id of ["qwen2.5-coder", "qwen2.5-coder-spm"] as TemplateId[]) {
   const template = getTemplate(id);
   const fed: number[] = [];
-  let previous: { path: string; ids: number[] } | null = null;
+  let previous = null as { path: string; ids: number[] } | null;
   for (const key of session) {
     const { ids } = buildServingPrompt(
       { repoName: "bench", path: key.path, prefix: key.prefix, suffix: key.suffix, context: [] },
