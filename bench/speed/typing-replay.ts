@@ -13,7 +13,7 @@
  * that order; with a real package, psm binds --adapter and spm binds --spm-adapter (an adapter trained with
  * the qwen2.5-coder-spm template). `both` replays the same session once per order, one fresh server each.
  * --gguf <model.gguf> [--lora-gguf <psm adapter.gguf>] [--spm-lora-gguf <spm adapter.gguf>] [--llama-dir
- * /tmp/nlc]: right after the runtime answers a keystroke, the same prompt token ids go through node-llama-cpp
+ * /tmp/nlc]: after the runtime answered a keystroke (outside its timed span), the same prompt token ids go through node-llama-cpp
  * (installed outside the project, see runtime-speed.ts) with its own prefix reuse, decoding as many tokens as
  * the runtime did (bench/speed/llama-replay.ts); reported side by side, with the paired ratio. GGUFs of the
  * same weights: runtime/tools/hf_to_gguf.py model <HF folder> out.gguf --type q4_0, and `lora <adapter> <HF
@@ -116,7 +116,7 @@ interface ReplayOptions {
   threads: number;
   timeoutMs: number;
   suffixShare: number;
-  /** The same prompts through node-llama-cpp, right after the runtime answered each (paired per keystroke). */
+  /** The same prompts through node-llama-cpp after the runtime answered each, outside its timing (paired per keystroke). */
   llama: { dir: string; gguf: string; lora: string | null } | null;
 }
 
@@ -150,16 +150,13 @@ async function replay(options: ReplayOptions) {
     /** Per model answer: the runtime's prefill + decode and llama.cpp's time for the same prompt and tokens. */
     const pairs: Array<{ ort: number; llama: LlamaTimed }> = [];
     let promptMismatches = 0;
+    /** The request behind `answer`: llama.cpp gets it after the keystroke's latency was taken. */
+    let asked: CompleteParams | null = null;
     const pipeline = new CompletionPipeline({
       model: async (params, signal) => {
         const result: CompleteResult = await rpc.request("complete", params, { signal });
         answer = result;
-        if (llama) {
-          const ids = llama.promptIds(params);
-          if (ids.length !== result.promptTokens) promptMismatches += 1;
-          const timed = await llama.replayer.complete(ids, result.completionTokens);
-          pairs.push({ ort: result.timings.prefillMs + result.timings.decodeMs, llama: timed });
-        }
+        asked = params;
         return result;
       },
       cache: new CompletionCache(),
@@ -186,6 +183,7 @@ async function replay(options: ReplayOptions) {
     const started = performance.now();
     for (const key of session) {
       answer = null;
+      asked = null;
       const t = performance.now();
       const completion = await pipeline.complete(
         {
@@ -200,6 +198,13 @@ async function replay(options: ReplayOptions) {
         new AbortController().signal,
       );
       const ms = performance.now() - t;
+      if (llama && answer && asked && completion?.source !== "cache") {
+        const result: CompleteResult = answer;
+        const ids = llama.promptIds(asked);
+        if (ids.length !== result.promptTokens) promptMismatches += 1;
+        const timed = await llama.replayer.complete(ids, result.completionTokens);
+        pairs.push({ ort: result.timings.prefillMs + result.timings.decodeMs, llama: timed });
+      }
       if (completion) counts.shown += 1;
       if (completion?.source === "cache") counts.cache += 1;
       else if (answer) {
