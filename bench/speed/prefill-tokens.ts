@@ -11,7 +11,7 @@ import { commonPrefixLength } from "../../runtime/src/engine/kv-cache.ts";
 import { openModelPackage } from "../../runtime/src/model/package.ts";
 import { loadTokenizer } from "../../runtime/src/model/tokenizer.ts";
 import { DEFAULT_BUDGET, getTemplate, type TemplateId } from "../../runtime/src/prompt/index.ts";
-import { typingSession } from "./typing-replay.ts";
+import { percentile, typingSession } from "./typing-replay.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -24,7 +24,6 @@ const { values, positionals } = parseArgs({
 if (!positionals[0]) throw new Error("usage: prefill-tokens.ts <model package dir> [--source DIR]");
 const tokenizer = loadTokenizer(openModelPackage(positionals[0]));
 const session = typingSession(values.source, Number(values.files), Number(values.keystrokes));
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
 
 for (const id of ["qwen2.5-coder", "qwen2.5-coder-spm"] as TemplateId[]) {
   const template = getTemplate(id);
@@ -45,6 +44,6 @@ for (const id of ["qwen2.5-coder", "qwen2.5-coder-spm"] as TemplateId[]) {
   const mean = fed.reduce((a, b) => a + b, 0) / fed.length;
   const over = fed.filter((n) => n > 32).length;
   console.log(
-    `${id}: ${fed.length} warm keystrokes; tokens fed again mean ${mean.toFixed(1)}, p50 ${pct(fed, 0.5)}, p95 ${pct(fed, 0.95)}, max ${Math.max(...fed)}; ${over} keystrokes fed > 32 tokens`,
+    `${id}: ${fed.length} warm keystrokes; tokens fed again mean ${mean.toFixed(1)}, p50 ${percentile(fed, 0.5)}, p95 ${percentile(fed, 0.95)}, max ${Math.max(...fed)}; ${over} keystrokes fed > 32 tokens`,
   );
 }

@@ -44,12 +44,11 @@ import {
   DEFAULT_PIPELINE_SETTINGS,
 } from "../../extension/src/core/pipeline.ts";
 import { RpcClient } from "../../extension/src/core/rpc-client.ts";
-import { buildServingPrompt } from "../../runtime/src/complete/prompt.ts";
 import { openModelPackage, prepareModelPackage } from "../../runtime/src/model/package.ts";
 import { loadTokenizer } from "../../runtime/src/model/tokenizer.ts";
 import { DEFAULT_BUDGET, getTemplate } from "../../runtime/src/prompt/index.ts";
 import { PROTOCOL_VERSION } from "../../runtime/src/protocol/index.ts";
-import { snippetsWithinBudget } from "../../runtime/src/server/limits.ts";
+import { requestPrompt } from "../../runtime/src/server/request-prompt.ts";
 import { TINY_QWEN2, writeRandomAdapter, writeRandomModel } from "../../runtime/src/testing/random-model.ts";
 import { LlamaReplayer, type LlamaTimed } from "./llama-replay.ts";
 
@@ -103,7 +102,7 @@ function listTs(folder: string): string[] {
   return out;
 }
 
-const percentile = (xs: number[], q: number) =>
+export const percentile = (xs: number[], q: number) =>
   xs.length === 0
     ? Number.NaN
     : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
@@ -198,13 +197,6 @@ async function replay(options: ReplayOptions) {
         new AbortController().signal,
       );
       const ms = performance.now() - t;
-      if (llama && answer && asked && completion?.source !== "cache") {
-        const result: CompleteResult = answer;
-        const ids = llama.promptIds(asked);
-        if (ids.length !== result.promptTokens) promptMismatches += 1;
-        const timed = await llama.replayer.complete(ids, result.completionTokens);
-        pairs.push({ ort: result.timings.prefillMs + result.timings.decodeMs, llama: timed });
-      }
       if (completion) counts.shown += 1;
       if (completion?.source === "cache") counts.cache += 1;
       else if (answer) {
@@ -219,6 +211,13 @@ async function replay(options: ReplayOptions) {
         generated += result.completionTokens;
         prefilled.push(result.promptTokens - result.reusedPromptTokens);
         if (result.stopReason === "time-limit") counts.timeLimit += 1;
+        // After the keystroke's latency was taken: llama.cpp's time is not the runtime's.
+        if (llama && asked) {
+          const ids = llama.promptIds(asked);
+          if (ids.length !== result.promptTokens) promptMismatches += 1;
+          const timed = await llama.replayer.complete(ids, result.completionTokens);
+          pairs.push({ ort: result.timings.prefillMs + result.timings.decodeMs, llama: timed });
+        }
       } else counts.skipped += 1; // the prefilter's rules
     }
     const report = {
@@ -270,52 +269,30 @@ async function llamaSide(options: ReplayOptions) {
   const replayer = await LlamaReplayer.open({ ...llama, threads: options.threads });
   return {
     replayer,
-    promptIds: (params: CompleteParams) =>
-      buildServingPrompt(
-        { ...params, context: snippetsWithinBudget(params.context, maxPromptTokens) },
-        template,
-        tokenizer,
-        maxPromptTokens,
-        params.suffixShare ?? DEFAULT_BUDGET.suffixShare,
-      ).ids,
+    promptIds: (params: CompleteParams) => requestPrompt(params, template, tokenizer, maxPromptTokens).ids,
   };
 }
 
 /** llama.cpp's times for the same prompts and token counts, and the paired ratio runtime / llama.cpp. */
 function llamaReport(pairs: Array<{ ort: number; llama: LlamaTimed }>, promptMismatches: number) {
-  const totals = pairs.map((p) => p.llama.totalMs);
+  const p50 = (of: (pair: { ort: number; llama: LlamaTimed }) => number) => percentile(pairs.map(of), 0.5);
   return {
     answers: pairs.length,
     promptMismatches,
-    p50Ms: Math.round(percentile(totals, 0.5)),
-    p95Ms: Math.round(percentile(totals, 0.95)),
-    prefillP50Ms: Math.round(
+    p50Ms: Math.round(p50((p) => p.llama.totalMs)),
+    p95Ms: Math.round(
       percentile(
-        pairs.map((p) => p.llama.prefillMs),
-        0.5,
+        pairs.map((p) => p.llama.totalMs),
+        0.95,
       ),
     ),
-    decodeP50Ms: Math.round(
-      percentile(
-        pairs.map((p) => p.llama.decodeMs),
-        0.5,
-      ),
-    ),
+    prefillP50Ms: Math.round(p50((p) => p.llama.prefillMs)),
+    decodeP50Ms: Math.round(p50((p) => p.llama.decodeMs)),
     meanReusedTokens:
       pairs.length > 0 ? Math.round(pairs.reduce((a, p) => a + p.llama.reused, 0) / pairs.length) : null,
-    ortP50Ms: Math.round(
-      percentile(
-        pairs.map((p) => p.ort),
-        0.5,
-      ),
-    ),
+    ortP50Ms: Math.round(p50((p) => p.ort)),
     /** Median over answers of (runtime prefill + decode) / (llama.cpp prefill + decode): > 1 = runtime slower. */
-    ratioP50: Number(
-      percentile(
-        pairs.map((p) => p.ort / p.llama.totalMs),
-        0.5,
-      ).toFixed(2),
-    ),
+    ratioP50: Number(p50((p) => p.ort / p.llama.totalMs).toFixed(2)),
   };
 }
 

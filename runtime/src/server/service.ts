@@ -6,7 +6,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { readBundleTemplate } from "../adapter/bundle-template.ts";
-import { buildServingPrompt } from "../complete/prompt.ts";
 import { stopSpecFor } from "../complete/stop-rules.ts";
 import { trimTimedOut } from "../complete/time-limit.ts";
 import { EngineClient } from "../engine/engine-client.ts";
@@ -21,8 +20,9 @@ import { AdapterCache } from "./adapter-cache.ts";
 import { CancelledError, CompletionQueue, type JobId } from "./completion-queue.ts";
 import { toRpcError } from "./errors.ts";
 import { badRequest, serverError } from "./jsonrpc.ts";
-import { completeLimitViolation, snippetsWithinBudget } from "./limits.ts";
+import { completeLimitViolation } from "./limits.ts";
 import type { Logger } from "./log.ts";
+import { requestPrompt } from "./request-prompt.ts";
 import { ServingTemplates } from "./serving-template.ts";
 
 export const SERVER_VERSION = "0.1.0";
@@ -246,13 +246,7 @@ export class RuntimeService {
     const own = this.workspaces.get(params.workspace) ?? [];
     const adapters = own.length > 0 ? own : ready.defaults;
     const template = this.templateFor(adapters);
-    const prompt = buildServingPrompt(
-      { ...params, context: snippetsWithinBudget(params.context, ready.maxPromptTokens) },
-      template,
-      ready.tokenizer,
-      ready.maxPromptTokens,
-      params.suffixShare,
-    );
+    const prompt = requestPrompt(params, template, ready.tokenizer, ready.maxPromptTokens);
     const room = ready.pkg.manifest.config.maxPositions - prompt.ids.length;
     const requested =
       params.maxTokens ?? (params.multiline ? DEFAULT_MAX_TOKENS.multiline : DEFAULT_MAX_TOKENS.singleLine);
