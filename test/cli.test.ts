@@ -52,6 +52,42 @@ describe("repolora CLI", () => {
     expect(result.stdout).toMatch(/secrets {3}.*scrubbed/);
   });
 
+  it("--suffix-share bounds the code after the cursor, keeps the same examples and records the share", () => {
+    const { repo } = buildFixtureRepo();
+    const build = (...extra: string[]) => {
+      const out = join(tempDir(), "ds");
+      const args = [
+        "dataset",
+        repo.root,
+        "--out",
+        out,
+        "--eval-share",
+        String(FIXTURE_EVAL_SHARE),
+        "--no-cache",
+      ];
+      const result = cli(...args, ...extra);
+      expect(result.status, result.stderr).toBe(0);
+      const records = readFileSync(join(out, "train.jsonl"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => DatasetRecord.parse(JSON.parse(line)));
+      const manifest = DatasetManifest.parse(JSON.parse(readFileSync(join(out, "dataset.json"), "utf8")));
+      return { records, manifest };
+    };
+    const wide = build("--max-tokens", "256");
+    const narrow = build("--max-tokens", "256", "--suffix-share", "0.05");
+    expect(wide.manifest.options.suffixShare).toBe(0.2);
+    expect(narrow.manifest.options.suffixShare).toBe(0.05);
+    expect(narrow.records.map((r) => r.id)).toEqual(wide.records.map((r) => r.id));
+    const suffixChars = (records: DatasetRecord[]) => records.reduce((sum, r) => sum + r.suffix.length, 0);
+    expect(suffixChars(narrow.records)).toBeLessThan(suffixChars(wide.records));
+    // The estimate counts about 3.5 characters a token: 5% of 256 tokens is 12 tokens, some 42 characters.
+    for (const record of narrow.records) expect(record.suffix.length).toBeLessThanOrEqual(12 * 8);
+    expect(cli("dataset", repo.root, "--out", join(tempDir(), "x"), "--suffix-share", "0.7").stderr).toMatch(
+      /--suffix-share must be between 0 and 0.5/,
+    );
+  });
+
   it("leaves no dataset and no temporary folder when interrupted with Ctrl-C", async () => {
     const repo = new TestRepo();
     for (let i = 0; i < 300; i += 1) {

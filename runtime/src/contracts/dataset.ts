@@ -112,6 +112,8 @@ export const DatasetManifest = z.object({
     seed: z.number().int(),
     template: z.string(),
     maxPromptTokens: z.number().int(),
+    /** Share of the prompt budget the suffix may take; absent in datasets made before it was an option (0.2). */
+    suffixShare: z.number().optional(),
     languages: z.array(z.string()).nullable(),
     spanMix: z.record(z.string(), z.number()),
   }),

@@ -28,6 +28,8 @@ Options:
   --languages <a,b>      Only these languages (${LANGUAGE_IDS.join(",")}).
   --template <id>        Prompt format: ${TEMPLATE_IDS.join(", ")} (default qwen2.5-coder).
   --max-tokens <n>       Prompt budget in tokens (default ${DEFAULT_BUDGET.maxTokens}).
+  --suffix-share <x>     Share of the prompt budget the code after the cursor may take, 0-0.5
+                         (default ${DEFAULT_BUDGET.suffixShare}; serving's repolora.completion.suffixShare).
   --tokenizer <file>     tokenizer.json for exact token counts (default: estimated).
   --seed <n>             Sampling seed (default ${DEFAULT_SAMPLING.seed}).
   --span-mix <k=w,...>   Weights of span kinds, e.g. rest_of_line=3,statement=2,block=1.
@@ -62,6 +64,7 @@ export const datasetCommand: Command = {
       languages: { type: "string" },
       template: { type: "string" },
       "max-tokens": { type: "string" },
+      "suffix-share": { type: "string" },
       tokenizer: { type: "string" },
       seed: { type: "string" },
       "span-mix": { type: "string" },
@@ -100,6 +103,9 @@ export const datasetCommand: Command = {
       values["max-examples"] === undefined
         ? null
         : Math.floor(numberOption("max-examples", values["max-examples"], 0, 1));
+    const suffixShare = numberOption("suffix-share", values["suffix-share"], DEFAULT_BUDGET.suffixShare, 0);
+    if (suffixShare > 0.5)
+      throw new RepoLoraError("BAD_ARGUMENT", "--suffix-share must be between 0 and 0.5.");
     const evalShare = numberOption("eval-share", values["eval-share"], 0.1);
     if (evalShare <= 0 || evalShare >= 1)
       throw new RepoLoraError("BAD_ARGUMENT", "--eval-share must be between 0 and 1.");
@@ -120,6 +126,7 @@ export const datasetCommand: Command = {
         budget: {
           ...DEFAULT_BUDGET,
           maxTokens: numberOption("max-tokens", values["max-tokens"], DEFAULT_BUDGET.maxTokens, 64),
+          suffixShare,
         },
         ...(values.tokenizer !== undefined ? { tokenizer: values.tokenizer } : {}),
         sampling,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoKey } from "../../../../runtime/src/contracts/registry.ts";
-import { isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
+import { DEFAULT_BUDGET, isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
 import { DEFAULT_BALANCE, type MixedRepo, mixDatasets } from "../../adapters/org/mix.ts";
 import { AdapterRegistry, writeJsonAtomic } from "../../adapters/registry/registry.ts";
 import { buildDataset } from "../../dataset/build.ts";
@@ -139,7 +139,7 @@ export const orgTrainCommand: Command = {
           evalShare,
           languages: listOption(values.languages),
           template,
-          budget: { maxTokens, suffixShare: 0.2, contextShare: 0.3 },
+          budget: { ...DEFAULT_BUDGET, maxTokens },
           sampling: { seed },
           progress,
           signal: cancel.signal,

@@ -38,6 +38,7 @@ export function makeManifest(
       seed: sampling.seed,
       template: context.template,
       maxPromptTokens: (options.budget ?? DEFAULT_BUDGET).maxTokens,
+      suffixShare: (options.budget ?? DEFAULT_BUDGET).suffixShare,
       languages: options.languages ?? null,
       spanMix: sampling.spanMix,
     },

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DatasetManifest } from "../../../../runtime/src/contracts/dataset.ts";
+import { DEFAULT_BUDGET } from "../../../../runtime/src/prompt/index.ts";
 import { listOption } from "../../cli/args.ts";
 import { buildDataset } from "../../dataset/build.ts";
 import { RepoLoraError } from "../../util/errors.ts";
@@ -57,7 +58,7 @@ async function buildForHead(ctx: TrainContext, inputs: TrainInputs): Promise<str
     ...(values.cutoff !== undefined ? { cutoff: values.cutoff } : {}),
     languages: listOption(values.languages),
     template: inputs.template,
-    budget: { maxTokens: inputs.maxTokens, suffixShare: 0.2, contextShare: 0.3 },
+    budget: { ...DEFAULT_BUDGET, maxTokens: inputs.maxTokens },
     sampling: { seed: inputs.seed },
     progress: ctx.progress,
     signal: ctx.signal,
