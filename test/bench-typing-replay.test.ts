@@ -24,7 +24,7 @@ describe("bench/speed/typing-replay.ts", () => {
     expect(b!.prefix.slice(0, -1)).toBe(a!.prefix);
   });
 
-  it("runs against repolora serve with the tiny random model, once per prompt order, and accounts for every keystroke", () => {
+  it("runs against repolora serve with the tiny random model, per prompt order and typing anchor, and accounts for every keystroke", () => {
     const out = execFileSync(
       process.execPath,
       [
@@ -36,23 +36,30 @@ describe("bench/speed/typing-replay.ts", () => {
         "2",
         "--keystrokes",
         "10",
-      ].concat(["--template", "both", "--json"]),
+      ].concat(["--template", "both", "--anchor", "both", "--json"]),
       { cwd: repoRoot, encoding: "utf8" },
     );
     const reports = out
       .trim()
       .split("\n")
-      .slice(-2)
-      .map((line) => JSON.parse(line) as Record<string, number | string | null>);
-    expect(reports.map((r) => r.template)).toEqual(["qwen2.5-coder", "qwen2.5-coder-spm"]);
+      .slice(-4)
+      .map((line) => JSON.parse(line) as Record<string, number | string | boolean | null>);
+    expect(reports.map((r) => [r.template, r.typingAnchor])).toEqual([
+      ["qwen2.5-coder", false],
+      ["qwen2.5-coder", true],
+      ["qwen2.5-coder-spm", false],
+      ["qwen2.5-coder-spm", true],
+    ]);
     for (const report of reports) {
       expect(report.model).toBe("repolora-tiny/qwen2-random");
       expect(report.keystrokes).toBe(10);
       expect((report.asked as number) + (report.cache as number) + (report.skipped as number)).toBe(10);
       expect(report.asked).toBeGreaterThan(0);
     }
-    // Typing at the cursor with code below it: the suffix-first order feeds fewer tokens again per answer.
-    const [psm, spm] = reports;
+    // Typing at the cursor with code below it: the suffix-first order, and the native order with the typing
+    // anchor, feed fewer tokens again per answer than the native order rebuilt on every keystroke.
+    const [psm, anchored, spm] = reports;
     expect(spm!.meanPrefilledTokens as number).toBeLessThan(psm!.meanPrefilledTokens as number);
+    expect(anchored!.meanPrefilledTokens as number).toBeLessThan(psm!.meanPrefilledTokens as number);
   }, 180_000);
 });

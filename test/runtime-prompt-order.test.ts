@@ -71,8 +71,8 @@ describe("prompt order end to end (tiny random model)", { timeout: 300_000 }, ()
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  async function start(defaultAdapter: string | null = null) {
-    const service = new RuntimeService({ log: silentLogger });
+  async function start(defaultAdapter: string | null = null, typingAnchor = true) {
+    const service = new RuntimeService({ log: silentLogger, typingAnchor });
     await service.initialize({
       protocolVersion: PROTOCOL_VERSION,
       modelPackage: packageDir,
@@ -108,8 +108,8 @@ describe("prompt order end to end (tiny random model)", { timeout: 300_000 }, ()
     };
   }
 
-  it("with SPM a keystroke mid-file reuses all but the typed character; with PSM only the prefix", async () => {
-    const service = await start();
+  it("with SPM a keystroke mid-file reuses all but the typed character; with PSM (no typing anchor) only the prefix", async () => {
+    const service = await start(null, false);
     try {
       await service.loadAdapter({ key: "spm", dir: writeBundle(join(work, "spm"), 31, SPM) });
       await service.loadAdapter({ key: "psm", dir: writeBundle(join(work, "psm"), 32, PSM) });
@@ -133,6 +133,60 @@ describe("prompt order end to end (tiny random model)", { timeout: 300_000 }, ()
         psmExpected.suffixTokens,
       );
       expect(psmExpected.suffixTokens).toBeGreaterThan(20);
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+  it("with the typing anchor (default), PSM keystrokes append the typed text to the first prompt and re-feed no suffix", async () => {
+    const service = await start();
+    try {
+      await service.loadAdapter({ key: "psm", dir: writeBundle(join(work, "anchored-psm"), 41, PSM) });
+      service.setWorkspaceAdapters({ workspace: "native", adapters: [{ key: "psm", weight: 1 }] });
+      const tokenizer = loadTokenizer(openModelPackage(packageDir));
+      const budget = TINY_QWEN2.maxPositions - 64;
+      const anchor = buildServingPrompt(
+        { ...request, prefix: PREFIX, suffix: SUFFIX },
+        getTemplate(PSM),
+        tokenizer,
+        budget,
+      );
+      const first = await service.complete(1, {
+        ...request,
+        workspace: "native",
+        prefix: PREFIX,
+        suffix: SUFFIX,
+      });
+      expect(first.promptTokens).toBe(anchor.ids.length);
+      for (const [i, typed] of [" ", " +", " + b"].entries()) {
+        const next = await service.complete(2 + i, {
+          ...request,
+          workspace: "native",
+          prefix: `${PREFIX}${typed}`,
+          suffix: SUFFIX,
+        });
+        const ids = tokenizer.encode(`${anchor.text}${typed}`);
+        expect(next.promptTokens).toBe(ids.length);
+        // Everything up to the anchor's <|fim_middle|> — the suffix included — comes from the cache.
+        expect(next.reusedPromptTokens).toBeGreaterThanOrEqual(anchor.ids.length);
+        expect(next.promptTokens - next.reusedPromptTokens).toBeLessThanOrEqual(tokenizer.count(typed));
+      }
+      // A changed suffix (an edit below the cursor) starts a new anchor: its prompt is built afresh.
+      const changed = `${SUFFIX}// more\n`;
+      const renewed = await service.complete(9, {
+        ...request,
+        workspace: "native",
+        prefix: `${PREFIX} + b`,
+        suffix: changed,
+      });
+      const fresh = buildServingPrompt(
+        { ...request, prefix: `${PREFIX} + b`, suffix: changed },
+        getTemplate(PSM),
+        tokenizer,
+        budget,
+      );
+      expect(renewed.promptTokens).toBe(fresh.ids.length);
+      expect(renewed.reusedPromptTokens).toBeLessThan(fresh.ids.length - tokenizer.count(fresh.suffix));
     } finally {
       await service.shutdown();
     }

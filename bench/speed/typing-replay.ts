@@ -8,6 +8,8 @@
  * Options: --adapter <dir> (bound to the workspace), --source <folder> (files to type in; default runtime/src
  * of this checkout), --files N (8), --keystrokes N (240, spread over the files), --threads N (2),
  * --timeout-ms N (1000; 0 = no cap), --suffix-share X (0.2), --json (one JSON line per run instead of the table),
+ * --anchor on|off|both (on): the server's typing anchor (runtime/src/server/typing-anchor.ts; off = `serve
+ * --no-typing-anchor`, every keystroke's prompt built afresh); both = one fresh server each, same session.
  * --template psm|spm|both (psm): the prompt order, which the runtime takes from the bound adapter's bundle
  * (repolora.json prompt.template). With --tiny each order gets the same random adapter, its bundle recording
  * that order; with a real package, psm binds --adapter and spm binds --spm-adapter (an adapter trained with
@@ -21,7 +23,8 @@
  *
  * The session: in each of N files (.ts, not tests, in path order, every k-th), the line at the middle of the
  * file with ≥ 20 lines below it is typed again, character by character, with everything below it as the
- * suffix (code below the cursor). Each keystroke is one pipeline call, answered before the next keystroke (a
+ * suffix (code below the cursor); when it is shorter than the file's share of keystrokes, the lines after it
+ * are typed too (from their indentation, as if Enter and auto-indent came before). Each keystroke is one pipeline call, answered before the next keystroke (a
  * user pausing after every key; no debounce), so each latency is one request's, with the runtime's prompt
  * cache warm from the keystroke before. Reported: p50 / p95 / max of keystroke → answer over the keystrokes
  * that asked the model (empty answers included), how many showed ghost text, came from the cache or were
@@ -49,6 +52,7 @@ import { loadTokenizer } from "../../runtime/src/model/tokenizer.ts";
 import { DEFAULT_BUDGET, getTemplate } from "../../runtime/src/prompt/index.ts";
 import { PROTOCOL_VERSION } from "../../runtime/src/protocol/index.ts";
 import { requestPrompt } from "../../runtime/src/server/request-prompt.ts";
+import { TypingAnchors } from "../../runtime/src/server/typing-anchor.ts";
 import { TINY_QWEN2, writeRandomAdapter, writeRandomModel } from "../../runtime/src/testing/random-model.ts";
 import { LlamaReplayer, type LlamaTimed } from "./llama-replay.ts";
 
@@ -67,7 +71,10 @@ interface Keystroke {
 
 /** The typing session: one re-typed line per file, every character a keystroke. */
 export function typingSession(folder: string, files: number, keystrokes: number): Keystroke[] {
-  const all = listTs(folder).sort();
+  // Files long enough to type mid-file with MIN_LINES_BELOW lines below the cursor.
+  const all = listTs(folder)
+    .sort()
+    .filter((f) => readFileSync(f, "utf8").split("\n").length > 2 * MIN_LINES_BELOW);
   if (all.length === 0) throw new Error(`${folder}: no .ts files to type in; pass --source <folder>`);
   const step = Math.max(1, Math.floor(all.length / files));
   const chosen = all.filter((_, i) => i % step === 0).slice(0, files);
@@ -77,16 +84,20 @@ export function typingSession(folder: string, files: number, keystrokes: number)
     const lines = readFileSync(file, "utf8").split("\n");
     let at = Math.floor(lines.length / 2);
     while (at > 0 && (lines[at]!.trim().length < 8 || lines.length - at - 1 < MIN_LINES_BELOW)) at -= 1;
-    const line = lines[at]!;
-    const above = lines.slice(0, at).join("\n");
-    const below = `\n${lines.slice(at + 1).join("\n")}`;
-    const indent = line.length - line.trimStart().length;
-    for (let typed = indent + 1; typed <= Math.min(line.length, indent + perFile); typed += 1) {
-      session.push({
-        path: relative(folder, file),
-        prefix: `${above}\n${line.slice(0, typed)}`,
-        suffix: below,
-      });
+    // A line shorter than the file's share of keystrokes is finished and the next one typed (Enter implied).
+    let typedHere = 0;
+    for (let row = at; typedHere < perFile && lines.length - row - 1 >= MIN_LINES_BELOW; row += 1) {
+      const line = lines[row]!;
+      const above = lines.slice(0, row).join("\n");
+      const below = `\n${lines.slice(row + 1).join("\n")}`;
+      const indent = line.length - line.trimStart().length;
+      for (let typed = indent + 1; typed <= line.length && typedHere < perFile; typed += 1, typedHere += 1) {
+        session.push({
+          path: relative(folder, file),
+          prefix: `${above}\n${line.slice(0, typed)}`,
+          suffix: below,
+        });
+      }
     }
   }
   return session.slice(0, keystrokes);
@@ -115,6 +126,8 @@ interface ReplayOptions {
   threads: number;
   timeoutMs: number;
   suffixShare: number;
+  /** The server keeps each document's prompt while typing and appends the typed text (`serve --no-typing-anchor` when false). */
+  typingAnchor: boolean;
   /** The same prompts through node-llama-cpp after the runtime answered each, outside its timing (paired per keystroke). */
   llama: { dir: string; gguf: string; lora: string | null } | null;
 }
@@ -124,7 +137,13 @@ async function replay(options: ReplayOptions) {
   const { session } = options;
   const server = spawn(
     process.execPath,
-    [join(ROOT, "bin/repolora.mjs"), "serve", "--model", options.packageDir],
+    [
+      join(ROOT, "bin/repolora.mjs"),
+      "serve",
+      "--model",
+      options.packageDir,
+      ...(options.typingAnchor ? [] : ["--no-typing-anchor"]),
+    ],
     { stdio: ["pipe", "pipe", "pipe"] },
   );
   let stderr = "";
@@ -227,6 +246,7 @@ async function replay(options: ReplayOptions) {
       threads: options.threads,
       timeoutMs: options.timeoutMs,
       suffixShare: options.suffixShare,
+      typingAnchor: options.typingAnchor,
       ...counts,
       p50Ms: Math.round(percentile(modelMs, 0.5)),
       p95Ms: Math.round(percentile(modelMs, 0.95)),
@@ -267,9 +287,14 @@ async function llamaSide(options: ReplayOptions) {
   const tokenizer = loadTokenizer(openModelPackage(options.packageDir));
   const template = getTemplate(ORDERS[options.order]);
   const replayer = await LlamaReplayer.open({ ...llama, threads: options.threads });
+  // The server's own anchors, fed the same requests in the same order, give the same prompts.
+  const anchors = options.typingAnchor ? new TypingAnchors(tokenizer.encode) : null;
+  const build = (params: CompleteParams) => () => requestPrompt(params, template, tokenizer, maxPromptTokens);
   return {
     replayer,
-    promptIds: (params: CompleteParams) => requestPrompt(params, template, tokenizer, maxPromptTokens).ids,
+    promptIds: (params: CompleteParams) =>
+      (anchors ? anchors.prompt(params, template, maxPromptTokens, build(params)).prompt : build(params)())
+        .ids,
   };
 }
 
@@ -298,7 +323,7 @@ function llamaReport(pairs: Array<{ ort: number; llama: LlamaTimed }>, promptMis
 
 function printReport(report: Report, files: string): void {
   console.log(
-    `typing replay (${report.template}): ${report.keystrokes} keystrokes in ${files} files, ${report.asked} asked the model`,
+    `typing replay (${report.template}, typing anchor ${report.typingAnchor ? "on" : "off"}): ${report.keystrokes} keystrokes in ${files} files, ${report.asked} asked the model`,
   );
   console.log(
     `  keystroke → completion (model answers): p50 ${report.p50Ms} ms, p95 ${report.p95Ms} ms, max ${report.maxMs} ms`,
@@ -343,6 +368,7 @@ async function main(): Promise<void> {
       threads: { type: "string", default: "2" },
       "timeout-ms": { type: "string", default: "1000" },
       "suffix-share": { type: "string", default: "0.2" },
+      anchor: { type: "string", default: "on" },
       gguf: { type: "string" },
       "lora-gguf": { type: "string" },
       "spm-lora-gguf": { type: "string" },
@@ -356,6 +382,11 @@ async function main(): Promise<void> {
     console.error(`--template ${values.template}: use psm, spm or both`);
     process.exit(2);
   }
+  if (!["on", "off", "both"].includes(values.anchor)) {
+    console.error(`--anchor ${values.anchor}: use on, off or both`);
+    process.exit(2);
+  }
+  const anchorModes = values.anchor === "both" ? [false, true] : [values.anchor === "on"];
   let work: string | null = null;
   let packageDir = positionals[0];
   if (values.tiny) {
@@ -378,7 +409,7 @@ async function main(): Promise<void> {
   }
   const session = typingSession(values.source, Number(values.files), Number(values.keystrokes));
   try {
-    for (const order of orders) {
+    for (const [order, typingAnchor] of orders.flatMap((o) => anchorModes.map((a) => [o, a] as const))) {
       const adapter = work
         ? tinyAdapter(work, order)
         : ((order === "spm" ? values["spm-adapter"] : values.adapter) ?? null);
@@ -390,6 +421,7 @@ async function main(): Promise<void> {
         threads: Number(values.threads),
         timeoutMs: Number(values["timeout-ms"]),
         suffixShare: Number(values["suffix-share"]),
+        typingAnchor,
         llama: values.gguf
           ? {
               dir: values["llama-dir"],

@@ -24,6 +24,7 @@ import { completeLimitViolation } from "./limits.ts";
 import type { Logger } from "./log.ts";
 import { requestPrompt } from "./request-prompt.ts";
 import { ServingTemplates } from "./serving-template.ts";
+import { TypingAnchors } from "./typing-anchor.ts";
 
 export const SERVER_VERSION = "0.1.0";
 export const DEFAULT_MAX_ADAPTER_BYTES = 512 * 1024 * 1024;
@@ -39,6 +40,11 @@ export interface ServiceOptions {
   log: Logger;
   /** Prompt KV caches kept in the engine, one per workspace (0 disables prefix reuse). */
   promptCaches?: number;
+  /**
+   * Keep each document's prompt while the user types and append the typed text to it (./typing-anchor.ts)
+   * instead of re-processing the suffix on each keystroke. Default true.
+   */
+  typingAnchor?: boolean;
   /**
    * Told once when the initialized engine's worker dies (exit or crash). Its running and waiting completions
    * are already rejected with `error`; nothing will work again in this process.
@@ -57,6 +63,8 @@ interface Ready {
   adapters: AdapterCache;
   /** What a workspace without adapters of its own completes with: the default adapter, or [] (raw base). */
   defaults: WeightedAdapter[];
+  /** The prompt each document's run of typing started with; null when the option is off. */
+  anchors: TypingAnchors | null;
 }
 
 type DefaultAdapterState = Result<"initialize">["defaultAdapter"];
@@ -137,6 +145,7 @@ export class RuntimeService {
         (key) => key === DEFAULT_ADAPTER_KEY || this.isBound(key),
       ),
       defaults: [],
+      anchors: this.options.typingAnchor === false ? null : new TypingAnchors(tokenizer.encode),
     };
     engine.onDeath((error) => {
       this.queue.failWaiting(error);
@@ -246,7 +255,10 @@ export class RuntimeService {
     const own = this.workspaces.get(params.workspace) ?? [];
     const adapters = own.length > 0 ? own : ready.defaults;
     const template = this.templateFor(adapters);
-    const prompt = requestPrompt(params, template, ready.tokenizer, ready.maxPromptTokens);
+    const build = () => requestPrompt(params, template, ready.tokenizer, ready.maxPromptTokens);
+    const { prompt, typed } = ready.anchors
+      ? ready.anchors.prompt(params, template, ready.maxPromptTokens, build)
+      : { prompt: build(), typed: null };
     const room = ready.pkg.manifest.config.maxPositions - prompt.ids.length;
     const requested =
       params.maxTokens ?? (params.multiline ? DEFAULT_MAX_TOKENS.multiline : DEFAULT_MAX_TOKENS.singleLine);
@@ -305,7 +317,7 @@ export class RuntimeService {
     };
     this.options.log(
       "debug",
-      `complete ${id} ${params.workspace} ${result.stopReason}: ${result.completionTokens} tokens, prompt ${result.promptTokens} (${result.reusedPromptTokens} reused), ${totalMs.toFixed(0)} ms`,
+      `complete ${id} ${params.workspace} ${result.stopReason}: ${result.completionTokens} tokens, prompt ${result.promptTokens} (${result.reusedPromptTokens} reused${typed === null ? "" : `, anchored + ${typed} typed chars`}), ${totalMs.toFixed(0)} ms`,
     );
     return result;
   }

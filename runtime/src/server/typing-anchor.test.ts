@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { buildServingPrompt } from "../complete/prompt.ts";
+import { getTemplate } from "../prompt/index.ts";
+import { MAX_TYPED_CHARS, TypingAnchors } from "./typing-anchor.ts";
+
+// One id per character: the prompt's ids are its text, so what was appended is visible in them.
+const tokenizer = {
+  encode: (text: string) => [...text].map((c) => c.codePointAt(0)!),
+  count: (text: string) => [...text].length,
+};
+const PSM = getTemplate("qwen2.5-coder");
+const SPM = getTemplate("qwen2.5-coder-spm");
+const BUDGET = 4096;
+
+const base = {
+  workspace: "w",
+  documentUri: "file:///r/a.ts",
+  path: "a.ts",
+  languageId: "typescript",
+  repoName: "r",
+  prefix: "function f() {\n  return ",
+  suffix: "\n}\nfunction g() {}\n",
+  context: [] as { path: string; text: string }[],
+  multiline: false,
+};
+
+function harness(template = PSM) {
+  const anchors = new TypingAnchors(tokenizer.encode);
+  let built = 0;
+  const ask = (change: Partial<typeof base>) => {
+    const params = { ...base, ...change };
+    return anchors.prompt(params, template, BUDGET, () => {
+      built += 1;
+      return buildServingPrompt(params, template, tokenizer, BUDGET);
+    });
+  };
+  return { ask, built: () => built };
+}
+
+describe("TypingAnchors", () => {
+  it("appends what was typed after the anchor's prompt, building nothing", () => {
+    const { ask, built } = harness();
+    const first = ask({});
+    expect(first.typed).toBeNull();
+    expect(built()).toBe(1);
+    const typed = ask({ prefix: `${base.prefix}a + b` });
+    expect(typed.typed).toBe(5);
+    expect(built()).toBe(1);
+    expect(typed.prompt.text).toBe(`${first.prompt.text}a + b`);
+    expect(typed.prompt.text.endsWith("<|fim_middle|>a + b")).toBe(true);
+    expect(typed.prompt.ids).toEqual(tokenizer.encode(typed.prompt.text));
+    expect(typed.prompt.suffix).toBe(first.prompt.suffix);
+    // A backspace inside the typed text keeps the anchor.
+    expect(ask({ prefix: `${base.prefix}a +` })).toMatchObject({ typed: 3 });
+    expect(ask({ prefix: base.prefix }).prompt.ids).toEqual(first.prompt.ids);
+    expect(built()).toBe(1);
+  });
+
+  it("starts a new anchor when the suffix, the context or the file changes, or the cursor leaves it", () => {
+    const { ask, built } = harness();
+    ask({});
+    ask({ prefix: `${base.prefix}x`, suffix: `${base.suffix}// edit\n` });
+    expect(built()).toBe(2);
+    // The new anchor is that request's: typing on from it is appended again.
+    expect(ask({ prefix: `${base.prefix}xy`, suffix: `${base.suffix}// edit\n` }).typed).toBe(1);
+    ask({
+      prefix: `${base.prefix}xy`,
+      suffix: `${base.suffix}// edit\n`,
+      context: [{ path: "b.ts", text: "b" }],
+    });
+    expect(built()).toBe(3);
+    ask({ prefix: "function f() {\n  retur", suffix: `${base.suffix}// edit\n` }); // backspace past the anchor
+    expect(built()).toBe(4);
+    const other = ask({ documentUri: "file:///r/b.ts", path: "b.ts", prefix: "function f() {\n  retur" });
+    expect(other.typed).toBeNull();
+    expect(built()).toBe(5);
+  });
+
+  it(`renews the anchor after more than ${MAX_TYPED_CHARS} typed characters`, () => {
+    const { ask, built } = harness();
+    ask({});
+    const long = "x".repeat(MAX_TYPED_CHARS);
+    expect(ask({ prefix: `${base.prefix}${long}` }).typed).toBe(MAX_TYPED_CHARS);
+    const renewed = ask({ prefix: `${base.prefix}${long}y` });
+    expect(renewed.typed).toBeNull();
+    expect(built()).toBe(2);
+    expect(renewed.prompt.text).toContain(`${long}y<|fim_suffix|>`);
+    expect(ask({ prefix: `${base.prefix}${long}yz` }).typed).toBe(1);
+  });
+
+  it("keeps anchors per document and workspace, and never anchors the prefix-last (SPM) order", () => {
+    const { ask, built } = harness();
+    ask({});
+    ask({ workspace: "other" });
+    expect(built()).toBe(2);
+    expect(ask({ prefix: `${base.prefix}1` }).typed).toBe(1);
+    expect(ask({ workspace: "other", prefix: `${base.prefix}2` }).typed).toBe(1);
+    const spm = harness(SPM);
+    spm.ask({});
+    expect(spm.ask({ prefix: `${base.prefix}a` }).typed).toBeNull();
+    expect(spm.built()).toBe(2);
+  });
+});
