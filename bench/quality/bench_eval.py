@@ -103,6 +103,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for label, folder in adapters[1:]:
             model.load_adapter(str(folder), adapter_name=label)
         systems = peft_systems(model, {label: label for label, _ in adapters})
+        if args.no_base:
+            del systems["base"]
     else:
         from contextlib import nullcontext
 
@@ -195,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--nll-limit", type=int, default=200, help="seeded sample of N eval examples for held-out NLL (0 = all)"
     )
+    parser.add_argument("--no-base", action="store_true", help="score only the adapters, not the raw base")
     parser.add_argument("--micro-batch", type=int, default=4, help="examples per NLL forward pass")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--max-tokens", type=int, default=1024, help="prompt cap, as in training")

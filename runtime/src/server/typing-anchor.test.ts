@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildServingPrompt } from "../complete/prompt.ts";
 import { getTemplate } from "../prompt/index.ts";
-import { MAX_TYPED_CHARS, TypingAnchors } from "./typing-anchor.ts";
+import { MAX_TYPED_CHARS, TypingAnchors, typedSince } from "./typing-anchor.ts";
 
 // One id per character: the prompt's ids are its text, so what was appended is visible in them.
 const tokenizer = {
@@ -99,5 +99,22 @@ describe("TypingAnchors", () => {
     spm.ask({});
     expect(spm.ask({ prefix: `${base.prefix}a` }).typed).toBeNull();
     expect(spm.built()).toBe(2);
+  });
+
+  it("finds the typed text when the client's fixed-length prefix window moved its head forward", () => {
+    const anchor = "0123456789abcdefghij"; // the last 20 characters before the cursor
+    expect(typedSince(anchor, `${anchor}xy`, 64)).toBe("xy");
+    expect(typedSince(anchor, `${anchor.slice(2)}xy`, 64)).toBe("xy"); // same window length, head moved by 2
+    expect(typedSince(anchor, `${anchor.slice(1)}x`, 64)).toBe("x");
+    expect(typedSince(anchor, anchor, 64)).toBe("");
+    expect(typedSince(anchor, `${anchor.slice(0, -1)}Q`, 64)).toBeNull(); // a backspace past the anchor, then typing
+    expect(typedSince(anchor, "something else entirely", 64)).toBeNull();
+    expect(typedSince(anchor, `${anchor.slice(3)}xyz`, 2)).toBeNull(); // more typed than allowed
+    const { ask, built } = harness();
+    const long = "x = 1\n".repeat(50);
+    ask({ prefix: `${long}y = ` });
+    const moved = ask({ prefix: `${long.slice(3)}y = 42` });
+    expect(moved.typed).toBe(2);
+    expect(built()).toBe(1);
   });
 });

@@ -59,32 +59,45 @@ export class TypingAnchors {
     const key = anchorKey(params, template, maxPromptTokens);
     const anchor = this.anchors.get(document);
     this.anchors.delete(document);
-    if (anchor && anchor.key === key && params.prefix.startsWith(anchor.prefix)) {
-      const typed = params.prefix.slice(anchor.prefix.length);
-      if (typed.length <= this.maxTyped) {
-        this.anchors.set(document, anchor);
-        const text = `${anchor.prompt.text}${typed}`;
-        return {
-          prompt: {
-            ...anchor.prompt,
-            text,
-            ids: typed === "" ? anchor.prompt.ids : this.encode(text),
-            prefix: `${anchor.prompt.prefix}${typed}`,
-          },
-          typed: typed.length,
-        };
-      }
+    const typed =
+      anchor && anchor.key === key ? typedSince(anchor.prefix, params.prefix, this.maxTyped) : null;
+    if (anchor && typed !== null) {
+      this.anchors.set(document, anchor);
+      const text = `${anchor.prompt.text}${typed}`;
+      return {
+        prompt: {
+          ...anchor.prompt,
+          text,
+          ids: typed === "" ? anchor.prompt.ids : this.encode(text),
+          prefix: `${anchor.prompt.prefix}${typed}`,
+        },
+        typed: typed.length,
+      };
     }
     const prompt = build();
     this.anchors.set(document, { key, prefix: params.prefix, prompt });
     if (this.anchors.size > MAX_DOCUMENTS) this.anchors.delete(this.anchors.keys().next().value as string);
     return { prompt, typed: null };
   }
+}
 
-  /** Forgets every anchor (a workspace's adapters or the model changed: its prompts may differ). */
-  clear(): void {
-    this.anchors.clear();
+/**
+ * What was typed after `anchorPrefix` to give `prefix`, at most `maxTyped` characters; null if `prefix` is not
+ * the anchor's plus typing. Clients send the last N characters before the cursor (the extension 12,000), so in
+ * a long file the prefix's head moves forward as the user types: then `prefix` is a tail of the anchor's
+ * prefix followed by the typed text, and the shortest such typed text is taken.
+ */
+export function typedSince(anchorPrefix: string, prefix: string, maxTyped: number): string | null {
+  if (prefix.startsWith(anchorPrefix)) {
+    const typed = prefix.slice(anchorPrefix.length);
+    return typed.length <= maxTyped ? typed : null;
   }
+  for (let typed = 0; typed <= maxTyped; typed += 1) {
+    const kept = prefix.length - typed;
+    if (kept < anchorPrefix.length / 2) break; // not a moved head: the cursor went elsewhere
+    if (kept < anchorPrefix.length && anchorPrefix.endsWith(prefix.slice(0, kept))) return prefix.slice(kept);
+  }
+  return null;
 }
 
 function anchorKey(params: CompleteParams, template: FimTemplate, maxPromptTokens: number): string {
