@@ -42,7 +42,8 @@ export interface ServiceOptions {
   promptCaches?: number;
   /**
    * Keep each document's prompt while the user types and append the typed text to it (./typing-anchor.ts)
-   * instead of re-processing the suffix on each keystroke. Default true.
+   * instead of re-processing the suffix on each keystroke. Default off: held-out NLL of the rest of the middle
+   * is worse than with the typed text in the prefix (docs/decisions/2026-12-05-typing-anchor.md).
    */
   typingAnchor?: boolean;
   /**
@@ -145,7 +146,7 @@ export class RuntimeService {
         (key) => key === DEFAULT_ADAPTER_KEY || this.isBound(key),
       ),
       defaults: [],
-      anchors: this.options.typingAnchor === false ? null : new TypingAnchors(tokenizer.encode),
+      anchors: this.options.typingAnchor === true ? new TypingAnchors(tokenizer.encode) : null,
     };
     engine.onDeath((error) => {
       this.queue.failWaiting(error);

@@ -15,8 +15,9 @@ Options:
                          arrives; initialize may name it again (or leave modelPackage empty).
   --threads <n>          onnxruntime intra-op threads (default: onnxruntime's choice, the physical cores).
   --prompt-caches <n>    Prompt KV caches kept, one per workspace (default 4; 0 disables prefix reuse).
-  --no-typing-anchor     Build every keystroke's prompt afresh instead of appending what was typed to the
-                         prompt the run of typing started with (re-feeds the whole suffix each keystroke).
+  --typing-anchor        Experimental: append what was typed to the prompt the run of typing started with
+                         instead of building each keystroke's prompt afresh (no suffix re-fed; completions
+                         measured worse, see docs/decisions/2026-12-05-typing-anchor.md).
   --log-level <level>    debug, info, warn or error (default info).
 
 Example:
@@ -33,7 +34,7 @@ export const serveCommand: Command = {
       model: { type: "string" },
       threads: { type: "string" },
       "prompt-caches": { type: "string" },
-      "no-typing-anchor": { type: "boolean" },
+      "typing-anchor": { type: "boolean" },
       "log-level": { type: "string" },
     });
     if (positionals.length > 0) {
@@ -59,7 +60,7 @@ export const serveCommand: Command = {
       ...(values.model ? { preloadPackage: values.model } : {}),
       ...(threads ? { threads } : {}),
       promptCaches: numberOption("prompt-caches", values["prompt-caches"], 4, 0),
-      typingAnchor: !values["no-typing-anchor"],
+      typingAnchor: values["typing-anchor"] ?? false,
     });
     // A requested stop answers what is pending (cancelled) and logs, rather than dying mid-answer.
     const onSignal = (signal: NodeJS.Signals) => void server.stop(`received ${signal}`);
