@@ -138,7 +138,7 @@ describe("prompt order end to end (tiny random model)", { timeout: 300_000 }, ()
     }
   });
 
-  it("with the typing anchor (opt-in), PSM keystrokes append the typed text to the first prompt and re-feed no suffix", async () => {
+  it("with the typing anchor (opt-in), PSM keystrokes append the typed text (its last token healed) to the first prompt and re-feed no suffix", async () => {
     const service = await start(null, true);
     try {
       await service.loadAdapter({ key: "psm", dir: writeBundle(join(work, "anchored-psm"), 41, PSM) });
@@ -165,10 +165,14 @@ describe("prompt order end to end (tiny random model)", { timeout: 300_000 }, ()
           prefix: `${PREFIX}${typed}`,
           suffix: SUFFIX,
         });
-        const ids = tokenizer.encode(`${anchor.text}${typed}`);
-        expect(next.promptTokens).toBe(ids.length);
-        // Everything up to the anchor's <|fim_middle|> — the suffix included — comes from the cache.
-        expect(next.reusedPromptTokens).toBeGreaterThanOrEqual(anchor.ids.length);
+        // Token healing: the typed text's last token is left out; the completion must start with its text.
+        const typedIds = tokenizer.encode(typed);
+        expect(next.promptTokens).toBe(anchor.ids.length + typedIds.length - 1);
+        // Everything up to the anchor's <|fim_middle|> — the suffix included — comes from the cache (one token
+        // is always fed, for the logits).
+        expect(next.reusedPromptTokens).toBeGreaterThanOrEqual(
+          Math.min(anchor.ids.length, next.promptTokens - 1),
+        );
         expect(next.promptTokens - next.reusedPromptTokens).toBeLessThanOrEqual(tokenizer.count(typed));
       }
       // A changed suffix (an edit below the cursor) starts a new anchor: its prompt is built afresh.

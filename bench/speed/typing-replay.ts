@@ -52,7 +52,7 @@ import { loadTokenizer } from "../../runtime/src/model/tokenizer.ts";
 import { DEFAULT_BUDGET, getTemplate } from "../../runtime/src/prompt/index.ts";
 import { PROTOCOL_VERSION } from "../../runtime/src/protocol/index.ts";
 import { requestPrompt } from "../../runtime/src/server/request-prompt.ts";
-import { TypingAnchors } from "../../runtime/src/server/typing-anchor.ts";
+import { typingAnchorsFor } from "../../runtime/src/server/typing-anchor.ts";
 import { TINY_QWEN2, writeRandomAdapter, writeRandomModel } from "../../runtime/src/testing/random-model.ts";
 import { LlamaReplayer, type LlamaTimed } from "./llama-replay.ts";
 
@@ -284,11 +284,12 @@ async function llamaSide(options: ReplayOptions) {
   const llama = options.llama!;
   // The server's budget: this replay's initialize sends no maxPromptTokens.
   const maxPromptTokens = DEFAULT_BUDGET.maxTokens;
-  const tokenizer = loadTokenizer(openModelPackage(options.packageDir));
+  const pkg = openModelPackage(options.packageDir);
+  const tokenizer = loadTokenizer(pkg);
   const template = getTemplate(ORDERS[options.order]);
   const replayer = await LlamaReplayer.open({ ...llama, threads: options.threads });
   // The server's own anchors, fed the same requests in the same order, give the same prompts.
-  const anchors = options.typingAnchor ? new TypingAnchors(tokenizer.encode) : null;
+  const anchors = options.typingAnchor ? typingAnchorsFor(pkg, tokenizer) : null;
   const build = (params: CompleteParams) => () => requestPrompt(params, template, tokenizer, maxPromptTokens);
   return {
     replayer,

@@ -214,4 +214,15 @@ describe("stop rules and post-processing", () => {
     expect(fed).toBe("a + b;\n".length); // stopped on the newline's token, nothing generated past it
     expect(stopper.text).toBe("a + b;");
   });
+
+  it("with token healing, applies the rules to the text after the healed characters and leaves them out", () => {
+    const pieces = ["retur", "n x;", "\n", "y"];
+    const spec = { ...stopSpecFor("  ret", "\n", false, STOPS), healed: "ret" };
+    const stopper = new CompletionStopper(spec, (ids) => ids.map((i) => pieces[i]!).join(""));
+    expect(stopper.check([0])).toBeNull();
+    expect(stopper.text).toBe("ur");
+    expect(stopper.check([0, 1])).toBeNull();
+    expect(stopper.check([0, 1, 2])).toBe("end-of-line");
+    expect(stopper.text).toBe("urn x;");
+  });
 });

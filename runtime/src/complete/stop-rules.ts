@@ -29,6 +29,11 @@ export interface CompletionStopSpec {
   stopStrings: readonly string[];
   /** Width of a tab when comparing indentation. */
   tabSize?: number;
+  /**
+   * Token healing: the generated text starts with this, the last characters the user typed, which the prompt
+   * left out so the model could choose how to tokenize them; the rules and the completion see the text after it.
+   */
+  healed?: string;
 }
 
 export interface StopPoint {

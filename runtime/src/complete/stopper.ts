@@ -13,7 +13,10 @@ export class CompletionStopper {
   /** Called after each new token with every token so far; a reason means: stop now. */
   check(tokens: readonly number[]): StopPoint["reason"] | null {
     // Whole-sequence decoding: byte-level tokens that split a character only decode once it is complete.
-    this.decoded = this.decode(tokens);
+    const healed = this.spec.healed ?? "";
+    const text = this.decode(tokens);
+    // The first token starts with the healed characters (the engine allows no other); they are not completion.
+    this.decoded = text.startsWith(healed) ? text.slice(healed.length) : text;
     this.stopPoint = findStop(this.decoded, this.spec);
     return this.stopPoint?.reason ?? null;
   }

@@ -20,7 +20,7 @@ import {
 import type { ModelPackage } from "../model/package.ts";
 import type { KvCache } from "./kv-cache.ts";
 import { disableOrtTelemetry } from "./ort-telemetry.ts";
-import { type Sampling, tokenChooser } from "./sampling.ts";
+import { onlyThese, type Sampling, tokenChooser } from "./sampling.ts";
 
 export interface EngineOptions {
   /** Threads for one operator; default: onnxruntime's choice (the physical cores). */
@@ -59,6 +59,8 @@ export interface GenerateOptions {
   stopAfter?: (tokens: readonly number[]) => TextStopReason | null;
   /** Temperature / top-p sampling; greedy when absent or at temperature 0. */
   sampling?: Sampling;
+  /** Token healing: the first generated token must be one of these (a completion that starts with the typed text's last token). */
+  firstTokenIds?: readonly number[];
 }
 
 export type StopReason = "stop-token" | "max-tokens" | "cancelled" | "time-limit" | TextStopReason;
@@ -207,7 +209,9 @@ export class DecoderEngine {
     let { logits, cache } = await this.forward(prompt.slice(prefix.length), prefix);
     decodeStart = performance.now();
     for (;;) {
-      const next = choose(logits);
+      const next = choose(
+        tokens.length === 0 && options.firstTokenIds ? onlyThese(logits, options.firstTokenIds) : logits,
+      );
       if (stop.has(next)) return result("stop-token", cache);
       tokens.push(next);
       options.onToken?.(next, logits);

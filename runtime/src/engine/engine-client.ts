@@ -49,6 +49,8 @@ export interface ClientGenerateOptions {
   sampling?: Sampling;
   /** Time cap in ms, counted from when the worker starts this generation; absent: none. */
   timeoutMs?: number;
+  /** Token healing: the first token must be one of these. */
+  firstTokenIds?: number[];
 }
 
 export class EngineClient {
@@ -102,6 +104,7 @@ export class EngineClient {
         ...(options.stop ? { stop: options.stop } : {}),
         ...(options.sampling ? { sampling: options.sampling } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.firstTokenIds ? { firstTokenIds: options.firstTokenIds } : {}),
       };
       return (await this.channel.call(request, options.onToken)) as GenerateWorkerResult;
     } finally {

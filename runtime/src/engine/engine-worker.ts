@@ -115,6 +115,7 @@ async function generate(
     ...(hit ? { prefix: hit.cache } : {}),
     ...(stopper ? { stopAfter: (tokens: readonly number[]) => stopper.check(tokens) } : {}),
     ...(request.sampling ? { sampling: request.sampling } : {}),
+    ...(request.firstTokenIds ? { firstTokenIds: request.firstTokenIds } : {}),
     isCancelled: () => Atomics.load(flag, 0) !== 0,
     ...(isExpired ? { isExpired } : {}),
     onToken: (token, stepLogits) => {

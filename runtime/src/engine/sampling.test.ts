@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { argmax, sampleNucleus, tokenChooser } from "./sampling.ts";
+import { argmax, onlyThese, sampleNucleus, tokenChooser } from "./sampling.ts";
 
 const logits = Float32Array.of(1, 3, 2, -1); // probabilities at T = 1: 0.089, 0.657, 0.242, 0.012
 
@@ -35,5 +35,13 @@ describe("token choice", () => {
     const fixed = () => sequence.shift() ?? 0.5;
     expect(sampleNucleus(logits, 0.05, 1, fixed)).toBe(1); // near-greedy: all mass on the max
     expect(() => tokenChooser({ temperature: 1, topP: 0, seed: 1 })).toThrow(/topP/);
+  });
+
+  it("picks only allowed tokens when the first token is restricted (token healing)", () => {
+    const masked = onlyThese(logits, [0, 2, 99]);
+    expect(argmax(masked)).toBe(2);
+    expect(Array.from(masked)).toEqual([1, Number.NEGATIVE_INFINITY, 2, Number.NEGATIVE_INFINITY]);
+    const sampled = tokenChooser({ temperature: 1, topP: 1, seed: 3 });
+    for (let i = 0; i < 20; i++) expect([0, 2]).toContain(sampled(masked));
   });
 });

@@ -57,3 +57,10 @@ export function sampleNucleus(
   }
   return order[kept - 1]!;
 }
+
+/** The logits with every token but `allowed` at −∞, so greedy and sampling can only pick one of them. */
+export function onlyThese(logits: Float32Array, allowed: readonly number[]): Float32Array {
+  const masked = new Float32Array(logits.length).fill(Number.NEGATIVE_INFINITY);
+  for (const id of allowed) if (id >= 0 && id < logits.length) masked[id] = logits[id]!;
+  return masked;
+}

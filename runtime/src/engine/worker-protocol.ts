@@ -39,6 +39,8 @@ export type EngineRequest =
       sampling?: Sampling;
       /** Milliseconds left for this generation, counted from when the worker starts it; absent: no cap. */
       timeoutMs?: number;
+      /** Token healing: the first token must be one of these. */
+      firstTokenIds?: number[];
     }
   | { id: number; method: "info" }
   | { id: number; method: "close" };

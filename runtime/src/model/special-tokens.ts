@@ -1,8 +1,8 @@
 /** Reads special tokens from tokenizer.json: which FIM template a vocabulary speaks, and its stop token ids. */
 import { type FimTemplate, getTemplate, type TemplateId } from "../prompt/index.ts";
 
-interface TokenizerJsonLike {
-  added_tokens?: { id: number; content: string }[];
+export interface TokenizerJsonLike {
+  added_tokens?: { id: number; content: string; special?: boolean }[];
   model?: { vocab?: Record<string, number> | [string, number][] };
 }
 
@@ -54,4 +54,9 @@ export function stopTokenIds(
 
 export function templateOrNull(id: TemplateId | null): FimTemplate | null {
   return id === null ? null : getTemplate(id);
+}
+
+/** Ids of the tokenizer's added special tokens (markers, end of text): never text a completion starts with. */
+export function specialTokenIds(tokenizer: TokenizerJsonLike): Set<number> {
+  return new Set((tokenizer.added_tokens ?? []).filter((t) => t.special !== false).map((t) => t.id));
 }

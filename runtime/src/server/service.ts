@@ -24,7 +24,7 @@ import { completeLimitViolation } from "./limits.ts";
 import type { Logger } from "./log.ts";
 import { requestPrompt } from "./request-prompt.ts";
 import { ServingTemplates } from "./serving-template.ts";
-import { TypingAnchors } from "./typing-anchor.ts";
+import { type TypingAnchors, typingAnchorsFor } from "./typing-anchor.ts";
 
 export const SERVER_VERSION = "0.1.0";
 export const DEFAULT_MAX_ADAPTER_BYTES = 512 * 1024 * 1024;
@@ -146,7 +146,7 @@ export class RuntimeService {
         (key) => key === DEFAULT_ADAPTER_KEY || this.isBound(key),
       ),
       defaults: [],
-      anchors: this.options.typingAnchor === true ? new TypingAnchors(tokenizer.encode) : null,
+      anchors: this.options.typingAnchor === true ? typingAnchorsFor(pkg, tokenizer) : null,
     };
     engine.onDeath((error) => {
       this.queue.failWaiting(error);
@@ -257,9 +257,9 @@ export class RuntimeService {
     const adapters = own.length > 0 ? own : ready.defaults;
     const template = this.templateFor(adapters);
     const build = () => requestPrompt(params, template, ready.tokenizer, ready.maxPromptTokens);
-    const { prompt, typed } = ready.anchors
+    const { prompt, typed, healing } = ready.anchors
       ? ready.anchors.prompt(params, template, ready.maxPromptTokens, build)
-      : { prompt: build(), typed: null };
+      : { prompt: build(), typed: null, healing: null };
     const room = ready.pkg.manifest.config.maxPositions - prompt.ids.length;
     const requested =
       params.maxTokens ?? (params.multiline ? DEFAULT_MAX_TOKENS.multiline : DEFAULT_MAX_TOKENS.singleLine);
@@ -269,7 +269,10 @@ export class RuntimeService {
         `the prompt takes ${prompt.ids.length} of the model's ${ready.pkg.manifest.config.maxPositions} positions`,
       );
     // The cursor line and the suffix come from the request itself (the budget may have cut the prompt's).
-    const stop = stopSpecFor(params.prefix, params.suffix, params.multiline, template.stop);
+    const stop = {
+      ...stopSpecFor(params.prefix, params.suffix, params.multiline, template.stop),
+      ...(healing ? { healed: healing.fragment } : {}),
+    };
     this.counters.requests += 1;
     const queued = performance.now();
     let started = queued;
@@ -288,6 +291,7 @@ export class RuntimeService {
           stop,
           signal,
           ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+          ...(healing ? { firstTokenIds: healing.firstTokenIds } : {}),
           ...(params.temperature !== undefined && params.temperature > 0
             ? {
                 sampling: { temperature: params.temperature, topP: params.topP ?? 1, seed: params.seed ?? 0 },
@@ -318,7 +322,7 @@ export class RuntimeService {
     };
     this.options.log(
       "debug",
-      `complete ${id} ${params.workspace} ${result.stopReason}: ${result.completionTokens} tokens, prompt ${result.promptTokens} (${result.reusedPromptTokens} reused${typed === null ? "" : `, anchored + ${typed} typed chars`}), ${totalMs.toFixed(0)} ms`,
+      `complete ${id} ${params.workspace} ${result.stopReason}: ${result.completionTokens} tokens, prompt ${result.promptTokens} (${result.reusedPromptTokens} reused${typed === null ? "" : `, anchored + ${typed} typed chars${healing ? `, healed ${JSON.stringify(healing.fragment)}` : ""}`}), ${totalMs.toFixed(0)} ms`,
     );
     return result;
   }

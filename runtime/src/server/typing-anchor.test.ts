@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { buildServingPrompt } from "../complete/prompt.ts";
+import { HealingVocabulary } from "../complete/token-healing.ts";
 import { getTemplate } from "../prompt/index.ts";
 import { MAX_TYPED_CHARS, TypingAnchors, typedSince } from "./typing-anchor.ts";
 
 // One id per character: the prompt's ids are its text, so what was appended is visible in them.
 const tokenizer = {
   encode: (text: string) => [...text].map((c) => c.codePointAt(0)!),
+  decode: (ids: readonly number[]) => String.fromCodePoint(...ids),
   count: (text: string) => [...text].length,
 };
 const PSM = getTemplate("qwen2.5-coder");
@@ -25,7 +27,7 @@ const base = {
 };
 
 function harness(template = PSM) {
-  const anchors = new TypingAnchors(tokenizer.encode);
+  const anchors = new TypingAnchors(tokenizer, null);
   let built = 0;
   const ask = (change: Partial<typeof base>) => {
     const params = { ...base, ...change };
@@ -116,5 +118,47 @@ describe("TypingAnchors", () => {
     const moved = ask({ prefix: `${long.slice(3)}y = 42` });
     expect(moved.typed).toBe(2);
     expect(built()).toBe(1);
+  });
+
+  it("heals the typed text's last token: left out of the prompt, the completion's first token must start with it", () => {
+    // A vocabulary with whole words, encoded longest-match first, as BPE would merge them.
+    const vocab = ["<m>", "r", "e", "t", "u", "n", " ", "x", "re", "ret", "return", "rex", "ur", "urn"];
+    const special = new Set([0]);
+    const words = {
+      encode(text: string): number[] {
+        const ids: number[] = [];
+        for (let at = 0; at < text.length; ) {
+          const id = vocab.reduce(
+            (best, piece, i) =>
+              text.startsWith(piece, at) && piece.length > (vocab[best]?.length ?? 0) && !special.has(i)
+                ? i
+                : best,
+            -1,
+          );
+          if (id < 0) throw new Error(`no token for ${text.slice(at)}`);
+          ids.push(id);
+          at += vocab[id]!.length;
+        }
+        return ids;
+      },
+      decode: (ids: readonly number[]) => ids.map((i) => vocab[i]!).join(""),
+    };
+    const healing = new HealingVocabulary(words.decode, vocab.length, special);
+    const anchors = new TypingAnchors(words, healing);
+    const anchorPrompt = { ids: [0], text: "<m>", prefix: "x ", suffix: "", contextPaths: [] };
+    const params = { ...base, prefix: "x " };
+    anchors.prompt(params, PSM, BUDGET, () => anchorPrompt);
+    const typed = anchors.prompt({ ...params, prefix: "x ret" }, PSM, BUDGET, () => anchorPrompt);
+    expect(words.encode("ret")).toEqual([9]);
+    expect(typed.prompt.ids).toEqual([0]); // "ret" taken back out
+    expect(typed.prompt.text).toBe("<m>ret");
+    expect(typed.healing?.fragment).toBe("ret");
+    expect(typed.healing?.firstTokenIds.map((i) => vocab[i])).toEqual(["ret", "return"]);
+    const two = anchors.prompt({ ...params, prefix: "x ret u" }, PSM, BUDGET, () => anchorPrompt);
+    expect(two.prompt.ids).toEqual([0, 9, 6]);
+    expect(two.healing?.fragment).toBe("u");
+    expect(two.healing?.firstTokenIds.map((i) => vocab[i])).toEqual(["u", "ur", "urn"]);
+    // Nothing typed: nothing to heal.
+    expect(anchors.prompt(params, PSM, BUDGET, () => anchorPrompt).healing).toBeNull();
   });
 });

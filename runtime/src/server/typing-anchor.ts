@@ -15,7 +15,12 @@
  * becomes the new anchor (a full prompt, once). The prefix-last (SPM) order already reuses everything but
  * the typed tokens and is never anchored.
  */
+import { readFileSync } from "node:fs";
 import type { ServingPrompt } from "../complete/prompt.ts";
+import { HealingVocabulary, healTail } from "../complete/token-healing.ts";
+import type { ModelPackage } from "../model/package.ts";
+import { specialTokenIds, type TokenizerJsonLike } from "../model/special-tokens.ts";
+import type { TextTokenizer } from "../model/tokenizer.ts";
 import type { FimTemplate } from "../prompt/index.ts";
 import type { Methods } from "../protocol/index.ts";
 
@@ -37,13 +42,23 @@ export interface AnchoredPrompt {
   prompt: ServingPrompt;
   /** Characters appended to the anchor's prompt; null when this request's own prompt was built (and anchored). */
   typed: number | null;
+  /**
+   * Token healing (../complete/token-healing.ts): the prompt's ids leave out the typed text's last token,
+   * whose text `fragment` the completion must start with: its first token is one of `firstTokenIds`.
+   */
+  healing: { fragment: string; firstTokenIds: number[] } | null;
 }
 
 export class TypingAnchors {
   private readonly anchors = new Map<string, Anchor>();
 
   constructor(
-    private readonly encode: (text: string) => number[],
+    private readonly tokenizer: {
+      encode(text: string): number[];
+      decode(ids: readonly number[]): string;
+    },
+    /** Heal the typed text's last token (null: append the typed tokens as they are). */
+    private readonly healing: HealingVocabulary | null,
     private readonly maxTyped: number = MAX_TYPED_CHARS,
   ) {}
 
@@ -54,7 +69,7 @@ export class TypingAnchors {
     maxPromptTokens: number,
     build: () => ServingPrompt,
   ): AnchoredPrompt {
-    if (template.id.endsWith("-spm")) return { prompt: build(), typed: null };
+    if (template.id.endsWith("-spm")) return { prompt: build(), typed: null, healing: null };
     const document = `${params.workspace}\u0000${params.documentUri}`;
     const key = anchorKey(params, template, maxPromptTokens);
     const anchor = this.anchors.get(document);
@@ -63,21 +78,26 @@ export class TypingAnchors {
       anchor && anchor.key === key ? typedSince(anchor.prefix, params.prefix, this.maxTyped) : null;
     if (anchor && typed !== null) {
       this.anchors.set(document, anchor);
-      const text = `${anchor.prompt.text}${typed}`;
+      // The anchor's text ends with a marker token, so the typed text tokenizes on its own.
+      const typedIds = typed === "" ? [] : this.tokenizer.encode(typed);
+      const tail = this.healing ? healTail(typedIds, this.tokenizer.decode) : null;
+      const firstTokenIds = tail && this.healing ? this.healing.allowed(tail.fragment) : [];
+      const healed = tail && firstTokenIds.length > 0 ? tail : null;
       return {
         prompt: {
           ...anchor.prompt,
-          text,
-          ids: typed === "" ? anchor.prompt.ids : this.encode(text),
+          text: `${anchor.prompt.text}${typed}`,
+          ids: [...anchor.prompt.ids, ...(healed ? healed.ids : typedIds)],
           prefix: `${anchor.prompt.prefix}${typed}`,
         },
         typed: typed.length,
+        healing: healed ? { fragment: healed.fragment, firstTokenIds } : null,
       };
     }
     const prompt = build();
     this.anchors.set(document, { key, prefix: params.prefix, prompt });
     if (this.anchors.size > MAX_DOCUMENTS) this.anchors.delete(this.anchors.keys().next().value as string);
-    return { prompt, typed: null };
+    return { prompt, typed: null, healing: null };
   }
 }
 
@@ -98,6 +118,17 @@ export function typedSince(anchorPrefix: string, prefix: string, maxTyped: numbe
     if (kept < anchorPrefix.length && anchorPrefix.endsWith(prefix.slice(0, kept))) return prefix.slice(kept);
   }
   return null;
+}
+
+/** Typing anchors with token healing over the package's vocabulary (special tokens excluded). */
+export function typingAnchorsFor(pkg: ModelPackage, tokenizer: TextTokenizer): TypingAnchors {
+  const json = JSON.parse(readFileSync(pkg.tokenizerPath, "utf8")) as TokenizerJsonLike;
+  const healing = new HealingVocabulary(
+    tokenizer.decode,
+    pkg.manifest.config.vocabSize,
+    specialTokenIds(json),
+  );
+  return new TypingAnchors(tokenizer, healing);
 }
 
 function anchorKey(params: CompleteParams, template: FimTemplate, maxPromptTokens: number): string {
