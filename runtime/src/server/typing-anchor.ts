@@ -10,6 +10,9 @@
  * The engine then reuses the anchor's whole KV state and feeds only the typed tokens. Held-out NLL of the
  * middle's rest, this prompt vs the typed text moved into the prefix: docs/decisions/2026-12-05-typing-anchor.md.
  *
+ * The typed text's last token is healed (../complete/token-healing.ts): left out of the prompt, with the
+ * completion's first token required to start with its text, so the model is not held to a word cut mid-token.
+ *
  * The anchor is kept while the suffix, context, file, template and budget are unchanged, the prefix still
  * starts with the anchor's, and at most MAX_TYPED_CHARS were typed since; otherwise this request's own prompt
  * becomes the new anchor (a full prompt, once). The prefix-last (SPM) order already reuses everything but
@@ -128,6 +131,7 @@ export function typingAnchorsFor(pkg: ModelPackage, tokenizer: TextTokenizer): T
     pkg.manifest.config.vocabSize,
     specialTokenIds(json),
   );
+  healing.allowed(" "); // builds the vocabulary index now (~0.5 s for 152k tokens), not on the first keystroke
   return new TypingAnchors(tokenizer, healing);
 }
 
