@@ -142,7 +142,7 @@ async function replay(options: ReplayOptions) {
       "serve",
       "--model",
       options.packageDir,
-      ...(options.typingAnchor ? ["--typing-anchor"] : []),
+      options.typingAnchor ? "--typing-anchor" : "--no-typing-anchor",
     ],
     { stdio: ["pipe", "pipe", "pipe"] },
   );

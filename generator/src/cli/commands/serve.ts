@@ -18,6 +18,7 @@ Options:
   --typing-anchor        Experimental: append what was typed to the prompt the run of typing started with
                          instead of building each keystroke's prompt afresh (no suffix re-fed; completions
                          measured worse, see docs/decisions/2026-12-05-typing-anchor.md).
+  --no-typing-anchor     Build each keystroke's prompt afresh (the default).
   --log-level <level>    debug, info, warn or error (default info).
 
 Example:
@@ -35,6 +36,7 @@ export const serveCommand: Command = {
       threads: { type: "string" },
       "prompt-caches": { type: "string" },
       "typing-anchor": { type: "boolean" },
+      "no-typing-anchor": { type: "boolean" },
       "log-level": { type: "string" },
     });
     if (positionals.length > 0) {
@@ -60,7 +62,7 @@ export const serveCommand: Command = {
       ...(values.model ? { preloadPackage: values.model } : {}),
       ...(threads ? { threads } : {}),
       promptCaches: numberOption("prompt-caches", values["prompt-caches"], 4, 0),
-      typingAnchor: values["typing-anchor"] ?? false,
+      typingAnchor: (values["typing-anchor"] ?? false) && !values["no-typing-anchor"],
     });
     // A requested stop answers what is pending (cancelled) and logs, rather than dying mid-answer.
     const onSignal = (signal: NodeJS.Signals) => void server.stop(`received ${signal}`);
