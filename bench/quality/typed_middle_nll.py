@@ -16,6 +16,7 @@ Paired bootstrap (the project's algorithm, metrics.paired_bootstrap) of variant 
 Usage:
   python typed_middle_nll.py --base MODEL --adapter DIR --dataset ORIGINAL_EVAL_DIR --anchored DIR \
       [--natural DIR] [--limit N] [--threads 2] --out nll.json
+  python typed_middle_nll.py --pool a.json b.json ...      # one summary over the examples of several outputs
 (`--natural` defaults to the anchored folder's sibling `natural`.)
 """
 
@@ -34,12 +35,37 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf8").splitlines() if line.strip()]
 
 
-def healing_allowed(vocab_texts: list[str], fragment: str) -> list[int]:
-    """Token ids whose text starts with `fragment`: what the first completion token may be under healing."""
-    return [i for i, text in enumerate(vocab_texts) if text.startswith(fragment)]
+def healing_allowed(vocab_texts: list[str], fragment: str, special: set[int]) -> list[int]:
+    """Token ids whose text starts with `fragment` (special tokens never): the first token allowed under healing,
+    as the runtime's HealingVocabulary allows it."""
+    return [i for i, text in enumerate(vocab_texts) if i not in special and text.startswith(fragment)]
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean nats per natural target token of each variant, and variant − natural with its paired interval."""
+    if str(TRAINER_ROOT) not in sys.path:
+        sys.path.insert(0, str(TRAINER_ROOT))
+    from repolora_trainer.metrics import paired_bootstrap
+
+    def per_token(key: str) -> list[float]:
+        return [r[key] / r["targetTokens"] for r in rows]
+
+    summary: dict[str, Any] = {"n": len(rows), "natural": {"meanNatsPerToken": sum(per_token("natural")) / len(rows)}}
+    for variant in ("anchored", "healed"):
+        summary[variant] = {
+            "meanNatsPerToken": sum(per_token(variant)) / len(rows),
+            "minusNatural": paired_bootstrap(per_token(variant), per_token("natural")).as_dict(),
+        }
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["--pool"]:
+        rows = [row for path in argv[1:] for row in json.loads(Path(path).read_text(encoding="utf8"))["examples"]]
+        print(json.dumps(summarize(rows), indent=1))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", required=True)
     parser.add_argument("--adapter", default=None, help="PEFT adapter folder (the default adapter); none = raw base")
@@ -55,7 +81,6 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from repolora_trainer.config import TrainConfig
-    from repolora_trainer.metrics import paired_bootstrap
     from repolora_trainer.model_loading import choose_runtime, load_model, load_tokenizer, resolve_source
 
     natural_dir = args.natural or args.anchored.parent / "natural"
@@ -76,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         model = PeftModel.from_pretrained(model, args.adapter)
     model.eval()
     vocab_texts = [tokenizer.decode([i]) for i in range(len(tokenizer))]
+    special = {i for i, token in tokenizer.added_tokens_decoder.items() if token.special}
 
     def ids(text: str) -> list[int]:
         return list(tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -110,22 +136,13 @@ def main(argv: list[str] | None = None) -> int:
             "targetTokens": len(target),
             "natural": cost(ids(natural[record["id"]]["prompt"]["text"]), target),
             "anchored": cost(prompt + head_ids, target),
-            "healed": cost(prompt + head_ids[:-1], healed_target, healing_allowed(vocab_texts, fragment)),
+            "healed": cost(prompt + head_ids[:-1], healed_target, healing_allowed(vocab_texts, fragment, special)),
             "fragment": fragment,
         }
         rows.append(row)
         print(f"typed_middle_nll: {n + 1}/{len(anchored)}", file=sys.stderr, flush=True)
 
-    def per_token(key: str) -> list[float]:
-        return [r[key] / r["targetTokens"] for r in rows]
-
-    summary: dict[str, Any] = {"n": len(rows)}
-    for variant in ("anchored", "healed"):
-        summary[variant] = {
-            "meanNatsPerToken": sum(per_token(variant)) / len(rows),
-            "minusNatural": paired_bootstrap(per_token(variant), per_token("natural")).as_dict(),
-        }
-    summary["natural"] = {"meanNatsPerToken": sum(per_token("natural")) / len(rows)}
+    summary = summarize(rows)
     args.out.write_text(json.dumps({"summary": summary, "examples": rows}, indent=1), encoding="utf8")
     print(json.dumps(summary, indent=1))
     return 0
