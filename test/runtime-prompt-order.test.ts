@@ -71,7 +71,7 @@ describe("prompt order end to end (tiny random model)", { timeout: 300_000 }, ()
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  async function start(defaultAdapter: string | null = null, typingAnchor = false) {
+  async function start(defaultAdapter: string | null = null, typingAnchor = true) {
     const service = new RuntimeService({ log: silentLogger, typingAnchor });
     await service.initialize({
       protocolVersion: PROTOCOL_VERSION,
@@ -109,7 +109,7 @@ describe("prompt order end to end (tiny random model)", { timeout: 300_000 }, ()
   }
 
   it("with SPM a keystroke mid-file reuses all but the typed character; with PSM (no typing anchor) only the prefix", async () => {
-    const service = await start();
+    const service = await start(null, false);
     try {
       await service.loadAdapter({ key: "spm", dir: writeBundle(join(work, "spm"), 31, SPM) });
       await service.loadAdapter({ key: "psm", dir: writeBundle(join(work, "psm"), 32, PSM) });
@@ -138,8 +138,8 @@ describe("prompt order end to end (tiny random model)", { timeout: 300_000 }, ()
     }
   });
 
-  it("with the typing anchor (opt-in), PSM keystrokes append the typed text (its last token healed) to the first prompt and re-feed no suffix", async () => {
-    const service = await start(null, true);
+  it("with the typing anchor (default), PSM keystrokes append the typed text (its last token healed) to the first prompt and re-feed no suffix", async () => {
+    const service = await start();
     try {
       await service.loadAdapter({ key: "psm", dir: writeBundle(join(work, "anchored-psm"), 41, PSM) });
       service.setWorkspaceAdapters({ workspace: "native", adapters: [{ key: "psm", weight: 1 }] });

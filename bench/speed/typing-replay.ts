@@ -8,8 +8,9 @@
  * Options: --adapter <dir> (bound to the workspace), --source <folder> (files to type in; default runtime/src
  * of this checkout), --files N (8), --keystrokes N (240, spread over the files), --threads N (2),
  * --timeout-ms N (1000; 0 = no cap), --suffix-share X (0.2), --json (one JSON line per run instead of the table),
- * --anchor on|off|both (off): the server's typing anchor (runtime/src/server/typing-anchor.ts; on = `serve
- * --typing-anchor`; off, the default, builds every keystroke's prompt afresh); both = one fresh server each.
+ * --anchor on|off|both (on): the server's typing anchor with token healing (runtime/src/server/typing-anchor.ts,
+ * the server's default; off = `serve --no-typing-anchor`, every keystroke's prompt built afresh); both = one
+ * fresh server each, off first.
  * --template psm|spm|both (psm): the prompt order, which the runtime takes from the bound adapter's bundle
  * (repolora.json prompt.template). With --tiny each order gets the same random adapter, its bundle recording
  * that order; with a real package, psm binds --adapter and spm binds --spm-adapter (an adapter trained with
@@ -369,7 +370,7 @@ async function main(): Promise<void> {
       threads: { type: "string", default: "2" },
       "timeout-ms": { type: "string", default: "1000" },
       "suffix-share": { type: "string", default: "0.2" },
-      anchor: { type: "string", default: "off" },
+      anchor: { type: "string", default: "on" },
       gguf: { type: "string" },
       "lora-gguf": { type: "string" },
       "spm-lora-gguf": { type: "string" },

@@ -41,9 +41,9 @@ export interface ServiceOptions {
   /** Prompt KV caches kept in the engine, one per workspace (0 disables prefix reuse). */
   promptCaches?: number;
   /**
-   * Keep each document's prompt while the user types and append the typed text to it (./typing-anchor.ts)
-   * instead of re-processing the suffix on each keystroke. Default off: held-out NLL of the rest of the middle
-   * is worse than with the typed text in the prefix (docs/decisions/2026-12-05-typing-anchor.md).
+   * Keep each document's prompt while the user types and append the typed text to it, its last token healed
+   * (./typing-anchor.ts), instead of re-processing the suffix on each keystroke. Default on; held-out NLL as
+   * good as the typed text in the prefix (docs/decisions/2026-12-05-typing-anchor.md).
    */
   typingAnchor?: boolean;
   /**
@@ -146,7 +146,7 @@ export class RuntimeService {
         (key) => key === DEFAULT_ADAPTER_KEY || this.isBound(key),
       ),
       defaults: [],
-      anchors: this.options.typingAnchor === true ? typingAnchorsFor(pkg, tokenizer) : null,
+      anchors: this.options.typingAnchor === false ? null : typingAnchorsFor(pkg, tokenizer),
     };
     engine.onDeath((error) => {
       this.queue.failWaiting(error);

@@ -15,10 +15,10 @@ Options:
                          arrives; initialize may name it again (or leave modelPackage empty).
   --threads <n>          onnxruntime intra-op threads (default: onnxruntime's choice, the physical cores).
   --prompt-caches <n>    Prompt KV caches kept, one per workspace (default 4; 0 disables prefix reuse).
-  --typing-anchor        Experimental: append what was typed to the prompt the run of typing started with
-                         instead of building each keystroke's prompt afresh (no suffix re-fed; completions
-                         measured worse, see docs/decisions/2026-12-05-typing-anchor.md).
-  --no-typing-anchor     Build each keystroke's prompt afresh (the default).
+  --no-typing-anchor     Build each keystroke's prompt afresh (re-feeds everything after the cursor) instead of
+                         appending what was typed, its last token healed, to the prompt the run of typing
+                         started with (the default; docs/decisions/2026-12-05-typing-anchor.md).
+  --typing-anchor        The default, named.
   --log-level <level>    debug, info, warn or error (default info).
 
 Example:
@@ -62,7 +62,7 @@ export const serveCommand: Command = {
       ...(values.model ? { preloadPackage: values.model } : {}),
       ...(threads ? { threads } : {}),
       promptCaches: numberOption("prompt-caches", values["prompt-caches"], 4, 0),
-      typingAnchor: (values["typing-anchor"] ?? false) && !values["no-typing-anchor"],
+      typingAnchor: !values["no-typing-anchor"],
     });
     // A requested stop answers what is pending (cancelled) and logs, rather than dying mid-answer.
     const onSignal = (signal: NodeJS.Signals) => void server.stop(`received ${signal}`);
