@@ -59,6 +59,8 @@ import { LlamaReplayer, type LlamaTimed } from "./llama-replay.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MIN_LINES_BELOW = 20;
+/** An answer that fed at most this many prompt tokens again counts as warm (typing on in a file). */
+const WARM_PREFILL = 32;
 const TINY_ID = "repolora-tiny/qwen2-random";
 /** The template ids behind the --template names (runtime/src/prompt/templates.ts). */
 const ORDERS = { psm: "qwen2.5-coder", spm: "qwen2.5-coder-spm" } as const;
@@ -191,6 +193,9 @@ async function replay(options: ReplayOptions) {
       log: silentLogger,
     });
     const modelMs: number[] = [];
+    /** Keystroke → answer of answers that fed at most WARM_PREFILL prompt tokens again, and of the others. */
+    const warmMs: number[] = [];
+    const coldMs: number[] = [];
     /** The runtime's own split of each answer: arrival → answer, and its prefill and decode. */
     const inRuntime = { totalMs: [] as number[], prefillMs: [] as number[], decodeMs: [] as number[] };
     const counts = { keystrokes: session.length, asked: 0, cache: 0, skipped: 0, shown: 0, timeLimit: 0 };
@@ -230,6 +235,7 @@ async function replay(options: ReplayOptions) {
         prompt += result.promptTokens;
         generated += result.completionTokens;
         prefilled.push(result.promptTokens - result.reusedPromptTokens);
+        (result.promptTokens - result.reusedPromptTokens <= WARM_PREFILL ? warmMs : coldMs).push(ms);
         if (result.stopReason === "time-limit") counts.timeLimit += 1;
         // After the keystroke's latency was taken: llama.cpp's time is not the runtime's.
         if (llama && asked) {
@@ -251,6 +257,17 @@ async function replay(options: ReplayOptions) {
       ...counts,
       p50Ms: Math.round(percentile(modelMs, 0.5)),
       p95Ms: Math.round(percentile(modelMs, 0.95)),
+      /** Answers that re-fed ≤ WARM_PREFILL tokens (typing on) and the rest (a new file, a cut prefix, …). */
+      warm: {
+        answers: warmMs.length,
+        p50Ms: Math.round(percentile(warmMs, 0.5)),
+        p95Ms: Math.round(percentile(warmMs, 0.95)),
+      },
+      cold: {
+        answers: coldMs.length,
+        p50Ms: Math.round(percentile(coldMs, 0.5)),
+        p95Ms: Math.round(percentile(coldMs, 0.95)),
+      },
       maxMs: Math.round(Math.max(...modelMs)),
       serverP50Ms: {
         total: Math.round(percentile(inRuntime.totalMs, 0.5)),
@@ -329,6 +346,9 @@ function printReport(report: Report, files: string): void {
   );
   console.log(
     `  keystroke → completion (model answers): p50 ${report.p50Ms} ms, p95 ${report.p95Ms} ms, max ${report.maxMs} ms`,
+  );
+  console.log(
+    `  warm (≤ ${WARM_PREFILL} tokens fed again): ${report.warm.answers} answers, p50 ${report.warm.p50Ms} ms, p95 ${report.warm.p95Ms} ms; the others: ${report.cold.answers}, p50 ${report.cold.p50Ms} ms, p95 ${report.cold.p95Ms} ms`,
   );
   const { total, prefill, decode } = report.serverP50Ms;
   console.log(
