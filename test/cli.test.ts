@@ -9,6 +9,9 @@ import { TestRepo, tempDir } from "./helpers/git-repo.ts";
 
 const BIN = join(import.meta.dirname, "..", "bin", "repolora.mjs");
 const cli = (...args: string[]) => spawnSync("node", [BIN, ...args], { encoding: "utf8", timeout: 120_000 });
+/** `repolora dataset` on the fixture repository with its evaluation share, no parse cache, and `extra` flags. */
+const fixtureDataset = (root: string, out: string, ...extra: string[]) =>
+  cli("dataset", root, "--out", out, "--eval-share", String(FIXTURE_EVAL_SHARE), "--no-cache", ...extra);
 
 describe("repolora CLI", () => {
   it("prints help listing its commands", () => {
@@ -37,15 +40,7 @@ describe("repolora CLI", () => {
   it("prints statistics after a build", () => {
     const { repo } = buildFixtureRepo();
     const out = join(tempDir(), "ds");
-    const result = cli(
-      "dataset",
-      repo.root,
-      "--out",
-      out,
-      "--eval-share",
-      String(FIXTURE_EVAL_SHARE),
-      "--no-cache",
-    );
+    const result = fixtureDataset(repo.root, out);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/Dataset written to/);
     expect(result.stdout).toMatch(/examples {2}\d+ train/);
@@ -56,16 +51,7 @@ describe("repolora CLI", () => {
     const { repo } = buildFixtureRepo();
     const build = (...extra: string[]) => {
       const out = join(tempDir(), "ds");
-      const args = [
-        "dataset",
-        repo.root,
-        "--out",
-        out,
-        "--eval-share",
-        String(FIXTURE_EVAL_SHARE),
-        "--no-cache",
-      ];
-      const result = cli(...args, ...extra);
+      const result = fixtureDataset(repo.root, out, ...extra);
       expect(result.status, result.stderr).toBe(0);
       const records = readFileSync(join(out, "train.jsonl"), "utf8")
         .split("\n")
@@ -143,16 +129,7 @@ describe("repolora CLI", () => {
     const dir = tempDir();
     writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(tokenizer));
     const out = join(tempDir(), "ds");
-    const args = [
-      "dataset",
-      repo.root,
-      "--out",
-      out,
-      "--eval-share",
-      String(FIXTURE_EVAL_SHARE),
-      "--no-cache",
-    ];
-    const result = cli(...args, "--tokenizer", join(dir, "tokenizer.json"));
+    const result = fixtureDataset(repo.root, out, "--tokenizer", join(dir, "tokenizer.json"));
     expect(result.status, result.stderr).toBe(0);
     const manifest = DatasetManifest.parse(JSON.parse(readFileSync(join(out, "dataset.json"), "utf8")));
     expect(manifest.tokenizer).toBe(join(dir, "tokenizer.json"));

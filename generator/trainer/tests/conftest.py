@@ -279,3 +279,15 @@ def fast_config() -> Callable[..., dict[str, Any]]:
         return {**FAST_CONFIG, **overrides}
 
     return make
+
+
+def load_bench_tool(relative: str) -> Any:
+    """A script under bench/ (not a package) loaded as a module, for testing its functions."""
+    import importlib.util
+
+    path = TRAINER_ROOT.parents[1] / "bench" / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

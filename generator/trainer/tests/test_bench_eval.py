@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import shutil
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from conftest import FAST_CONFIG, make_record, write_dataset
+from conftest import FAST_CONFIG, load_bench_tool, make_record, write_dataset
 
 from repolora_trainer.cancel import CancelToken
 from repolora_trainer.commands import train_command
 from repolora_trainer.config import config_from_dict
 from repolora_trainer.progress import Progress
 
-TOOL = Path(__file__).resolve().parents[3] / "bench" / "quality" / "bench_eval.py"
-
-
-def load_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_eval", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_eval = load_tool()
+bench_eval = load_bench_tool("quality/bench_eval.py")
 
 
 @pytest.mark.parametrize(

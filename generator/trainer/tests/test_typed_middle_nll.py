@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+from conftest import load_bench_tool
 
-TOOL = Path(__file__).resolve().parents[3] / "bench" / "quality" / "typed_middle_nll.py"
-
-
-def load_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("typed_middle_nll", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = load_tool()
+tool = load_bench_tool("quality/typed_middle_nll.py")
 
 
 def test_healing_allows_tokens_that_start_with_the_fragment_and_never_special_ones() -> None:
