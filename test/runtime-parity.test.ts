@@ -168,8 +168,9 @@ describe.skipIf(!hasPython)("runtime parity with PyTorch + PEFT", () => {
         expect(existsSync(join(pkg.dir, file)), file).toBe(true);
       }
       const inputs = new Set(engine.session.inputNames);
-      for (const target of pkg.lora.targets)
-        expect(inputs.has(target.inputA) && inputs.has(target.inputB)).toBe(true);
+      expect(pkg.lora.groups).toHaveLength(2 * 4);
+      for (const group of pkg.lora.groups)
+        expect(inputs.has(group.inputA) && inputs.has(group.inputB)).toBe(true);
     });
 
     it("tokenizes the prompt as the Python tokenizer does", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultPackageDir } from "../../../runtime/src/protocol/default-model.ts";
+import { defaultPackageDir, MODEL_PACKAGE_SCHEMA } from "../../../runtime/src/protocol/default-model.ts";
 import { findModelPackage, type OfferState, setupProgressMessage, shouldOfferSetup } from "./model-setup.ts";
 
 describe("findModelPackage", () => {
@@ -15,18 +15,26 @@ describe("findModelPackage", () => {
     );
   });
 
-  it("takes the setting, else a prepared default (its manifest present), else nothing", () => {
-    const present = new Set([`${defaultDir}/repolora-model.json`]);
-    const exists = (path: string) => present.has(path);
-    expect(findModelPackage({ setting: "/pkg", defaultDir, exists })).toEqual({
+  it("takes the setting, else a prepared default of the current schema, else nothing", () => {
+    const files = new Map([
+      [`${defaultDir}/repolora-model.json`, JSON.stringify({ schema: MODEL_PACKAGE_SCHEMA })],
+    ]);
+    const readText = (path: string) => files.get(path) ?? null;
+    expect(findModelPackage({ setting: "/pkg", defaultDir, readText })).toEqual({
       dir: "/pkg",
       origin: "setting",
     });
-    expect(findModelPackage({ setting: "", defaultDir, exists })).toEqual({
+    expect(findModelPackage({ setting: "", defaultDir, readText })).toEqual({
       dir: defaultDir,
       origin: "default",
     });
-    expect(findModelPackage({ setting: "", defaultDir, exists: () => false })).toBeNull();
+    expect(findModelPackage({ setting: "", defaultDir, readText: () => null })).toBeNull();
+  });
+
+  it("treats a default an older version prepared, or an unreadable manifest, as none", () => {
+    for (const text of [JSON.stringify({ schema: "repolora.model-package/1" }), "{not json", "{}"]) {
+      expect(findModelPackage({ setting: "", defaultDir, readText: () => text })).toBeNull();
+    }
   });
 });
 

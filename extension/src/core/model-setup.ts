@@ -4,7 +4,10 @@
  * progress lines say.
  */
 import { join } from "node:path";
-import { MODEL_PACKAGE_MANIFEST } from "../../../runtime/src/protocol/default-model.ts";
+import {
+  isCurrentPackageManifest,
+  MODEL_PACKAGE_MANIFEST,
+} from "../../../runtime/src/protocol/default-model.ts";
 
 export interface ModelPackage {
   dir: string;
@@ -12,14 +15,19 @@ export interface ModelPackage {
   origin: "setting" | "default";
 }
 
-/** The setting wins (even a wrong one: the runtime then says what is wrong); else a prepared default. */
+/**
+ * The setting wins (even a wrong one: the runtime then says what is wrong); else a prepared default of the
+ * package schema this version runs. A default an older version prepared counts as none, so the first-run
+ * offer prepares it again (`model prepare` replaces an outdated default by itself).
+ */
 export function findModelPackage(options: {
   setting: string;
   defaultDir: string;
-  exists: (path: string) => boolean;
+  /** The file's text, null when it cannot be read. */
+  readText: (path: string) => string | null;
 }): ModelPackage | null {
   if (options.setting) return { dir: options.setting, origin: "setting" };
-  if (options.exists(join(options.defaultDir, MODEL_PACKAGE_MANIFEST)))
+  if (isCurrentPackageManifest(options.readText(join(options.defaultDir, MODEL_PACKAGE_MANIFEST))))
     return { dir: options.defaultDir, origin: "default" };
   return null;
 }

@@ -3,7 +3,7 @@
  * with the first completion request. Every disposable goes into context.subscriptions.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import * as vscode from "vscode";
 import { defaultPackageDir } from "../../../runtime/src/protocol/default-model.ts";
@@ -37,6 +37,15 @@ import { startRetrievalFeed } from "./retrieval-feed.ts";
 import { StatusBar } from "./status-bar.ts";
 import { isTraining, trainAdapter } from "./train.ts";
 
+/** A file's text, null when it cannot be read (missing, unreadable). */
+function readTextOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
 const KNOWN_ADAPTERS = "repolora.knownAdapters";
 /** The user answered the set-up offer with "Don't Ask Again". */
 const SETUP_DECLINED = "repolora.setupDeclined";
@@ -59,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // The model package: the setting, else the embedded default once `repolora model prepare` has made it.
   const defaultDir = defaultPackageDir(process.env, homedir());
   const findModel = () =>
-    findModelPackage({ setting: settings.modelPackage, defaultDir, exists: existsSync });
+    findModelPackage({ setting: settings.modelPackage, defaultDir, readText: readTextOrNull });
   let model: ModelPackage | null = findModel();
   const modelPackage = () => model?.dir ?? "";
   let setup: StatusInputs["setup"] = { kind: "idle" };
@@ -198,7 +207,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const runSetup = async () => {
     if (setup.kind === "running") return;
-    if (findModelPackage({ setting: "", defaultDir, exists: existsSync })) {
+    if (findModelPackage({ setting: "", defaultDir, readText: readTextOrNull })) {
       void vscode.window.showInformationMessage(
         `RepoLoRA: the default model is already set up (${defaultDir}).`,
       );

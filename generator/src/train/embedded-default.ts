@@ -7,7 +7,7 @@
  * 2026-12-05-node-only-model-setup.md.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import {
@@ -21,6 +21,7 @@ import { prepareModelPackage } from "../../../runtime/src/model/package.ts";
 import {
   DEFAULT_BASE_FOLDER,
   DEFAULT_PACKAGE_FOLDER,
+  isCurrentPackageManifest,
   modelsHome as modelsHomeIn,
 } from "../../../runtime/src/protocol/default-model.ts";
 import { packagePath } from "../../../runtime/src/util/package-root.ts";
@@ -41,6 +42,22 @@ export function embeddedBaseDir(): string {
 
 export function embeddedPackageDir(): string {
   return join(modelsHome(), DEFAULT_PACKAGE_FOLDER);
+}
+
+/**
+ * The state of a package folder: "none", "current" (of the schema this version runs) or "outdated" (written
+ * by another version: its graph or manifests differ, so it is prepared again rather than refused at load).
+ */
+export function packageState(dir: string): "none" | "current" | "outdated" {
+  const manifest = join(dir, MODEL_PACKAGE_FILE);
+  if (!existsSync(dir)) return "none";
+  let text: string | null = null;
+  try {
+    text = readFileSync(manifest, "utf8");
+  } catch {
+    text = null;
+  }
+  return isCurrentPackageManifest(text) ? "current" : "outdated";
 }
 
 export function isConverted(dir: string): boolean {
@@ -138,9 +155,14 @@ function fetchReporter(say: (line: string) => void): (progress: FetchProgress) =
 /** The embedded default's int4 model package for the runtime, prepared on first use (Node only). */
 export async function ensureEmbeddedPackage(say: (line: string) => void): Promise<string> {
   const dir = embeddedPackageDir();
-  if (existsSync(join(dir, MODEL_PACKAGE_FILE))) return dir;
+  const state = packageState(dir);
+  if (state === "current") return dir;
   const source = await embeddedPackageSource(say);
-  say(`preparing the default model package (int4) in ${dir}, once (~30 s)`);
+  say(
+    state === "outdated"
+      ? `the default model package in ${dir} was prepared by another version of RepoLoRA; preparing it again (int4, ~30 s)`
+      : `preparing the default model package (int4) in ${dir}, once (~30 s)`,
+  );
   await prepareModelPackage({
     source,
     outDir: dir,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { AdapterError } from "../errors.ts";
 import type { DecoderConfig } from "../model/config.ts";
-import { loraTargets } from "../model/lora-targets.ts";
+import { loraGroups, loraTargets } from "../model/lora-targets.ts";
 import { LORA_MANIFEST_SCHEMA, type LoraManifest } from "../model/manifest.ts";
 import { type TensorToWrite, writeSafetensors } from "../safetensors/write.ts";
 import type { LoraTensors } from "./lora-tensors.ts";
@@ -35,6 +35,7 @@ const manifest: LoraManifest = {
   },
   layout: "A[in,r]·B[r,out], scale in B",
   targets: loraTargets(config),
+  groups: loraGroups(config),
 };
 
 const root = mkdtempSync(join(tmpdir(), "repolora-adapter-"));

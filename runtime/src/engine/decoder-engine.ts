@@ -156,11 +156,6 @@ export class DecoderEngine {
     const feeds: Record<string, ort.Tensor> = {
       ...this.adapterFeeds,
       [GRAPH_INPUT.inputIds]: new ort.Tensor("int64", BigInt64Array.from(tokens, BigInt), [1, S]),
-      [GRAPH_INPUT.positionIds]: new ort.Tensor(
-        "int64",
-        BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)),
-        [1, S],
-      ),
       [GRAPH_INPUT.attentionMask]: new ort.Tensor("int64", new BigInt64Array(P + S).fill(1n), [1, P + S]),
       [GRAPH_INPUT.logitsToKeep]: new ort.Tensor("int64", BigInt64Array.of(BigInt(keep)), [1]),
     };
@@ -229,19 +224,43 @@ export class DecoderEngine {
     await this.session.release();
   }
 
+  /**
+   * One A/B pair per fused group (lora-targets.ts): A = the members' A side by side [in, Σr], B = their B
+   * block-diagonal [Σr, Σout]. x·A·B then equals the members' x·A_i·B_i, each in its own output columns.
+   */
   private buildAdapterFeeds(adapter: LoraTensors | null): Record<string, ort.Tensor> {
     const feeds: Record<string, ort.Tensor> = {};
-    for (const target of this.pkg.lora.targets) {
-      const pair = adapter?.pairs.get(target.path);
-      const rank = pair?.rank ?? 0;
-      feeds[target.inputA] = new ort.Tensor("float32", pair?.a ?? new Float32Array(0), [
-        target.inFeatures,
-        rank,
-      ]);
-      feeds[target.inputB] = new ort.Tensor("float32", pair?.b ?? new Float32Array(0), [
-        rank,
-        target.outFeatures,
-      ]);
+    for (const group of this.pkg.lora.groups) {
+      const pairs = group.members.map((member) => adapter?.pairs.get(member.path));
+      const rank = pairs.reduce((sum, pair) => sum + (pair?.rank ?? 0), 0);
+      const inF = group.inFeatures;
+      const outF = group.outFeatures;
+      let a: Float32Array;
+      let b: Float32Array;
+      if (pairs.length === 1) {
+        // a group of one is the member's own pair: no copy
+        a = pairs[0]?.a ?? new Float32Array(0);
+        b = pairs[0]?.b ?? new Float32Array(0);
+      } else {
+        a = new Float32Array(inF * rank);
+        b = new Float32Array(rank * outF);
+        let rankOffset = 0;
+        for (const [i, pair] of pairs.entries()) {
+          if (!pair || pair.rank === 0) continue;
+          const r = pair.rank;
+          const member = group.members[i]!;
+          for (let row = 0; row < inF; row++) {
+            a.set(pair.a.subarray(row * r, (row + 1) * r), row * rank + rankOffset);
+          }
+          for (let row = 0; row < r; row++) {
+            const from = pair.b.subarray(row * member.outFeatures, (row + 1) * member.outFeatures);
+            b.set(from, (rankOffset + row) * outF + member.outOffset);
+          }
+          rankOffset += r;
+        }
+      }
+      feeds[group.inputA] = new ort.Tensor("float32", a, [inF, rank]);
+      feeds[group.inputB] = new ort.Tensor("float32", b, [rank, outF]);
     }
     return feeds;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UnsupportedModelError } from "../errors.ts";
 import { parseDecoderConfig } from "./config.ts";
-import { loraTargets } from "./lora-targets.ts";
+import { loraGroups, loraTargets } from "./lora-targets.ts";
 
 /** Qwen2.5-Coder-0.5B's config.json (transformers 4 layout), as published. */
 const qwenCoder05b = {
@@ -50,8 +50,25 @@ describe("parseDecoderConfig", () => {
       path: "model.layers.0.self_attn.k_proj",
       inFeatures: 896,
       outFeatures: 128,
-      inputA: "model.layers.0.self_attn.k_proj.lora_A",
-      rankDim: "lora_rank.0.k_proj",
+    });
+    const groups = loraGroups(config);
+    expect(groups.map((g) => g.name).slice(0, 4)).toEqual(["qkv", "o", "gate_up", "down"]);
+    expect(groups[0]).toMatchObject({
+      path: "model.layers.0.self_attn.qkv_proj",
+      inFeatures: 896,
+      outFeatures: 896 + 128 + 128,
+      inputA: "model.layers.0.self_attn.qkv_proj.lora_A",
+      rankDim: "lora_rank.0.qkv",
+      members: [
+        { path: "model.layers.0.self_attn.q_proj", outOffset: 0, outFeatures: 896 },
+        { path: "model.layers.0.self_attn.k_proj", outOffset: 896, outFeatures: 128 },
+        { path: "model.layers.0.self_attn.v_proj", outOffset: 1024, outFeatures: 128 },
+      ],
+    });
+    expect(groups[3]).toMatchObject({
+      path: "model.layers.0.mlp.down_proj",
+      inFeatures: 4864,
+      outFeatures: 896,
     });
   });
 

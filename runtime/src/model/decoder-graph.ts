@@ -1,12 +1,14 @@
 /**
  * The decoder as an ONNX graph, built from a Qwen2/Llama config and its HF weights. Per layer:
  *
- *   h = rms_norm(x);  x = x + o_proj(GQA(rope(q_proj(h)), rope(k_proj(h)), v_proj(h), past))
- *   h = rms_norm(x);  x = x + down_proj(silu(gate_proj(h)) * up_proj(h))
+ *   h = rms_norm(x);  x = x + o_proj(GQA(qkv_proj(h), past))        GQA applies the rotary embedding
+ *   h = rms_norm(x);  gate, up = split(gate_up_proj(h));  x = x + down_proj(silu(gate) * up)
  *
  * Every projection is `y = x·Wᵀ (+ bias) + (x·A)·B` where A [in, r] and B [r, out] are graph inputs with a
- * symbolic rank r (r = 0: no adapter). How Wᵀ enters the graph is a `BaseWeightFormat` (weight-formats.ts):
- * int4 MatMulNBits for serving, fp32 MatMul for parity (the LoRA branch stays float either way).
+ * symbolic rank r (r = 0: no adapter). Projections that read the same input are one fused projection
+ * (qkv_proj = q, k, v; gate_up_proj = gate, up; lora-targets.ts): fewer, larger kernels per decode step.
+ * How Wᵀ enters the graph is a `BaseWeightFormat` (weight-formats.ts): int4 MatMulNBits for serving, fp32
+ * MatMul for parity (the LoRA branch stays float either way).
  */
 import { UnsupportedModelError } from "../errors.ts";
 import { attr, type GraphBuilder } from "../onnx/graph-builder.ts";
@@ -19,7 +21,14 @@ import {
   presentKeyName,
   presentValueName,
 } from "./graph-io.ts";
-import { type LoraModule, type LoraTarget, loraTarget } from "./lora-targets.ts";
+import {
+  LORA_GROUPS,
+  type LoraGroup,
+  type LoraGroupName,
+  type LoraTarget,
+  loraGroup,
+  loraTarget,
+} from "./lora-targets.ts";
 import { ropeTables } from "./rope.ts";
 import type { BaseWeights } from "./weights-source.ts";
 
@@ -45,7 +54,13 @@ export const FP32_WEIGHTS: BaseWeightFormat = {
   },
 };
 
-/** Builds the graph into `g`; returns the LoRA targets, in input order. */
+/** The adapter contract of a built graph: the per-module targets and the fused groups that are its inputs. */
+export interface DecoderGraphLora {
+  targets: LoraTarget[];
+  groups: LoraGroup[];
+}
+
+/** Builds the graph into `g`; returns the LoRA targets and groups, in input order. */
 export function buildDecoderGraph(
   g: GraphBuilder,
   config: DecoderConfig,
@@ -53,13 +68,14 @@ export function buildDecoderGraph(
   format: BaseWeightFormat = FP32_WEIGHTS,
   /** Called after each decoder layer with the count done (progress for a slow conversion). */
   onLayer: (done: number) => void = () => {},
-): LoraTarget[] {
+): DecoderGraphLora {
   return new DecoderGraph(g, config, weights, format, onLayer).build();
 }
 
 class DecoderGraph {
   private readonly targets: LoraTarget[] = [];
-  private positionIds = "";
+  private readonly groups: LoraGroup[] = [];
+  private splitFf = "";
   private cosCache = "";
   private sinCache = "";
   private seqlensK = "";
@@ -73,13 +89,14 @@ class DecoderGraph {
     private readonly onLayer: (done: number) => void,
   ) {}
 
-  build(): LoraTarget[] {
+  build(): DecoderGraphLora {
     const { g } = this;
     const inputIds = g.input(GRAPH_INPUT.inputIds, "int64", ["batch", "sequence"]);
-    this.positionIds = g.input(GRAPH_INPUT.positionIds, "int64", ["batch", "sequence"]);
     const attentionMask = g.input(GRAPH_INPUT.attentionMask, "int64", ["batch", "total_sequence"]);
     const logitsToKeep = g.input(GRAPH_INPUT.logitsToKeep, "int64", [1]);
     this.sharedAttentionInputs(attentionMask);
+    const ff = this.config.intermediateSize;
+    this.splitFf = g.int64s("const.split_ff", [ff, ff]);
 
     let x = this.embed(inputIds); // (B, S, H)
     for (let layer = 0; layer < this.config.numLayers; layer++) {
@@ -92,7 +109,7 @@ class DecoderGraph {
     }
     x = this.rmsNorm(x, "model.norm"); // (B, S, H)
     this.lmHead(x, logitsToKeep); // (B, k, V)
-    return this.targets;
+    return { targets: this.targets, groups: this.groups };
   }
 
   /** Rotary tables, and the lengths GroupQueryAttention wants from the attention mask. */
@@ -133,21 +150,14 @@ class DecoderGraph {
     const { g, config } = this;
     const { numHeads, numKvHeads, headDim } = config;
     const prefix = `/model.layers.${layer}/self_attn`;
-    const rotary = (x: string, name: string) =>
-      g.op("RotaryEmbedding", [x, this.positionIds, this.cosCache, this.sinCache], {
-        name: `${prefix}/${name}`,
-        domain: "com.microsoft",
-        attrs: { interleaved: attr.int(0) }, // HF's rotate_half layout
-      });
-    const q = rotary(this.projection(h, layer, "q_proj"), "q_rotary"); // (B, S, nh*hd)
-    const k = rotary(this.projection(h, layer, "k_proj"), "k_rotary"); // (B, S, nkv*hd)
-    const v = this.projection(h, layer, "v_proj"); // (B, S, nkv*hd)
+    const qkv = this.projection(h, layer, "qkv"); // (B, S, (nh + 2·nkv)·hd), packed as GQA takes it
     const cacheDims = ["batch", numKvHeads, "past_sequence", headDim];
     const pastKey = g.input(pastKeyName(layer), "float32", cacheDims);
     const pastValue = g.input(pastValueName(layer), "float32", cacheDims);
     const [attn] = g.node(
       "GroupQueryAttention",
-      [q, k, v, pastKey, pastValue, this.seqlensK, this.totalLength],
+      // key and value are omitted: the query input holds q, k and v packed
+      [qkv, "", "", pastKey, pastValue, this.seqlensK, this.totalLength, this.cosCache, this.sinCache],
       {
         name: `${prefix}/GroupQueryAttention`,
         domain: "com.microsoft",
@@ -156,40 +166,62 @@ class DecoderGraph {
           num_heads: attr.int(numHeads),
           kv_num_heads: attr.int(numKvHeads),
           scale: attr.float(1 / Math.sqrt(headDim)),
+          // rotary on q and k inside the kernel, at positions past_sequence + i; HF's rotate_half layout
+          do_rotary: attr.int(1),
+          rotary_interleaved: attr.int(0),
         },
       },
     ); // (B, S, nh*hd); present key/value: (B, nkv, P + S, hd)
     for (const name of [presentKeyName(layer), presentValueName(layer)]) {
       g.output(name, "float32", ["batch", numKvHeads, "total_sequence", headDim]);
     }
-    return this.projection(attn!, layer, "o_proj"); // (B, S, H)
+    return this.projection(attn!, layer, "o"); // (B, S, H)
   }
 
   private mlp(h: string, layer: number): string {
     const { g } = this;
     const prefix = `/model.layers.${layer}/mlp`;
-    const gate = this.projection(h, layer, "gate_proj"); // (B, S, ff)
-    const up = this.projection(h, layer, "up_proj"); // (B, S, ff)
-    const sigmoid = g.op("Sigmoid", [gate], { name: `${prefix}/Sigmoid` });
-    const silu = g.op("Mul", [gate, sigmoid], { name: `${prefix}/silu` }); // silu(g) = g·σ(g)
-    const gated = g.op("Mul", [silu, up], { name: `${prefix}/gated` }); // (B, S, ff)
-    return this.projection(gated, layer, "down_proj"); // (B, S, H)
+    const gateUp = this.projection(h, layer, "gate_up"); // (B, S, 2·ff)
+    const [gate, up] = g.node("Split", [gateUp, this.splitFf], {
+      name: `${prefix}/Split`,
+      outputs: [`${prefix}/gate`, `${prefix}/up`],
+      attrs: { axis: attr.int(-1) },
+    }); // (B, S, ff) each
+    const sigmoid = g.op("Sigmoid", [gate!], { name: `${prefix}/Sigmoid` });
+    const silu = g.op("Mul", [gate!, sigmoid], { name: `${prefix}/silu` }); // silu(g) = g·σ(g)
+    const gated = g.op("Mul", [silu, up!], { name: `${prefix}/gated` }); // (B, S, ff)
+    return this.projection(gated, layer, "down"); // (B, S, H)
   }
 
-  /** y = x·Wᵀ (+ b) + (x·A)·B:  x (B, S, in) → y (B, S, out) */
-  private projection(x: string, layer: number, module: LoraModule): string {
+  /**
+   * y = x·Wᵀ (+ b) + (x·A)·B for a group of projections reading x: x (B, S, in) → y (B, S, Σout), W the
+   * members' weights stacked along out, b their biases (zeros for a member without one).
+   */
+  private projection(x: string, layer: number, name: LoraGroupName): string {
     const { g, weights } = this;
-    const target = loraTarget(this.config, layer, module);
-    this.targets.push(target);
-    const { path, inFeatures: inF, outFeatures: outF } = target;
-    const weight = weights.float32(`${path}.weight`, [outF, inF]);
-    let y = this.format.matmul(g, x, path, weight, inF, outF); // (B, S, out)
-    if (weights.has(`${path}.bias`)) {
-      const bias = g.initializer(`${path}.bias`, "float32", [outF], weights.float32(`${path}.bias`, [outF]));
-      y = g.op("Add", [y, bias], { name: `/${path}/AddBias` });
+    const group = loraGroup(this.config, layer, name);
+    const members = LORA_GROUPS[name].map((module) => loraTarget(this.config, layer, module));
+    this.targets.push(...members);
+    this.groups.push(group);
+    const { path, inFeatures: inF, outFeatures: outF } = group;
+    const weight = new Float32Array(outF * inF); // rows = outputs: the members' [out_i, in] one after another
+    const bias = new Float32Array(outF);
+    let hasBias = false;
+    for (const [i, member] of members.entries()) {
+      const offset = group.members[i]!.outOffset;
+      weight.set(weights.float32(`${member.path}.weight`, [member.outFeatures, inF]), offset * inF);
+      if (weights.has(`${member.path}.bias`)) {
+        bias.set(weights.float32(`${member.path}.bias`, [member.outFeatures]), offset);
+        hasBias = true;
+      }
     }
-    const loraA = g.input(target.inputA, "float32", [inF, target.rankDim]);
-    const loraB = g.input(target.inputB, "float32", [target.rankDim, outF]);
+    let y = this.format.matmul(g, x, path, weight, inF, outF); // (B, S, out)
+    if (hasBias) {
+      const biasName = g.initializer(`${path}.bias`, "float32", [outF], bias);
+      y = g.op("Add", [y, biasName], { name: `/${path}/AddBias` });
+    }
+    const loraA = g.input(group.inputA, "float32", [inF, group.rankDim]);
+    const loraB = g.input(group.inputB, "float32", [group.rankDim, outF]);
     const down = g.op("MatMul", [x, loraA], { name: `/${path}/lora/MatMulA` }); // (B, S, r)
     const up = g.op("MatMul", [down, loraB], { name: `/${path}/lora/MatMulB` }); // (B, S, out)
     return g.op("Add", [y, up], { name: `/${path}/lora/Add` });

@@ -3,16 +3,17 @@
  * Symbolic dims: batch, sequence (new tokens), past_sequence, total_sequence = past_sequence + sequence.
  *
  *   input_ids        int64   [batch, sequence]
- *   position_ids     int64   [batch, sequence]
  *   attention_mask   int64   [batch, total_sequence]     1 for every real token, past and new
  *   logits_to_keep   int64   [1]                         logits are computed for the last k positions only
  *   past_key_values.{i}.key / .value  float32 [batch, kv_heads, past_sequence, head_dim]
  *   logits           float32 [batch, k, vocab]
  *   present.{i}.key / .value          float32 [batch, kv_heads, total_sequence, head_dim]
+ *
+ * No position_ids: a sequence's new tokens sit right after its cache (positions past_sequence + i), and
+ * GroupQueryAttention applies the rotary embedding from those lengths itself.
  */
 export const GRAPH_INPUT = {
   inputIds: "input_ids",
-  positionIds: "position_ids",
   attentionMask: "attention_mask",
   logitsToKeep: "logits_to_keep",
 } as const;

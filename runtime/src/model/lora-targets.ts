@@ -1,7 +1,11 @@
 /**
- * The LoRA targets of a decoder: the seven projections of every layer. Each is a pair of graph inputs
- * A [in, r] and B [r, out] with its own symbolic rank, named after the module's path in the HF model so that a
- * PEFT tensor name maps to its input by stripping `base_model.model.` and `.weight`.
+ * The LoRA targets of a decoder: the seven projections of every layer, named after the module's path in the
+ * HF model so that a PEFT tensor name maps to its target by stripping `base_model.model.` and `.weight`.
+ *
+ * In the graph, projections that read the same input run as one fused projection (a LoRA group): q/k/v, and
+ * gate/up, each one MatMulNBits over the concatenated weights. Their adapters enter as one pair of graph
+ * inputs per group, A [in, Σr] (the members' A side by side) and B [Σr, Σout] (block diagonal), built by the
+ * engine from the per-module tensors (decisions/2026-12-06-fused-projections.md).
  */
 import type { DecoderConfig } from "./config.ts";
 
@@ -25,10 +29,38 @@ export interface LoraTarget {
   path: string;
   inFeatures: number;
   outFeatures: number;
-  /** Graph input names: A [inFeatures, rank], B [rank, outFeatures]. */
+}
+
+/** Projections of one layer that read the same input, fused in the graph; in output order. */
+export const LORA_GROUPS = {
+  qkv: ["q_proj", "k_proj", "v_proj"],
+  o: ["o_proj"],
+  gate_up: ["gate_proj", "up_proj"],
+  down: ["down_proj"],
+} as const satisfies Record<string, readonly LoraModule[]>;
+export type LoraGroupName = keyof typeof LORA_GROUPS;
+export const LORA_GROUP_NAMES = Object.keys(LORA_GROUPS) as LoraGroupName[];
+
+export interface LoraGroupMember {
+  path: string;
+  /** Where the member's outputs start in the group's concatenated output. */
+  outOffset: number;
+  outFeatures: number;
+}
+
+export interface LoraGroup {
+  layer: number;
+  name: LoraGroupName;
+  /** The fused projection's path: the member's own for a group of one, e.g. "model.layers.0.self_attn.qkv_proj". */
+  path: string;
+  inFeatures: number;
+  /** Σ of the members' outFeatures. */
+  outFeatures: number;
+  members: LoraGroupMember[];
+  /** Graph input names: A [inFeatures, rank], B [rank, outFeatures]; rank = Σ of the members' ranks. */
   inputA: string;
   inputB: string;
-  /** The symbolic dimension name of this target's rank. */
+  /** The symbolic dimension name of the group's rank. */
   rankDim: string;
 }
 
@@ -69,10 +101,38 @@ export function loraTarget(config: DecoderConfig, layer: number, module: LoraMod
     path,
     inFeatures,
     outFeatures,
+  };
+}
+
+export function loraGroup(config: DecoderConfig, layer: number, name: LoraGroupName): LoraGroup {
+  const modules: readonly LoraModule[] = LORA_GROUPS[name];
+  const targets = modules.map((module) => loraTarget(config, layer, module));
+  const first = targets[0]!;
+  const path = targets.length === 1 ? first.path : first.path.replace(/[^.]+$/, `${name}_proj`);
+  let outOffset = 0;
+  const members = targets.map((t) => {
+    const member = { path: t.path, outOffset, outFeatures: t.outFeatures };
+    outOffset += t.outFeatures;
+    return member;
+  });
+  return {
+    layer,
+    name,
+    path,
+    inFeatures: first.inFeatures,
+    outFeatures: outOffset,
+    members,
     inputA: `${path}.lora_A`,
     inputB: `${path}.lora_B`,
-    rankDim: `lora_rank.${layer}.${module}`,
+    rankDim: `lora_rank.${layer}.${name}`,
   };
+}
+
+/** Every group, layer by layer, in LORA_GROUPS order (the graph's input order). */
+export function loraGroups(config: DecoderConfig): LoraGroup[] {
+  return Array.from({ length: config.numLayers }, (_, layer) =>
+    LORA_GROUP_NAMES.map((name) => loraGroup(config, layer, name)),
+  ).flat();
 }
 
 /** Every target, layer by layer, in LORA_MODULES order. */

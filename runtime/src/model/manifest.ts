@@ -8,14 +8,14 @@ import { join } from "node:path";
 import { z } from "zod";
 import { ModelPackageError } from "../errors.ts";
 import { TEMPLATE_IDS } from "../prompt/index.ts";
-import { MODEL_PACKAGE_MANIFEST } from "../protocol/default-model.ts";
-import { LORA_MODULES } from "./lora-targets.ts";
+import { MODEL_PACKAGE_MANIFEST, MODEL_PACKAGE_SCHEMA } from "../protocol/default-model.ts";
+import { LORA_GROUP_NAMES, LORA_MODULES } from "./lora-targets.ts";
 
 /** Named in the protocol module, which the extension may read (it looks for the default package). */
 export const MODEL_PACKAGE_FILE = MODEL_PACKAGE_MANIFEST;
 export const LORA_MANIFEST_FILE = "lora_manifest.json";
-export const MODEL_PACKAGE_SCHEMA = "repolora.model-package/1";
-export const LORA_MANIFEST_SCHEMA = "repolora.lora-manifest/1";
+export { MODEL_PACKAGE_SCHEMA };
+export const LORA_MANIFEST_SCHEMA = "repolora.lora-manifest/2";
 
 /** Base weight precisions a package can hold: int4 (MatMulNBits, the serving default) or fp32. */
 export const PRECISIONS = ["int4", "fp32"] as const;
@@ -80,6 +80,7 @@ export const LoraManifest = z.object({
   baseModel: BaseModelRef,
   /** y = x·Wᵀ + (x·A)·B with A [inFeatures, rank], B [rank, outFeatures], the adapter's scale folded into B. */
   layout: z.literal("A[in,r]·B[r,out], scale in B"),
+  /** What an adapter may target: every projection of every layer (PEFT module paths). */
   targets: z.array(
     z.object({
       module: z.enum(LORA_MODULES),
@@ -87,6 +88,26 @@ export const LoraManifest = z.object({
       path: z.string(),
       inFeatures: z.number().int().positive(),
       outFeatures: z.number().int().positive(),
+    }),
+  ),
+  /**
+   * The graph's LoRA inputs: per group of projections that read the same input, A = the members' A side by
+   * side [in, Σr], B = their B block-diagonal [Σr, Σout] (member i's rows and its output columns).
+   */
+  groups: z.array(
+    z.object({
+      layer: z.number().int().nonnegative(),
+      name: z.enum(LORA_GROUP_NAMES as [string, ...string[]]),
+      path: z.string(),
+      inFeatures: z.number().int().positive(),
+      outFeatures: z.number().int().positive(),
+      members: z.array(
+        z.object({
+          path: z.string(),
+          outOffset: z.number().int().nonnegative(),
+          outFeatures: z.number().int().positive(),
+        }),
+      ),
       inputA: z.string(),
       inputB: z.string(),
       rankDim: z.string(),

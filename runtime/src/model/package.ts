@@ -126,13 +126,14 @@ async function writePackage(
     const format = options.weightFormatOverride ?? weightFormat(precision, int4);
     const onLayer = (done: number) => options.onProgress?.("converting layers", done, config.numLayers);
     onLayer(0);
-    const targets = writeDecoderGraph(staging, config, weights, format, onLayer);
+    const { targets, groups } = writeDecoderGraph(staging, config, weights, format, onLayer);
     options.onProgress?.("writing package", 0, 1);
     const lora: LoraManifest = {
       schema: LORA_MANIFEST_SCHEMA,
       baseModel,
       layout: "A[in,r]·B[r,out], scale in B",
       targets,
+      groups,
     };
 
     writeFileSync(join(staging, "config.json"), input.config);
@@ -181,12 +182,12 @@ function writeDecoderGraph(
   const externalData = new ExternalDataWriter(join(dir, "model.onnx.data"));
   try {
     const graph = new GraphBuilder(externalData);
-    const targets = buildDecoderGraph(graph, config, weights, format, onLayer);
+    const lora = buildDecoderGraph(graph, config, weights, format, onLayer);
     writeFileSync(
       join(dir, "model.onnx"),
       graph.encode(`repolora-${config.modelType}-decoder`, DECODER_OPSETS),
     );
-    return targets;
+    return lora;
   } finally {
     externalData.close();
   }

@@ -1,6 +1,7 @@
 /**
- * Rotary position tables for onnxruntime's RotaryEmbedding op: cos/sin of `position · inv_freq`, shape
- * [maxPositions, headDim / 2] (the op repeats the half for the non-interleaved, rotate-half layout HF uses).
+ * Rotary position tables for onnxruntime's GroupQueryAttention (do_rotary) and RotaryEmbedding ops: cos/sin of
+ * `position · inv_freq`, shape [maxPositions, headDim / 2] (the ops repeat the half for the non-interleaved,
+ * rotate-half layout HF uses).
  * Every step is rounded to float32 as transformers computes it, so the tables match the reference's bit for bit
  * up to the last ulp of cos/sin.
  */

