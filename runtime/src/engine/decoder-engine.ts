@@ -12,13 +12,13 @@ import { EngineError } from "../errors.ts";
 import {
   GRAPH_INPUT,
   GRAPH_OUTPUT,
+  newKeyName,
+  newValueName,
   pastKeyName,
   pastValueName,
-  presentKeyName,
-  presentValueName,
 } from "../model/graph-io.ts";
 import type { ModelPackage } from "../model/package.ts";
-import type { KvCache } from "./kv-cache.ts";
+import { appendToCache, emptyKvCache, type KvCache } from "./kv-cache.ts";
 import { disableOrtTelemetry } from "./ort-telemetry.ts";
 import { onlyThese, type Sampling, tokenChooser } from "./sampling.ts";
 
@@ -131,12 +131,7 @@ export class DecoderEngine {
 
   emptyCache(): KvCache {
     const { numLayers, numKvHeads, headDim } = this.pkg.manifest.config;
-    const empty = () => new ort.Tensor("float32", new Float32Array(0), [1, numKvHeads, 0, headDim]);
-    return {
-      length: 0,
-      keys: Array.from({ length: numLayers }, empty),
-      values: Array.from({ length: numLayers }, empty),
-    };
+    return emptyKvCache(numLayers, numKvHeads, headDim);
   }
 
   /**
@@ -164,10 +159,11 @@ export class DecoderEngine {
       feeds[pastValueName(layer)] = cache.values[layer]!;
     }
     const out = await this.session.run(feeds);
-    const keys = cache.keys.map((_, layer) => out[presentKeyName(layer)]!);
-    const values = cache.values.map((_, layer) => out[presentValueName(layer)]!);
+    // new rows (1, kv, S, hd) per layer, appended to the cache's buffers (in place when it may)
+    const keys = cache.keys.map((_, layer) => out[newKeyName(layer)]!);
+    const values = cache.values.map((_, layer) => out[newValueName(layer)]!);
     const logits = out[GRAPH_OUTPUT.logits]!.data as Float32Array; // (1, keep, V)
-    return { logits, cache: { length: P + S, keys, values } };
+    return { logits, cache: appendToCache(cache, keys, values) };
   }
 
   /**

@@ -40,7 +40,14 @@ export class PromptCacheStore {
     this.touch(key, entry);
     const shared = Math.min(commonPrefixLength(entry.tokens, prompt), prompt.length - 1);
     if (shared <= 0) return null;
-    return { cache: truncateCache(entry.cache, shared), reused: shared };
+    // The entry keeps only what the new prompt shares, and its buffers' rows after that are handed back: the
+    // request then appends in place instead of copying the cache (kv-cache.ts). Safe because an entry's
+    // buffers are viewed by no other entry (a key's caches grow from its own lookups) and the worker holds no
+    // cache between requests.
+    entry.tokens = entry.tokens.slice(0, shared);
+    entry.cache = truncateCache(entry.cache, shared);
+    entry.cache.buffers.written = shared;
+    return { cache: entry.cache, reused: shared };
   }
 
   store(key: string, adapters: string, tokens: number[], cache: KvCache): void {

@@ -16,10 +16,10 @@ import type { DecoderConfig } from "./config.ts";
 import {
   GRAPH_INPUT,
   GRAPH_OUTPUT,
+  newKeyName,
+  newValueName,
   pastKeyName,
   pastValueName,
-  presentKeyName,
-  presentValueName,
 } from "./graph-io.ts";
 import {
   LORA_GROUPS,
@@ -80,6 +80,10 @@ class DecoderGraph {
   private sinCache = "";
   private seqlensK = "";
   private totalLength = "";
+  /** [total_sequence - sequence] and [total_sequence], int64 (1,): where the new tokens' rows sit in present. */
+  private newRowsStart = "";
+  private newRowsEnd = "";
+  private sequenceAxis = "";
 
   constructor(
     private readonly g: GraphBuilder,
@@ -94,7 +98,7 @@ class DecoderGraph {
     const inputIds = g.input(GRAPH_INPUT.inputIds, "int64", ["batch", "sequence"]);
     const attentionMask = g.input(GRAPH_INPUT.attentionMask, "int64", ["batch", "total_sequence"]);
     const logitsToKeep = g.input(GRAPH_INPUT.logitsToKeep, "int64", [1]);
-    this.sharedAttentionInputs(attentionMask);
+    this.sharedAttentionInputs(attentionMask, inputIds);
     const ff = this.config.intermediateSize;
     this.splitFf = g.int64s("const.split_ff", [ff, ff]);
 
@@ -113,7 +117,7 @@ class DecoderGraph {
   }
 
   /** Rotary tables, and the lengths GroupQueryAttention wants from the attention mask. */
-  private sharedAttentionInputs(attentionMask: string): void {
+  private sharedAttentionInputs(attentionMask: string, inputIds: string): void {
     const { g, config } = this;
     const rope = ropeTables(config.headDim, config.ropeTheta, config.maxPositions);
     this.cosCache = g.initializer("rope.cos", "float32", rope.dims, rope.cos); // (max_pos, hd/2)
@@ -137,6 +141,19 @@ class DecoderGraph {
       name: "/attn_lengths/total",
       attrs: { to: attr.int(ONNX_INT32) },
     });
+    // the new tokens' rows in GQA's present: [total - S, total) along the sequence axis
+    const one = g.int64s("const.one_list", [1]);
+    const two = g.int64s("const.two_list", [2]);
+    this.newRowsEnd = g.op("Slice", [maskShape, one, two], { name: "/attn_lengths/total_list" });
+    const sequence = g.op(
+      "Slice",
+      [g.op("Shape", [inputIds], { name: "/attn_lengths/ids_shape" }), one, two],
+      {
+        name: "/attn_lengths/sequence_list",
+      },
+    );
+    this.newRowsStart = g.op("Sub", [this.newRowsEnd, sequence], { name: "/attn_lengths/new_rows_start" });
+    this.sequenceAxis = two;
   }
 
   private embed(inputIds: string): string {
@@ -151,7 +168,7 @@ class DecoderGraph {
     const { numHeads, numKvHeads, headDim } = config;
     const prefix = `/model.layers.${layer}/self_attn`;
     const qkv = this.projection(h, layer, "qkv"); // (B, S, (nh + 2·nkv)·hd), packed as GQA takes it
-    const cacheDims = ["batch", numKvHeads, "past_sequence", headDim];
+    const cacheDims = ["batch", numKvHeads, "past_capacity", headDim];
     const pastKey = g.input(pastKeyName(layer), "float32", cacheDims);
     const pastValue = g.input(pastValueName(layer), "float32", cacheDims);
     const [attn] = g.node(
@@ -161,7 +178,7 @@ class DecoderGraph {
       {
         name: `${prefix}/GroupQueryAttention`,
         domain: "com.microsoft",
-        outputs: [`${prefix}/attn`, presentKeyName(layer), presentValueName(layer)],
+        outputs: [`${prefix}/attn`, `${prefix}/present_key`, `${prefix}/present_value`],
         attrs: {
           num_heads: attr.int(numHeads),
           kv_num_heads: attr.int(numKvHeads),
@@ -171,9 +188,18 @@ class DecoderGraph {
           rotary_interleaved: attr.int(0),
         },
       },
-    ); // (B, S, nh*hd); present key/value: (B, nkv, P + S, hd)
-    for (const name of [presentKeyName(layer), presentValueName(layer)]) {
-      g.output(name, "float32", ["batch", numKvHeads, "total_sequence", headDim]);
+    ); // (B, S, nh*hd); present key/value: (B, nkv, max(P + S, past capacity), hd), rows ≥ P + S unset
+    // Only the new rows leave the graph: the caller keeps the cache (a whole present per step would be copied
+    // out of onnxruntime every step, ~25 MB at 1k tokens for the 0.5B shape).
+    for (const [present, name] of [
+      [`${prefix}/present_key`, newKeyName(layer)],
+      [`${prefix}/present_value`, newValueName(layer)],
+    ] as const) {
+      g.node("Slice", [present, this.newRowsStart, this.newRowsEnd, this.sequenceAxis], {
+        name: `${prefix}/${name}/Slice`,
+        outputs: [name],
+      });
+      g.output(name, "float32", ["batch", numKvHeads, "sequence", headDim]);
     }
     return this.projection(attn!, layer, "o"); // (B, S, H)
   }

@@ -5,7 +5,7 @@
  * In the graph, projections that read the same input run as one fused projection (a LoRA group): q/k/v, and
  * gate/up, each one MatMulNBits over the concatenated weights. Their adapters enter as one pair of graph
  * inputs per group, A [in, Σr] (the members' A side by side) and B [Σr, Σout] (block diagonal), built by the
- * engine from the per-module tensors (decisions/2026-12-06-fused-projections.md).
+ * engine from the per-module tensors (decisions/2026-12-06-decode-step-overheads.md).
  */
 import type { DecoderConfig } from "./config.ts";
 
