@@ -15,6 +15,9 @@
  * (repolora.json prompt.template). With --tiny each order gets the same random adapter, its bundle recording
  * that order; with a real package, psm binds --adapter and spm binds --spm-adapter (an adapter trained with
  * the qwen2.5-coder-spm template). `both` replays the same session once per order, one fresh server each.
+ * --pause-ms N[,N…] (0): the user rests this long where a line's typing starts (a new file, or the cursor moved
+ * rather than typed), with the extension's warm-up (CompletionPipeline.warm) sent on arrival, as its
+ * `completion.warmUpMs` timer would have fired; 0 = no pause, no warm-up. A list replays once per value.
  * --gguf <model.gguf> [--lora-gguf <psm adapter.gguf>] [--spm-lora-gguf <spm adapter.gguf>] [--llama-dir
  * /tmp/nlc]: after the runtime answered a keystroke (outside its timed span), the same prompt token ids go through node-llama-cpp
  * (installed outside the project, see runtime-speed.ts) with its own prefix reuse, decoding as many tokens as
@@ -133,6 +136,8 @@ interface ReplayOptions {
   typingAnchor: boolean;
   /** The same prompts through node-llama-cpp after the runtime answered each, outside its timing (paired per keystroke). */
   llama: { dir: string; gguf: string; lora: string | null } | null;
+  /** Rest before typing where the cursor arrived, with a warm-up request sent on arrival; 0 = none. */
+  pauseMs: number;
 }
 
 /** One replay of the session against a fresh `repolora serve`; returns its report. */
@@ -173,8 +178,17 @@ async function replay(options: ReplayOptions) {
     let promptMismatches = 0;
     /** The request behind `answer`: llama.cpp gets it after the keystroke's latency was taken. */
     let asked: CompleteParams | null = null;
+    /** Set while pipeline.warm sends its request (synchronously): that request is no keystroke's. */
+    let capturingWarmUp = false;
+    let warmUpAsked: CompleteParams | null = null;
+    /** A warm-up request llama.cpp's side has not replayed yet (its anchors must see it before the next). */
+    let llamaWarmUp: CompleteParams | null = null;
     const pipeline = new CompletionPipeline({
       model: async (params, signal) => {
+        if (capturingWarmUp) {
+          warmUpAsked = params;
+          return rpc.request("complete", params, { signal });
+        }
         const result: CompleteResult = await rpc.request("complete", params, { signal });
         answer = result;
         asked = params;
@@ -188,6 +202,7 @@ async function replay(options: ReplayOptions) {
         debounceMs: 0,
         timeoutMs: options.timeoutMs,
         suffixShare: options.suffixShare,
+        warmUpMs: options.pauseMs > 0 ? 1 : 0,
       }),
       scope: () => "bench",
       log: silentLogger,
@@ -198,29 +213,54 @@ async function replay(options: ReplayOptions) {
     const coldMs: number[] = [];
     /** The runtime's own split of each answer: arrival → answer, and its prefill and decode. */
     const inRuntime = { totalMs: [] as number[], prefillMs: [] as number[], decodeMs: [] as number[] };
-    const counts = { keystrokes: session.length, asked: 0, cache: 0, skipped: 0, shown: 0, timeLimit: 0 };
+    const counts = {
+      keystrokes: session.length,
+      asked: 0,
+      cache: 0,
+      skipped: 0,
+      shown: 0,
+      timeLimit: 0,
+      warmUps: 0,
+    };
     let reused = 0;
     let prompt = 0;
     let generated = 0;
     /** Prompt tokens each answer fed again (not reused from the KV cache). */
     const prefilled: number[] = [];
     const started = performance.now();
+    let previous: Keystroke | null = null;
     for (const key of session) {
       answer = null;
       asked = null;
+      const input = {
+        workspace,
+        documentUri: `file:///bench/${key.path}`,
+        path: key.path,
+        languageId: "typescript",
+        repoName: "bench",
+        prefix: key.prefix,
+        suffix: key.suffix,
+      };
+      // The cursor arrived (another file, or not where the last keystroke left it): rest there, warming up.
+      const arrived = !previous || previous.path !== key.path || !key.prefix.startsWith(previous.prefix);
+      previous = key;
+      if (arrived && options.pauseMs > 0) {
+        capturingWarmUp = true;
+        warmUpAsked = null;
+        const warming = pipeline.warm(
+          { ...input, prefix: key.prefix.slice(0, -1) },
+          new AbortController().signal,
+        );
+        capturingWarmUp = false;
+        if (warmUpAsked) {
+          counts.warmUps += 1;
+          llamaWarmUp = warmUpAsked;
+        }
+        void warming.catch(() => false);
+        await new Promise((rest) => setTimeout(rest, options.pauseMs));
+      }
       const t = performance.now();
-      const completion = await pipeline.complete(
-        {
-          workspace,
-          documentUri: `file:///bench/${key.path}`,
-          path: key.path,
-          languageId: "typescript",
-          repoName: "bench",
-          prefix: key.prefix,
-          suffix: key.suffix,
-        },
-        new AbortController().signal,
-      );
+      const completion = await pipeline.complete(input, new AbortController().signal);
       const ms = performance.now() - t;
       if (completion) counts.shown += 1;
       if (completion?.source === "cache") counts.cache += 1;
@@ -239,6 +279,11 @@ async function replay(options: ReplayOptions) {
         if (result.stopReason === "time-limit") counts.timeLimit += 1;
         // After the keystroke's latency was taken: llama.cpp's time is not the runtime's.
         if (llama && asked) {
+          if (llamaWarmUp) {
+            // the server saw the warm-up first: llama.cpp's side (and its anchors) too, untimed
+            await llama.replayer.complete(llama.promptIds(llamaWarmUp), 1);
+            llamaWarmUp = null;
+          }
           const ids = llama.promptIds(asked);
           if (ids.length !== result.promptTokens) promptMismatches += 1;
           const timed = await llama.replayer.complete(ids, result.completionTokens);
@@ -254,6 +299,7 @@ async function replay(options: ReplayOptions) {
       timeoutMs: options.timeoutMs,
       suffixShare: options.suffixShare,
       typingAnchor: options.typingAnchor,
+      pauseMs: options.pauseMs,
       ...counts,
       p50Ms: Math.round(percentile(modelMs, 0.5)),
       p95Ms: Math.round(percentile(modelMs, 0.95)),
@@ -342,7 +388,7 @@ function llamaReport(pairs: Array<{ ort: number; llama: LlamaTimed }>, promptMis
 
 function printReport(report: Report, files: string): void {
   console.log(
-    `typing replay (${report.template}, typing anchor ${report.typingAnchor ? "on" : "off"}): ${report.keystrokes} keystrokes in ${files} files, ${report.asked} asked the model`,
+    `typing replay (${report.template}, typing anchor ${report.typingAnchor ? "on" : "off"}, ${report.pauseMs > 0 ? `${report.pauseMs} ms rest with a warm-up at ${report.warmUps} arrivals` : "no warm-up"}): ${report.keystrokes} keystrokes in ${files} files, ${report.asked} asked the model`,
   );
   console.log(
     `  keystroke → completion (model answers): p50 ${report.p50Ms} ms, p95 ${report.p95Ms} ms, max ${report.maxMs} ms`,
@@ -395,6 +441,7 @@ async function main(): Promise<void> {
       "lora-gguf": { type: "string" },
       "spm-lora-gguf": { type: "string" },
       "llama-dir": { type: "string", default: "/tmp/nlc" },
+      "pause-ms": { type: "string", default: "0" },
       json: { type: "boolean", default: false },
     },
   });
@@ -431,7 +478,10 @@ async function main(): Promise<void> {
   }
   const session = typingSession(values.source, Number(values.files), Number(values.keystrokes));
   try {
-    for (const [order, typingAnchor] of orders.flatMap((o) => anchorModes.map((a) => [o, a] as const))) {
+    const pauses = values["pause-ms"].split(",").map(Number);
+    if (pauses.some((p) => !Number.isFinite(p) || p < 0)) throw new Error(`--pause-ms ${values["pause-ms"]}`);
+    const runs = orders.flatMap((o) => anchorModes.flatMap((a) => pauses.map((p) => [o, a, p] as const)));
+    for (const [order, typingAnchor, pauseMs] of runs) {
       const adapter = work
         ? tinyAdapter(work, order)
         : ((order === "spm" ? values["spm-adapter"] : values.adapter) ?? null);
@@ -444,6 +494,7 @@ async function main(): Promise<void> {
         timeoutMs: Number(values["timeout-ms"]),
         suffixShare: Number(values["suffix-share"]),
         typingAnchor,
+        pauseMs,
         llama: values.gguf
           ? {
               dir: values["llama-dir"],

@@ -436,3 +436,60 @@ describe("latency bounds in the pipeline", () => {
     ).toBeNull();
   });
 });
+
+describe("warming the runtime up where the cursor rests", () => {
+  it("sends the request a keystroke there would send, for one token, and shows or caches nothing", async () => {
+    const calls: CompleteParams[] = [];
+    const { pipeline, log } = makePipeline(async (params) => {
+      calls.push(params);
+      return result(params.maxTokens === 1 ? "x" : "items.length;", params);
+    });
+    const signal = new AbortController().signal;
+    expect(await pipeline.warm(input(`const total = ${CURSOR}\n`), signal)).toBe(true);
+    const completion = await pipeline.complete(input(`const total = ${CURSOR}\n`), signal);
+    expect(completion).toMatchObject({ text: "items.length;", source: "model" }); // not the warm-up's "x"
+    expect(calls).toHaveLength(2);
+    const { maxTokens: warmMax, timeoutMs: warmCap, ...warm } = calls[0]!;
+    const { maxTokens, timeoutMs, ...keystroke } = calls[1]!;
+    expect(warm).toEqual(keystroke); // same prompt inputs: the keystroke's prompt extends the warm one
+    expect([warmMax, warmCap, maxTokens, timeoutMs]).toEqual([1, undefined, 128, 1000]);
+    expect(log.lines.some((l) => l.event === "complete.warm")).toBe(true);
+  });
+
+  it("is skipped where completions would be, while one is in flight, and when off", async () => {
+    const model = vi.fn(async (params: CompleteParams) => result("a", params));
+    const signal = new AbortController().signal;
+    const { pipeline } = makePipeline(model);
+    expect(await pipeline.warm(input(`const to${CURSOR}tal = 1;\n`), signal)).toBe(false); // mid-word
+    let release: () => void = () => {};
+    const slow = makePipeline(
+      (params) => new Promise<CompleteResult>((done) => (release = () => done(result("a", params)))),
+    ).pipeline;
+    const running = slow.complete(input(`const a = ${CURSOR}\n`), signal);
+    await new Promise((tick) => setTimeout(tick, 0));
+    expect(await slow.warm(input(`const b = ${CURSOR}\n`), signal)).toBe(false);
+    release();
+    await running;
+    const off = makePipeline(model, 0, { warmUpMs: 0 }).pipeline;
+    expect(await off.warm(input(`const a = ${CURSOR}\n`), signal)).toBe(false);
+    expect(model).not.toHaveBeenCalled();
+  });
+
+  it("a keystroke cancels a warm-up still waiting", async () => {
+    const seen: AbortSignal[] = [];
+    const { pipeline } = makePipeline(
+      (params, signal) =>
+        new Promise<CompleteResult>((done) => {
+          seen.push(signal);
+          if (params.maxTokens !== 1) done(result("a", params));
+          signal.addEventListener("abort", () => done({ ...result("", params), stopReason: "cancelled" }));
+        }),
+    );
+    const signal = new AbortController().signal;
+    const warming = pipeline.warm(input(`const a = ${CURSOR}\n`), signal);
+    await new Promise((tick) => setTimeout(tick, 0));
+    await pipeline.complete(input(`const a = b${CURSOR}\n`), signal);
+    expect(seen[0]?.aborted).toBe(true);
+    expect(await warming).toBe(false);
+  });
+});

@@ -45,6 +45,11 @@ export interface PipelineSettings extends PrefilterSettings {
   suffixShare: number;
   /** The runtime's time cap per request (`complete.timeoutMs`); 0 = none. */
   timeoutMs: number;
+  /**
+   * Prefill the prompt where the cursor came to rest after this many ms without typing (`warm`), so the first
+   * keystroke there feeds a few tokens instead of the whole prompt; 0 = off.
+   */
+  warmUpMs: number;
 }
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
@@ -58,6 +63,7 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   maxLineSuffixChars: 8,
   suffixShare: DEFAULT_BUDGET.suffixShare,
   timeoutMs: 1000,
+  warmUpMs: 500,
 };
 
 export interface PipelineDeps {
@@ -91,6 +97,7 @@ export type SkipReason = "mid-line" | "mid-word" | "cancelled" | "empty" | "erro
 
 export class CompletionPipeline {
   private inflight: AbortController | null = null;
+  private warming: AbortController | null = null;
   private readonly now: () => number;
 
   constructor(private readonly deps: PipelineDeps) {
@@ -102,6 +109,8 @@ export class CompletionPipeline {
     const started = this.now();
     const settings = this.deps.settings();
     this.inflight?.abort();
+    // A warm-up still queued would only delay this request (one running finishes its prefill either way).
+    this.warming?.abort();
     const own = new AbortController();
     this.inflight = own;
     const onAbort = () => own.abort();
@@ -135,28 +144,7 @@ export class CompletionPipeline {
       if (!(await this.deps.debouncer.wait(settings.debounceMs, own.signal)))
         return this.skip("cancelled", input);
 
-      const ringContext: ContextSnippet[] = this.deps.ring.snippets(
-        { uri: input.documentUri, visible: prefix.slice(-3000) + suffix.slice(0, 1000) },
-        settings.contextSize,
-      );
-      const retrieved = settings.retrieval ? this.retrieve(input, ringContext) : [];
-      // As in the dataset: the other context first, the retrieved windows after it; the runtime's buildPrompt
-      // keeps them in this order while they fit the budget.
-      const context: ContextSnippet[] = [...ringContext, ...retrieved];
-      const params: CompleteParams = {
-        workspace: input.workspace,
-        documentUri: input.documentUri,
-        path: input.path,
-        languageId: input.languageId,
-        repoName: input.repoName,
-        prefix,
-        suffix,
-        context,
-        multiline,
-        maxTokens: settings.maxTokens,
-        suffixShare: settings.suffixShare,
-        ...(settings.timeoutMs > 0 ? { timeoutMs: settings.timeoutMs } : {}),
-      };
+      const { params, context, retrieved } = this.request(input, settings, prefix, suffix, multiline);
       let result: CompleteResult;
       try {
         result = await this.deps.model(params, own.signal);
@@ -200,6 +188,82 @@ export class CompletionPipeline {
     }
   }
 
+  /**
+   * Prefills the prompt for a cursor that came to rest (no keystroke yet), so the runtime's prompt cache and
+   * typing anchor are warm when the user starts typing there: the first keystroke then feeds a few tokens
+   * instead of the whole prompt (~2 s for ~900 tokens on 2 cores). The request is the one a keystroke there
+   * would send, asking for one token (which the prefill yields at no extra step); nothing is shown or cached.
+   * Skipped while a completion is in flight and where the prefilter would skip completions. True when the
+   * runtime answered.
+   */
+  async warm(input: CompletionInput, signal: AbortSignal): Promise<boolean> {
+    const settings = this.deps.settings();
+    if (this.inflight || settings.warmUpMs <= 0) return false;
+    if (unshowableReason(input.prefix, input.suffix, settings)) return false;
+    const multiline = shouldBeMultiline(input.prefix, input.suffix, input.languageId);
+    const prefix = input.prefix.slice(-settings.maxPrefixChars);
+    const suffix = input.suffix.slice(0, settings.maxSuffixChars);
+    const { params } = this.request(input, settings, prefix, suffix, multiline);
+    const { timeoutMs: _uncapped, ...warmParams } = params; // a prefill is one step: nothing to cap
+    this.warming?.abort();
+    const own = new AbortController();
+    this.warming = own;
+    const onAbort = () => own.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) own.abort();
+    const started = this.now();
+    try {
+      const result = await this.deps.model({ ...warmParams, maxTokens: 1 }, own.signal);
+      this.deps.log.log("debug", "complete.warm", {
+        path: input.path,
+        promptTokens: result.promptTokens,
+        reusedPromptTokens: result.reusedPromptTokens,
+        timings: result.timings,
+        latencyMs: Math.round(this.now() - started),
+      });
+      return result.stopReason !== "cancelled";
+    } catch (error) {
+      if (!own.signal.aborted) this.deps.log.log("warn", "complete.warm.error", { path: input.path, error });
+      return false;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      if (this.warming === own) this.warming = null;
+    }
+  }
+
+  /** The protocol request for a position: context (ring, then retrieval) and the settings' limits. */
+  private request(
+    input: CompletionInput,
+    settings: PipelineSettings,
+    prefix: string,
+    suffix: string,
+    multiline: boolean,
+  ): { params: CompleteParams; context: ContextSnippet[]; retrieved: ContextSnippet[] } {
+    const ringContext: ContextSnippet[] = this.deps.ring.snippets(
+      { uri: input.documentUri, visible: prefix.slice(-3000) + suffix.slice(0, 1000) },
+      settings.contextSize,
+    );
+    const retrieved = settings.retrieval ? this.retrieve(input, ringContext) : [];
+    // As in the dataset: the other context first, the retrieved windows after it; the runtime's buildPrompt
+    // keeps them in this order while they fit the budget.
+    const context: ContextSnippet[] = [...ringContext, ...retrieved];
+    const params: CompleteParams = {
+      workspace: input.workspace,
+      documentUri: input.documentUri,
+      path: input.path,
+      languageId: input.languageId,
+      repoName: input.repoName,
+      prefix,
+      suffix,
+      context,
+      multiline,
+      maxTokens: settings.maxTokens,
+      suffixShare: settings.suffixShare,
+      ...(settings.timeoutMs > 0 ? { timeoutMs: settings.timeoutMs } : {}),
+    };
+    return { params, context, retrieved };
+  }
+
   /** The retrieved windows as protocol snippets; a failing index never fails the completion. */
   private retrieve(input: CompletionInput, shown: readonly ContextSnippet[]): ContextSnippet[] {
     if (!this.deps.retrieve) return [];
@@ -221,6 +285,7 @@ export class CompletionPipeline {
   /** Cancels whatever is waiting or running (e.g. the document was closed). */
   cancel(): void {
     this.inflight?.abort();
+    this.warming?.abort();
     this.deps.debouncer.supersede();
   }
 

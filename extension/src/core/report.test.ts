@@ -71,6 +71,7 @@ describe("settings", () => {
       "completion.timeoutMs": 500,
       "completion.skipUnshowable": false,
       "completion.maxLineSuffixChars": "many",
+      "completion.warmUpMs": -5,
     };
     expect(readSettings((key) => values[key]).completion).toEqual({
       automatic: true,
@@ -78,6 +79,7 @@ describe("settings", () => {
       timeoutMs: 500,
       skipUnshowable: false,
       maxLineSuffixChars: DEFAULT_SETTINGS.completion.maxLineSuffixChars,
+      warmUpMs: 0,
     });
     expect(readSettings(() => undefined).completion).toEqual(DEFAULT_SETTINGS.completion);
   });

@@ -28,6 +28,8 @@ export interface Settings {
     skipUnshowable: boolean;
     /** Most characters right of the cursor on its line (closers and whitespace not counted). */
     maxLineSuffixChars: number;
+    /** Prefill the prompt where the cursor rests this many ms without typing; 0 = off. */
+    warmUpMs: number;
   };
   training: Omit<TrainSettings, "adaptersDir">;
 }
@@ -51,6 +53,7 @@ export const DEFAULT_SETTINGS: Settings = {
     timeoutMs: DEFAULT_PIPELINE_SETTINGS.timeoutMs,
     skipUnshowable: DEFAULT_PIPELINE_SETTINGS.skipUnshowable,
     maxLineSuffixChars: DEFAULT_PIPELINE_SETTINGS.maxLineSuffixChars,
+    warmUpMs: DEFAULT_PIPELINE_SETTINGS.warmUpMs,
   },
   training: { rank: 16, budgetMinutes: 30, baseModel: "", extraArgs: [] },
 };
@@ -97,6 +100,7 @@ export function readSettings(get: Get): Settings {
       timeoutMs: num(get, "completion.timeoutMs", d.completion.timeoutMs, 0, 60_000),
       skipUnshowable: bool(get, "completion.skipUnshowable", d.completion.skipUnshowable),
       maxLineSuffixChars: num(get, "completion.maxLineSuffixChars", d.completion.maxLineSuffixChars, 0, 1000),
+      warmUpMs: num(get, "completion.warmUpMs", d.completion.warmUpMs, 0, 60_000),
     },
     training: {
       rank: num(get, "training.rank", d.training.rank, 1, 256),

@@ -36,6 +36,7 @@ import { disposeReportView } from "./report-view.ts";
 import { startRetrievalFeed } from "./retrieval-feed.ts";
 import { StatusBar } from "./status-bar.ts";
 import { isTraining, trainAdapter } from "./train.ts";
+import { registerWarmUp } from "./warm-up.ts";
 
 /** A file's text, null when it cannot be read (missing, unreadable). */
 function readTextOrNull(path: string): string | null {
@@ -287,6 +288,7 @@ export function activate(context: vscode.ExtensionContext): void {
       provider,
     ),
     startContextFeed(ring, () => settings),
+    registerWarmUp({ pipeline, bindings, settings: () => settings, ready: () => model !== null }),
     retrievalFeed,
     {
       dispose: () => {

@@ -1,7 +1,7 @@
 /** The editor side of completions: document + position → CompletionInput → ghost text. */
 import * as vscode from "vscode";
 import type { Logger } from "../core/log.ts";
-import type { Completion, CompletionPipeline } from "../core/pipeline.ts";
+import type { Completion, CompletionInput, CompletionPipeline } from "../core/pipeline.ts";
 import { answersTrigger, isEnabledFor, type Settings } from "../core/settings.ts";
 import { Bindings } from "./bindings.ts";
 
@@ -16,6 +16,28 @@ export interface ProviderDeps {
 }
 
 export const ACCEPTED_COMMAND = "repolora._accepted";
+
+/** What the pipeline needs of a document at a position (the text around it, its workspace and path). */
+export function completionInputAt(
+  document: vscode.TextDocument,
+  position: vscode.Position,
+  folder: vscode.WorkspaceFolder | undefined,
+  explicit: boolean,
+): CompletionInput {
+  const text = document.getText();
+  const offset = document.offsetAt(position);
+  return {
+    workspace: folder ? Bindings.workspaceKey(folder) : "",
+    documentUri: document.uri.toString(),
+    path: vscode.workspace.asRelativePath(document.uri, false),
+    languageId: document.languageId,
+    repoName: folder?.name ?? "",
+    prefix: text.slice(Math.max(0, offset - 100_000), offset),
+    suffix: text.slice(offset, offset + 50_000),
+    line: position.line,
+    explicit,
+  };
+}
 
 export class RepoLoraInlineProvider implements vscode.InlineCompletionItemProvider {
   constructor(private readonly deps: ProviderDeps) {}
@@ -38,20 +60,8 @@ export class RepoLoraInlineProvider implements vscode.InlineCompletionItemProvid
     const subscription = token.onCancellationRequested(() => controller.abort());
     if (token.isCancellationRequested) controller.abort();
     try {
-      const text = document.getText();
-      const offset = document.offsetAt(position);
       const completion = await this.deps.pipeline.complete(
-        {
-          workspace: folder ? Bindings.workspaceKey(folder) : "",
-          documentUri: document.uri.toString(),
-          path: vscode.workspace.asRelativePath(document.uri, false),
-          languageId: document.languageId,
-          repoName: folder?.name ?? "",
-          prefix: text.slice(Math.max(0, offset - 100_000), offset),
-          suffix: text.slice(offset, offset + 50_000),
-          line: position.line,
-          explicit,
-        },
+        completionInputAt(document, position, folder, explicit),
         controller.signal,
       );
       if (!completion || token.isCancellationRequested) return null;

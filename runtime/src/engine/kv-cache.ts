@@ -66,8 +66,8 @@ export function appendToCache(
   const length = cache.length + added;
   const inPlace = cache.length === cache.buffers.written && length <= cache.buffers.capacity;
   if (inPlace) {
-    cache.keys.forEach((buffer, layer) => writeRows(buffer, newKeys[layer]!, cache.length));
-    cache.values.forEach((buffer, layer) => writeRows(buffer, newValues[layer]!, cache.length));
+    for (const [layer, buffer] of cache.keys.entries()) writeRows(buffer, newKeys[layer]!, cache.length);
+    for (const [layer, buffer] of cache.values.entries()) writeRows(buffer, newValues[layer]!, cache.length);
     cache.buffers.written = length;
     return { length, keys: cache.keys, values: cache.values, buffers: cache.buffers };
   }
