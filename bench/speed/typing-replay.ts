@@ -15,9 +15,9 @@
  * (repolora.json prompt.template). With --tiny each order gets the same random adapter, its bundle recording
  * that order; with a real package, psm binds --adapter and spm binds --spm-adapter (an adapter trained with
  * the qwen2.5-coder-spm template). `both` replays the same session once per order, one fresh server each.
- * --pause-ms N[,N…] (0): the user rests this long where a line's typing starts (a new file, or the cursor moved
- * rather than typed), with the extension's warm-up (CompletionPipeline.warm) sent on arrival, as its
- * `completion.warmUpMs` timer would have fired; 0 = no pause, no warm-up. A list replays once per value.
+ * --pause-ms N[,N…] (0): where a line's typing starts (a new file, or the cursor moved rather than typed) the
+ * extension's warm-up (CompletionPipeline.warm) is sent and the first keystroke comes N ms later — in the
+ * editor, a rest of `completion.warmUpMs` (500) + N ms; 0 = no rest, no warm-up. A list replays once per value.
  * --gguf <model.gguf> [--lora-gguf <psm adapter.gguf>] [--spm-lora-gguf <spm adapter.gguf>] [--llama-dir
  * /tmp/nlc]: after the runtime answered a keystroke (outside its timed span), the same prompt token ids go through node-llama-cpp
  * (installed outside the project, see runtime-speed.ts) with its own prefix reuse, decoding as many tokens as
