@@ -111,11 +111,8 @@ export class CompletionPipeline {
     this.inflight?.abort();
     // A warm-up still queued would only delay this request (one running finishes its prefill either way).
     this.warming?.abort();
-    const own = new AbortController();
+    const { own, unlink } = following(signal);
     this.inflight = own;
-    const onAbort = () => own.abort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    if (signal.aborted) own.abort();
     try {
       const unshowable = input.explicit ? null : unshowableReason(input.prefix, input.suffix, settings);
       if (unshowable) return this.skip(unshowable, input);
@@ -183,7 +180,7 @@ export class CompletionPipeline {
         result,
       };
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      unlink();
       if (this.inflight === own) this.inflight = null;
     }
   }
@@ -206,11 +203,8 @@ export class CompletionPipeline {
     const { params } = this.request(input, settings, prefix, suffix, multiline);
     const { timeoutMs: _uncapped, ...warmParams } = params; // a prefill is one step: nothing to cap
     this.warming?.abort();
-    const own = new AbortController();
+    const { own, unlink } = following(signal);
     this.warming = own;
-    const onAbort = () => own.abort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    if (signal.aborted) own.abort();
     const started = this.now();
     try {
       const result = await this.deps.model({ ...warmParams, maxTokens: 1 }, own.signal);
@@ -226,7 +220,7 @@ export class CompletionPipeline {
       if (!own.signal.aborted) this.deps.log.log("warn", "complete.warm.error", { path: input.path, error });
       return false;
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      unlink();
       if (this.warming === own) this.warming = null;
     }
   }
@@ -293,6 +287,15 @@ export class CompletionPipeline {
     this.deps.log.log("trace", "complete.skip", { reason, path: input.path });
     return null;
   }
+}
+
+/** A controller of our own that also aborts when `signal` does; `unlink` stops following it. */
+function following(signal: AbortSignal): { own: AbortController; unlink: () => void } {
+  const own = new AbortController();
+  const onAbort = () => own.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  if (signal.aborted) own.abort();
+  return { own, unlink: () => signal.removeEventListener("abort", onAbort) };
 }
 
 function countLines(text: string): number {
