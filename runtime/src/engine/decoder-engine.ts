@@ -117,16 +117,20 @@ export class DecoderEngine {
       );
     }
     this.activeAdapter = adapter;
-    if (!adapter) {
-      this.adapterFeeds = this.noAdapterFeeds;
-      return;
-    }
+    this.adapterFeeds = adapter ? this.prepareAdapter(adapter) : this.noAdapterFeeds;
+  }
+
+  /**
+   * The adapter's graph inputs (the fused groups' A and block-diagonal B), built once and kept while the
+   * adapter is: called at load, so that the first switch to it is a lookup too.
+   */
+  prepareAdapter(adapter: LoraTensors): Record<string, ort.Tensor> {
     let feeds = this.feedsByAdapter.get(adapter);
     if (!feeds) {
       feeds = this.buildAdapterFeeds(adapter);
       this.feedsByAdapter.set(adapter, feeds);
     }
-    this.adapterFeeds = feeds;
+    return feeds;
   }
 
   emptyCache(): KvCache {

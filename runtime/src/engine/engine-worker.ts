@@ -156,6 +156,7 @@ async function handle(request: EngineRequest): Promise<{ result: unknown; transf
     }
     case "loadAdapter": {
       const tensors = loadPeftAdapter(request.dir, requireEngine().pkg.lora);
+      requireEngine().prepareAdapter(tensors); // its graph inputs now: the first switch to it is a lookup
       if (adapters.has(request.key)) forgetAdapter(request.key);
       adapters.set(request.key, { tensors, version: ++adapterVersion });
       const result: LoadAdapterResult = {
