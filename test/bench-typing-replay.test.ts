@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { typingSession } from "../bench/speed/typing-replay.ts";
+import { typingSession, withAutoClosing } from "../bench/speed/typing-replay.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..");
 
@@ -22,6 +22,26 @@ describe("bench/speed/typing-replay.ts", () => {
     // Consecutive keystrokes in one file add one character each.
     const [a, b] = session;
     expect(b!.prefix.slice(0, -1)).toBe(a!.prefix);
+  });
+
+  it("puts auto-closed closers after the cursor until they are typed over, within a line", () => {
+    const below = "\nbelow();\n";
+    const keys = [..."f(a[0], \"x\")"].map((_, i, chars) => ({
+      path: "a.ts",
+      prefix: `x;\n  ${chars.slice(0, i + 1).join("")}`,
+      suffix: below,
+    }));
+    const suffixes = withAutoClosing(keys).map((k) => k.suffix.slice(0, -below.length));
+    // typed:      f   (    a    [     0    ]    ,    ␠    "     x     "    )
+    expect(suffixes).toEqual(["", ")", ")", "])", "])", ")", ")", ")", '")', '")', ")", ""]);
+    // a word character before a quote does not auto-close it; a line break ends the pending closers
+    const quote = withAutoClosing([
+      { path: "a.ts", prefix: "don", suffix: below },
+      { path: "a.ts", prefix: "don'", suffix: below },
+      { path: "a.ts", prefix: "don'(", suffix: below },
+      { path: "a.ts", prefix: "don'(\n  ", suffix: below },
+    ]).map((k) => k.suffix.slice(0, -below.length));
+    expect(quote).toEqual(["", "", ")", ""]);
   });
 
   it("runs against repolora serve with the tiny random model, per prompt order and typing anchor, and accounts for every keystroke", () => {

@@ -18,6 +18,8 @@
  * --pause-ms N[,N…] (0): where a line's typing starts (a new file, or the cursor moved rather than typed) the
  * extension's warm-up (CompletionPipeline.warm) is sent and the first keystroke comes N ms later — in the
  * editor, a rest of `completion.warmUpMs` (500) + N ms; 0 = no rest, no warm-up. A list replays once per value.
+ * --auto-close: the suffix as VS Code's default auto-closing makes it (withAutoClosing): typing `(` puts `)`
+ * after the cursor until it is typed over.
  * --gguf <model.gguf> [--lora-gguf <psm adapter.gguf>] [--spm-lora-gguf <spm adapter.gguf>] [--llama-dir
  * /tmp/nlc]: after the runtime answered a keystroke (outside its timed span), the same prompt token ids go through node-llama-cpp
  * (installed outside the project, see runtime-speed.ts) with its own prefix reuse, decoding as many tokens as
@@ -107,6 +109,34 @@ export function typingSession(folder: string, files: number, keystrokes: number)
     }
   }
   return session.slice(0, keystrokes);
+}
+
+const CLOSER_OF: Record<string, string> = { "(": ")", "[": "]", "{": "}", '"': '"', "'": "'", "`": "`" };
+
+/**
+ * The session as VS Code types it with its default auto-closing: an opener typed on a line puts its closer
+ * right after the cursor (quotes not after a word character), and typing that closer steps over it. Closers
+ * are kept within a line: a line break (or the cursor moving elsewhere) ends them, as if they sat on the line's
+ * end. The typed text is unchanged; only the suffix gains the pending closers.
+ */
+export function withAutoClosing(session: readonly Keystroke[]): Keystroke[] {
+  const out: Keystroke[] = [];
+  let pending: string[] = []; // closers after the cursor, innermost last
+  let previous: Keystroke | null = null;
+  for (const key of session) {
+    const continues = previous && previous.path === key.path && key.prefix.startsWith(previous.prefix);
+    const typed = continues ? key.prefix.slice(previous!.prefix.length) : key.prefix.slice(-1);
+    if (!continues) pending = [];
+    for (const [i, ch] of [...typed].entries()) {
+      const before = i > 0 ? typed[i - 1]! : (key.prefix[key.prefix.length - typed.length - 1] ?? "\n");
+      if (ch === "\n") pending = [];
+      else if (pending.at(-1) === ch) pending.pop();
+      else if (CLOSER_OF[ch] && !(`"'\``.includes(ch) && /\w/.test(before))) pending.push(CLOSER_OF[ch]!);
+    }
+    out.push({ ...key, suffix: `${[...pending].reverse().join("")}${key.suffix}` });
+    previous = key;
+  }
+  return out;
 }
 
 function listTs(folder: string): string[] {
@@ -442,6 +472,7 @@ async function main(): Promise<void> {
       "spm-lora-gguf": { type: "string" },
       "llama-dir": { type: "string", default: "/tmp/nlc" },
       "pause-ms": { type: "string", default: "0" },
+      "auto-close": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     },
   });
@@ -476,7 +507,8 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const session = typingSession(values.source, Number(values.files), Number(values.keystrokes));
+  const typed = typingSession(values.source, Number(values.files), Number(values.keystrokes));
+  const session = values["auto-close"] ? withAutoClosing(typed) : typed;
   try {
     const pauses = values["pause-ms"].split(",").map(Number);
     if (pauses.some((p) => !Number.isFinite(p) || p < 0)) throw new Error(`--pause-ms ${values["pause-ms"]}`);
@@ -503,8 +535,11 @@ async function main(): Promise<void> {
             }
           : null,
       });
-      if (values.json) console.log(JSON.stringify(report));
-      else printReport(report, values.files);
+      if (values.json) console.log(JSON.stringify({ ...report, autoClose: values["auto-close"] }));
+      else {
+        if (values["auto-close"]) console.log("(suffixes with VS Code's auto-closed brackets and quotes)");
+        printReport(report, values.files);
+      }
     }
   } catch (error) {
     console.error(`typing replay failed: ${(error as Error).message}`);

@@ -13,7 +13,8 @@
  * The typed text's last token is healed (../complete/token-healing.ts): left out of the prompt, with the
  * completion's first token required to start with its text, so the model is not held to a word cut mid-token.
  *
- * The anchor is kept while the suffix, context, file, template and budget are unchanged, the prefix still
+ * The anchor is kept while the suffix (but for auto-closed brackets and quotes right after the cursor), context,
+ * file, template and budget are unchanged, the prefix still
  * starts with the anchor's, and at most MAX_TYPED_CHARS were typed since; otherwise this request's own prompt
  * becomes the new anchor (a full prompt, once). The prefix-last (SPM) order already reuses everything but
  * the typed tokens and is never anchored.
@@ -35,9 +36,10 @@ const MAX_DOCUMENTS = 16;
 type CompleteParams = Methods["complete"]["params"];
 
 interface Anchor {
-  /** Everything the prompt depends on besides the prefix. */
+  /** Everything the prompt depends on besides the prefix and the suffix. */
   key: string;
   prefix: string;
+  suffix: string;
   prompt: ServingPrompt;
 }
 
@@ -78,7 +80,9 @@ export class TypingAnchors {
     const anchor = this.anchors.get(document);
     this.anchors.delete(document);
     const typed =
-      anchor && anchor.key === key ? typedSince(anchor.prefix, params.prefix, this.maxTyped) : null;
+      anchor && anchor.key === key && sameSuffixButClosers(anchor.suffix, params.suffix)
+        ? typedSince(anchor.prefix, params.prefix, this.maxTyped)
+        : null;
     if (anchor && typed !== null) {
       this.anchors.set(document, anchor);
       // The anchor's text ends with a marker token, so the typed text tokenizes on its own.
@@ -98,10 +102,36 @@ export class TypingAnchors {
       };
     }
     const prompt = build();
-    this.anchors.set(document, { key, prefix: params.prefix, prompt });
+    this.anchors.set(document, { key, prefix: params.prefix, suffix: params.suffix, prompt });
     if (this.anchors.size > MAX_DOCUMENTS) this.anchors.delete(this.anchors.keys().next().value as string);
     return { prompt, typed: null, healing: null };
   }
+}
+
+/** Closing characters an editor inserts after the cursor as the user types an opener (auto-closing). */
+const AUTO_CLOSERS = /^[)\]}>'"`]{1,4}/;
+
+/**
+ * Whether `suffix` is the anchor's, but for closers the editor put in or took out right after the cursor: typing
+ * `(` auto-inserts `)`, typing `)` over it removes it again. The anchored prompt keeps the anchor's suffix; the
+ * completion's postprocessing (against the real suffix) drops what would repeat an auto-inserted closer. Clients
+ * send a fixed number of characters after the cursor, so the other end of the suffix may move by as many.
+ */
+export function sameSuffixButClosers(anchorSuffix: string, suffix: string): boolean {
+  return (
+    suffix === anchorSuffix || closersInFront(suffix, anchorSuffix) || closersInFront(anchorSuffix, suffix)
+  );
+}
+
+/** Whether `withClosers` is 1–4 closers followed by `without`, either end of which may be cut by as many. */
+function closersInFront(withClosers: string, without: string): boolean {
+  const closers = AUTO_CLOSERS.exec(withClosers)?.[0] ?? "";
+  for (let n = 1; n <= closers.length; n += 1) {
+    const rest = withClosers.slice(n);
+    const [long, short] = rest.length >= without.length ? [rest, without] : [without, rest];
+    if (long.startsWith(short) && long.length - short.length <= n) return true;
+  }
+  return false;
 }
 
 /**
@@ -142,7 +172,6 @@ function anchorKey(params: CompleteParams, template: FimTemplate, maxPromptToken
     params.suffixShare ?? null,
     params.repoName,
     params.path,
-    params.suffix,
     params.context,
   ]);
 }
