@@ -9,9 +9,13 @@
  *   variant the new position would ask for — and serves the rest. This keeps a multi-line suggestion on
  *   screen while the user types through its lines, where the walk-back stops at the line break.
  *
+ * The walk-forward also follows a suffix the editor changed only by auto-closing (typing `(` put `)` after the
+ * cursor): the hit then says so, and the caller finishes the rest against the new suffix.
+ *
  * Typed text that diverges from the completion, or that covers all of it, is a miss.
  */
 import { createHash } from "node:crypto";
+import { sameSuffixButClosers } from "../../../runtime/src/prompt/index.ts";
 import { LruMap } from "./lru.ts";
 
 export interface CacheKeyParts {
@@ -51,6 +55,8 @@ export interface CacheHit {
   walkedBack: number;
   /** Characters typed into a recent suggestion, found by the walk-forward (absent otherwise). */
   walkedForward?: number;
+  /** The suffix differs from the suggestion's by auto-closed brackets or quotes: postprocess `text` again. */
+  suffixChanged?: boolean;
 }
 
 /** A recent completion and the text around the cursor it was made for (only the key's characters). */
@@ -127,14 +133,19 @@ export class CompletionCache {
     const suffixHead = parts.suffix.slice(0, this.options.suffixChars);
     for (let i = this.anchors.length - 1; i >= 0; i -= 1) {
       const anchor = this.anchors[i]!;
-      if (anchor.scope !== parts.scope || anchor.suffixHead !== suffixHead) continue;
+      if (anchor.scope !== parts.scope || !sameSuffixButClosers(anchor.suffixHead, suffixHead)) continue;
       // t = characters of the completion typed; at least one must be left to show.
       const longest = Math.min(anchor.text.length - 1, parts.prefix.length, this.options.maxWalkForward);
       for (let t = longest; t >= 1; t -= 1) {
         if (!parts.prefix.endsWith(anchor.text.slice(0, t))) continue;
         const before = parts.prefix.slice(0, parts.prefix.length - t);
         if (before.slice(-this.options.prefixChars) !== anchor.prefixTail) continue;
-        return { text: anchor.text.slice(t), walkedBack: 0, walkedForward: t };
+        return {
+          text: anchor.text.slice(t),
+          walkedBack: 0,
+          walkedForward: t,
+          ...(anchor.suffixHead === suffixHead ? {} : { suffixChanged: true }),
+        };
       }
     }
     return null;

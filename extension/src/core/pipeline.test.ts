@@ -493,3 +493,21 @@ describe("warming the runtime up where the cursor rests", () => {
     expect(await warming).toBe(false);
   });
 });
+
+describe("typing into a suggestion past an auto-closed bracket", () => {
+  it("keeps serving it from the cache, finished against the suffix the editor changed", async () => {
+    const model = vi.fn(async (params: CompleteParams) => result("format(user, options);", params));
+    const { pipeline, log } = makePipeline(model);
+    const signal = new AbortController().signal;
+    const first = await pipeline.complete(input(`const text = ${CURSOR}\nreturn text;\n`), signal);
+    expect(first?.text).toBe("format(user, options);");
+    // typed "format(": the editor put ")" after the cursor
+    const typed = await pipeline.complete(input(`const text = format(${CURSOR})\nreturn text;\n`), signal);
+    expect(typed).toMatchObject({ source: "cache", text: "user, options" });
+    expect(model).toHaveBeenCalledTimes(1);
+    expect(log.lines.find((l) => l.event === "complete.cache")?.fields).toMatchObject({ walkedForward: 7 });
+    // any other change of the suffix is a miss
+    await pipeline.complete(input(`const text = format(${CURSOR}x)\nreturn text;\n`), signal);
+    expect(model).toHaveBeenCalledTimes(2);
+  });
+});

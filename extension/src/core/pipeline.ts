@@ -6,7 +6,7 @@
  */
 import { DEFAULT_BUDGET, shownCompletion } from "../../../runtime/src/prompt/index.ts";
 import type { ContextSnippet, Methods } from "../../../runtime/src/protocol/index.ts";
-import type { CompletionCache } from "./completion-cache.ts";
+import type { CacheHit, CacheKeyParts, CompletionCache } from "./completion-cache.ts";
 import type { ContextRing } from "./context-ring.ts";
 import type { Debouncer } from "./debounce.ts";
 import type { Logger } from "./log.ts";
@@ -126,7 +126,7 @@ export class CompletionPipeline {
         suffix,
       };
 
-      const hit = this.deps.cache.get(key);
+      const hit = this.fromCache(key, multiline);
       if (hit) {
         const latencyMs = this.now() - started;
         this.deps.log.log("debug", "complete.cache", {
@@ -183,6 +183,17 @@ export class CompletionPipeline {
       unlink();
       if (this.inflight === own) this.inflight = null;
     }
+  }
+
+  /**
+   * The cache's answer; a suggestion followed past an auto-closed bracket is finished against the new suffix
+   * (so its `)` is not shown twice), and is no answer when nothing is left to show.
+   */
+  private fromCache(key: CacheKeyParts, multiline: boolean): CacheHit | null {
+    const hit = this.deps.cache.get(key);
+    if (!hit?.suffixChanged) return hit;
+    const text = shownCompletion(hit.text, key.suffix, multiline);
+    return text === null ? null : { ...hit, text };
   }
 
   /**

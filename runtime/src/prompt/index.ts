@@ -3,6 +3,7 @@
  * model generated. Imports nothing else of the project.
  */
 export * from "./assemble.ts";
+export * from "./auto-close.ts";
 export * from "./context.ts";
 export * from "./postprocess.ts";
 export * from "./retrieval.ts";

@@ -31,6 +31,19 @@ describe("trimLineSuffixOverlap", () => {
     ["a multi-line completion is trimmed at its end", "\n  return 1;\n}", "}\n", "\n  return 1;"],
     ["a multi-line completion's first line is left alone", "a)\nfoo();", ")\n", "a)\nfoo();"],
     [
+      "ends before closing a bracket the line already closes (auto-closed)",
+      "user, options);",
+      ")\n",
+      "user, options",
+    ],
+    ["the same on a multi-line completion's last line", "a,\n  b);", ")\n", "a,\n  b"],
+    [
+      "keeps what closes its own brackets, and a bracket of another kind",
+      "f(x) + g[0]",
+      ")\n",
+      "f(x) + g[0]",
+    ],
+    [
       "a brace the completion opened on an earlier line is its own",
       "\n  if (a) {\n    b();\n  }",
       "}\n",

@@ -13,6 +13,9 @@
  *    ends with the start of it, that overlap is dropped when it is closers (brackets, quotes, `;`, `,`, `>`)
  *    that close nothing the completion opened (`a, b)` before `)` → `a, b`; `f(1)` before `)` stays whole;
  *    `x)` before `));` → `x`), or when it is the whole rest of the line and at least 4 characters long.
+ *    And when the rest of the line starts with a closing bracket (an editor's auto-closed one, say) that the
+ *    completion writes too on its last line, closing a bracket opened before the cursor, the completion ends
+ *    before it (`user, options);` before `)` → `user, options`): the line already has that bracket.
  * 6. Trailing whitespace and blank lines dropped.
  *
  * `shownCompletion` adds the editor's last rule: nothing is shown when nothing is left, or when the text only
@@ -96,6 +99,9 @@ export function trimLineSuffixOverlap(text: string, suffix: string): string {
   const rest = lineSuffix(suffix).trim();
   if (rest === "") return text;
   if (text.trim() === rest) return "";
+  // only on the completion's last line, the one the rest of the line follows (inner lines are left alone)
+  const closedBefore = closingOfOuterBracket(text, rest[0]!);
+  if (closedBefore > text.lastIndexOf("\n")) return text.slice(0, closedBefore).trimEnd();
   for (let k = rest.length; k >= 1; k -= 1) {
     const overlap = rest.slice(0, k);
     if (!text.endsWith(overlap)) continue;
@@ -106,6 +112,24 @@ export function trimLineSuffixOverlap(text: string, suffix: string): string {
     }
   }
   return text;
+}
+
+/**
+ * Where `text` closes, with `closer`, a bracket opened before it (outside the text): the index of the first
+ * closer at depth 0 when it is `closer`; -1 when `closer` is no bracket, or the first depth-0 closer is another.
+ */
+function closingOfOuterBracket(text: string, closer: string): number {
+  if (OPENER_OF[closer] === undefined) return -1;
+  const open: string[] = [];
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i]!;
+    if (ch === "(" || ch === "[" || ch === "{") open.push(ch);
+    else if (OPENER_OF[ch] !== undefined) {
+      if (open.length === 0) return ch === closer ? i : -1;
+      if (open.at(-1) === OPENER_OF[ch]) open.pop();
+    }
+  }
+  return -1;
 }
 
 /**

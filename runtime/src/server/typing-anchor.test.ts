@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildServingPrompt } from "../complete/prompt.ts";
 import { HealingVocabulary } from "../complete/token-healing.ts";
 import { getTemplate } from "../prompt/index.ts";
-import { MAX_TYPED_CHARS, sameSuffixButClosers, TypingAnchors, typedSince } from "./typing-anchor.ts";
+import { MAX_TYPED_CHARS, TypingAnchors, typedSince } from "./typing-anchor.ts";
 
 // One id per character: the prompt's ids are its text, so what was appended is visible in them.
 const tokenizer = {
@@ -163,26 +163,7 @@ describe("TypingAnchors", () => {
   });
 });
 
-describe("sameSuffixButClosers", () => {
-  const rest = "\n}\nfunction g() {}\n";
-  it("accepts closers an editor auto-inserted or typed over right after the cursor", () => {
-    expect(sameSuffixButClosers(rest, rest)).toBe(true);
-    expect(sameSuffixButClosers(rest, `)${rest}`)).toBe(true); // typed "(": ")" auto-inserted
-    expect(sameSuffixButClosers(rest, `")${rest}`)).toBe(true);
-    expect(sameSuffixButClosers(`)${rest}`, rest)).toBe(true); // typed ")" over it
-    // a client's fixed-length window: one closer in front, one character less at the far end
-    expect(sameSuffixButClosers(rest, `)${rest.slice(0, -1)}`)).toBe(true);
-    expect(sameSuffixButClosers(`)${rest.slice(0, -1)}`, rest)).toBe(true);
-  });
-
-  it("refuses any other change of the suffix", () => {
-    expect(sameSuffixButClosers(rest, `x${rest}`)).toBe(false);
-    expect(sameSuffixButClosers(rest, `)${rest}// edit`)).toBe(false);
-    expect(sameSuffixButClosers(rest, `))))))${rest}`)).toBe(false); // more than an auto-close makes
-    expect(sameSuffixButClosers(rest, `)${rest.slice(0, -3)}`)).toBe(false);
-    expect(sameSuffixButClosers(`)${rest}`, `]${rest}`)).toBe(false);
-  });
-
+describe("TypingAnchors and auto-closed brackets", () => {
   it("keeps the anchor when typing an opener auto-closes it", () => {
     const { ask, built } = harness();
     const first = ask({});

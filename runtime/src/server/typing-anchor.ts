@@ -25,7 +25,7 @@ import { HealingVocabulary, healTail } from "../complete/token-healing.ts";
 import type { ModelPackage } from "../model/package.ts";
 import { specialTokenIds, type TokenizerJsonLike } from "../model/special-tokens.ts";
 import type { TextTokenizer } from "../model/tokenizer.ts";
-import type { FimTemplate } from "../prompt/index.ts";
+import { type FimTemplate, sameSuffixButClosers } from "../prompt/index.ts";
 import type { Methods } from "../protocol/index.ts";
 
 /** Characters typed after the anchor before it is renewed: the range the decision's NLL check measured. */
@@ -106,32 +106,6 @@ export class TypingAnchors {
     if (this.anchors.size > MAX_DOCUMENTS) this.anchors.delete(this.anchors.keys().next().value as string);
     return { prompt, typed: null, healing: null };
   }
-}
-
-/** Closing characters an editor inserts after the cursor as the user types an opener (auto-closing). */
-const AUTO_CLOSERS = /^[)\]}>'"`]{1,4}/;
-
-/**
- * Whether `suffix` is the anchor's, but for closers the editor put in or took out right after the cursor: typing
- * `(` auto-inserts `)`, typing `)` over it removes it again. The anchored prompt keeps the anchor's suffix; the
- * completion's postprocessing (against the real suffix) drops what would repeat an auto-inserted closer. Clients
- * send a fixed number of characters after the cursor, so the other end of the suffix may move by as many.
- */
-export function sameSuffixButClosers(anchorSuffix: string, suffix: string): boolean {
-  return (
-    suffix === anchorSuffix || closersInFront(suffix, anchorSuffix) || closersInFront(anchorSuffix, suffix)
-  );
-}
-
-/** Whether `withClosers` is 1–4 closers followed by `without`, either end of which may be cut by as many. */
-function closersInFront(withClosers: string, without: string): boolean {
-  const closers = AUTO_CLOSERS.exec(withClosers)?.[0] ?? "";
-  for (let n = 1; n <= closers.length; n += 1) {
-    const rest = withClosers.slice(n);
-    const [long, short] = rest.length >= without.length ? [rest, without] : [without, rest];
-    if (long.startsWith(short) && long.length - short.length <= n) return true;
-  }
-  return false;
 }
 
 /**
