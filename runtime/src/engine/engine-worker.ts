@@ -48,6 +48,17 @@ const stacks = new Map<string, LoraTensors>();
 /** The adapters behind the engine's current tensors, and their signature. */
 let active: { keys: WeightedAdapterKey[]; signature: string } = { keys: [], signature: "" };
 
+/** Bytes of graph inputs that are not the adapter's own arrays (a fused group's A and block-diagonal B). */
+function copiedFeedBytes(feeds: Record<string, { data: unknown }>, tensors: LoraTensors): number {
+  const own = new Set<unknown>();
+  for (const pair of tensors.pairs.values()) own.add(pair.a).add(pair.b);
+  let bytes = 0;
+  for (const feed of Object.values(feeds)) {
+    if (!own.has(feed.data)) bytes += (feed.data as Float32Array).byteLength;
+  }
+  return bytes;
+}
+
 function requireEngine(): DecoderEngine {
   if (!engine) throw new EngineError("the engine is not open; call open first");
   return engine;
@@ -156,12 +167,14 @@ async function handle(request: EngineRequest): Promise<{ result: unknown; transf
     }
     case "loadAdapter": {
       const tensors = loadPeftAdapter(request.dir, requireEngine().pkg.lora);
-      requireEngine().prepareAdapter(tensors); // its graph inputs now: the first switch to it is a lookup
+      // its graph inputs now: the first switch to it is a lookup
+      const feeds = requireEngine().prepareAdapter(tensors);
       if (adapters.has(request.key)) forgetAdapter(request.key);
       adapters.set(request.key, { tensors, version: ++adapterVersion });
       const result: LoadAdapterResult = {
         key: request.key,
-        bytes: loraTensorBytes(tensors),
+        // what it holds in memory: its tensors and the fused groups' copies of them (the cache's bound)
+        bytes: loraTensorBytes(tensors) + copiedFeedBytes(feeds, tensors),
         coveredTargets: tensors.pairs.size,
       };
       return { result };
