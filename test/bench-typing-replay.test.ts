@@ -26,7 +26,7 @@ describe("bench/speed/typing-replay.ts", () => {
 
   it("puts auto-closed closers after the cursor until they are typed over, within a line", () => {
     const below = "\nbelow();\n";
-    const keys = [..."f(a[0], \"x\")"].map((_, i, chars) => ({
+    const keys = [...'f(a[0], "x")'].map((_, i, chars) => ({
       path: "a.ts",
       prefix: `x;\n  ${chars.slice(0, i + 1).join("")}`,
       suffix: below,
