@@ -288,7 +288,13 @@ export function activate(context: vscode.ExtensionContext): void {
       provider,
     ),
     startContextFeed(ring, () => settings),
-    registerWarmUp({ pipeline, bindings, settings: () => settings, ready: () => model !== null }),
+    // Warm-ups only where the runtime already runs: resting the cursor never starts it (the first completion does).
+    registerWarmUp({
+      pipeline,
+      bindings,
+      settings: () => settings,
+      ready: () => model !== null && runtime.current.kind === "ready",
+    }),
     retrievalFeed,
     {
       dispose: () => {
