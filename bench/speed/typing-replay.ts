@@ -111,6 +111,11 @@ export function typingSession(folder: string, files: number, keystrokes: number)
   return session.slice(0, keystrokes);
 }
 
+/** Whether `key` is typed right after `previous` (same file, its prefix extended), not after a cursor move. */
+function continuesTyping(previous: Keystroke | null, key: Keystroke): boolean {
+  return previous !== null && previous.path === key.path && key.prefix.startsWith(previous.prefix);
+}
+
 const CLOSER_OF: Record<string, string> = { "(": ")", "[": "]", "{": "}", '"': '"', "'": "'", "`": "`" };
 
 /**
@@ -124,7 +129,7 @@ export function withAutoClosing(session: readonly Keystroke[]): Keystroke[] {
   let pending: string[] = []; // closers after the cursor, innermost last
   let previous: Keystroke | null = null;
   for (const key of session) {
-    const continues = previous && previous.path === key.path && key.prefix.startsWith(previous.prefix);
+    const continues = continuesTyping(previous, key);
     const typed = continues ? key.prefix.slice(previous!.prefix.length) : key.prefix.slice(-1);
     if (!continues) pending = [];
     for (const [i, ch] of [...typed].entries()) {
@@ -272,7 +277,7 @@ async function replay(options: ReplayOptions) {
         suffix: key.suffix,
       };
       // The cursor arrived (another file, or not where the last keystroke left it): rest there, warming up.
-      const arrived = !previous || previous.path !== key.path || !key.prefix.startsWith(previous.prefix);
+      const arrived = !continuesTyping(previous, key);
       previous = key;
       if (arrived && options.pauseMs > 0) {
         capturingWarmUp = true;

@@ -116,9 +116,7 @@ export class CompletionPipeline {
     try {
       const unshowable = input.explicit ? null : unshowableReason(input.prefix, input.suffix, settings);
       if (unshowable) return this.skip(unshowable, input);
-      const multiline = shouldBeMultiline(input.prefix, input.suffix, input.languageId);
-      const prefix = input.prefix.slice(-settings.maxPrefixChars);
-      const suffix = input.suffix.slice(0, settings.maxSuffixChars);
+      const { prefix, suffix, multiline } = sentWindow(input, settings);
       const key = {
         scope: this.deps.scope(input.workspace),
         variant: multiline ? "multi" : "single",
@@ -208,9 +206,7 @@ export class CompletionPipeline {
     const settings = this.deps.settings();
     if (this.inflight || settings.warmUpMs <= 0) return false;
     if (unshowableReason(input.prefix, input.suffix, settings)) return false;
-    const multiline = shouldBeMultiline(input.prefix, input.suffix, input.languageId);
-    const prefix = input.prefix.slice(-settings.maxPrefixChars);
-    const suffix = input.suffix.slice(0, settings.maxSuffixChars);
+    const { prefix, suffix, multiline } = sentWindow(input, settings);
     const { params } = this.request(input, settings, prefix, suffix, multiline);
     const { timeoutMs: _uncapped, ...warmParams } = params; // a prefill is one step: nothing to cap
     this.warming?.abort();
@@ -298,6 +294,18 @@ export class CompletionPipeline {
     this.deps.log.log("trace", "complete.skip", { reason, path: input.path });
     return null;
   }
+}
+
+/** The text around the cursor a request sends (bounded by the settings), and whether it asks for several lines. */
+function sentWindow(
+  input: CompletionInput,
+  settings: PipelineSettings,
+): { prefix: string; suffix: string; multiline: boolean } {
+  return {
+    prefix: input.prefix.slice(-settings.maxPrefixChars),
+    suffix: input.suffix.slice(0, settings.maxSuffixChars),
+    multiline: shouldBeMultiline(input.prefix, input.suffix, input.languageId),
+  };
 }
 
 /** A controller of our own that also aborts when `signal` does; `unlink` stops following it. */

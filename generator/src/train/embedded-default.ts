@@ -49,15 +49,14 @@ export function embeddedPackageDir(): string {
  * by another version: its graph or manifests differ, so it is prepared again rather than refused at load).
  */
 export function packageState(dir: string): "none" | "current" | "outdated" {
-  const manifest = join(dir, MODEL_PACKAGE_FILE);
   if (!existsSync(dir)) return "none";
-  let text: string | null = null;
   try {
-    text = readFileSync(manifest, "utf8");
+    return isCurrentPackageManifest(readFileSync(join(dir, MODEL_PACKAGE_FILE), "utf8"))
+      ? "current"
+      : "outdated";
   } catch {
-    text = null;
+    return "outdated"; // no readable manifest: an interrupted preparation
   }
-  return isCurrentPackageManifest(text) ? "current" : "outdated";
 }
 
 export function isConverted(dir: string): boolean {
