@@ -22,6 +22,15 @@ describe("bench/speed/typing-replay.ts", () => {
     // Consecutive keystrokes in one file add one character each.
     const [a, b] = session;
     expect(b!.prefix.slice(0, -1)).toBe(a!.prefix);
+    // Typed lines are new code: the code below the cursor stays the same across a file's keystrokes, also
+    // where the typing goes on past a line's end.
+    const paths = [...new Set(session.map((k) => k.path))];
+    const multiLine = paths.filter((path) => {
+      const keys = session.filter((k) => k.path === path);
+      expect(new Set(keys.map((k) => k.suffix)).size).toBe(1);
+      return keys.some((k) => k.prefix.split("\n").length !== keys[0]!.prefix.split("\n").length);
+    });
+    expect(multiLine.length).toBeGreaterThan(0);
   });
 
   it("puts auto-closed closers after the cursor until they are typed over, within a line", () => {

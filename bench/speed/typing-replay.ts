@@ -20,6 +20,8 @@
  * editor, a rest of `completion.warmUpMs` (500) + N ms; 0 = no rest, no warm-up. A list replays once per value.
  * --auto-close: the suffix as VS Code's default auto-closing makes it (withAutoClosing): typing `(` puts `)`
  * after the cursor until it is typed over.
+ * --trace <file.jsonl>: one JSON line per model answer (file, latency, single/multi-line, tokens fed and
+ * generated, stop reason, the runtime's prefill/decode), appended, to see what sets the tail.
  * --gguf <model.gguf> [--lora-gguf <psm adapter.gguf>] [--spm-lora-gguf <spm adapter.gguf>] [--llama-dir
  * /tmp/nlc]: after the runtime answered a keystroke (outside its timed span), the same prompt token ids go through node-llama-cpp
  * (installed outside the project, see runtime-speed.ts) with its own prefix reuse, decoding as many tokens as
@@ -28,16 +30,27 @@
  * folder> out.gguf`.
  *
  * The session: in each of N files (.ts, not tests, in path order, every k-th), the line at the middle of the
- * file with ≥ 20 lines below it is typed again, character by character, with everything below it as the
- * suffix (code below the cursor); when it is shorter than the file's share of keystrokes, the lines after it
- * are typed too (from their indentation, as if Enter and auto-indent came before). Each keystroke is one pipeline call, answered before the next keystroke (a
+ * file with ≥ 20 lines below it is typed again, character by character; when it is shorter than the file's
+ * share of keystrokes, the lines after it are typed too (from their indentation, as if Enter and auto-indent
+ * came before). The suffix (code below the cursor) is everything after the last line typed in that file, the
+ * same for every keystroke there: the typed lines are new code, which does not exist below the cursor before
+ * it is typed. (Until 2026-12-06 the suffix was everything after the line being typed, so it lost a line at
+ * each Enter — which no editing does — and renewed the typing anchor there.) Each keystroke is one pipeline call, answered before the next keystroke (a
  * user pausing after every key; no debounce), so each latency is one request's, with the runtime's prompt
  * cache warm from the keystroke before. Reported: p50 / p95 / max of keystroke → answer over the keystrokes
  * that asked the model (empty answers included), how many showed ghost text, came from the cache or were
  * skipped by the prefilter, and how many hit the time cap.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -93,20 +106,23 @@ export function typingSession(folder: string, files: number, keystrokes: number)
     let at = Math.floor(lines.length / 2);
     while (at > 0 && (lines[at]!.trim().length < 8 || lines.length - at - 1 < MIN_LINES_BELOW)) at -= 1;
     // A line shorter than the file's share of keystrokes is finished and the next one typed (Enter implied).
-    let typedHere = 0;
-    for (let row = at; typedHere < perFile && lines.length - row - 1 >= MIN_LINES_BELOW; row += 1) {
+    const typedRows: Array<{ row: number; typed: number }> = [];
+    for (let row = at; typedRows.length < perFile && lines.length - row - 1 >= MIN_LINES_BELOW; row += 1) {
       const line = lines[row]!;
-      const above = lines.slice(0, row).join("\n");
-      const below = `\n${lines.slice(row + 1).join("\n")}`;
       const indent = line.length - line.trimStart().length;
-      for (let typed = indent + 1; typed <= line.length && typedHere < perFile; typed += 1, typedHere += 1) {
-        session.push({
-          path: relative(folder, file),
-          prefix: `${above}\n${line.slice(0, typed)}`,
-          suffix: below,
-        });
-      }
+      for (let typed = indent + 1; typed <= line.length && typedRows.length < perFile; typed += 1)
+        typedRows.push({ row, typed });
     }
+    // The lines typed are new code: what is below the cursor all along is the code after the last of them
+    // (the lines still to be typed do not exist yet), as when a user writes a block mid-file.
+    const lastRow = typedRows.at(-1)?.row ?? at;
+    const below = `\n${lines.slice(lastRow + 1).join("\n")}`;
+    for (const { row, typed } of typedRows)
+      session.push({
+        path: relative(folder, file),
+        prefix: `${lines.slice(0, row).join("\n")}\n${lines[row]!.slice(0, typed)}`,
+        suffix: below,
+      });
   }
   return session.slice(0, keystrokes);
 }
@@ -173,6 +189,8 @@ interface ReplayOptions {
   llama: { dir: string; gguf: string; lora: string | null } | null;
   /** Rest before typing where the cursor arrived, with a warm-up request sent on arrival; 0 = none. */
   pauseMs: number;
+  /** Where one JSON line per model answer is appended; null = none. */
+  trace: string | null;
 }
 
 /** One replay of the session against a fresh `repolora serve`; returns its report. */
@@ -312,6 +330,7 @@ async function replay(options: ReplayOptions) {
         prefilled.push(result.promptTokens - result.reusedPromptTokens);
         (result.promptTokens - result.reusedPromptTokens <= WARM_PREFILL ? warmMs : coldMs).push(ms);
         if (result.stopReason === "time-limit") counts.timeLimit += 1;
+        if (options.trace && asked) traceAnswer(options.trace, options.pauseMs, key, asked, result, ms);
         // After the keystroke's latency was taken: llama.cpp's time is not the runtime's.
         if (llama && asked) {
           if (llamaWarmUp) {
@@ -377,6 +396,34 @@ async function replay(options: ReplayOptions) {
 }
 
 type Report = Awaited<ReturnType<typeof replay>>;
+
+/** One model answer, as a line of --trace. */
+function traceAnswer(
+  file: string,
+  pauseMs: number,
+  key: Keystroke,
+  params: CompleteParams,
+  result: CompleteResult,
+  ms: number,
+): void {
+  const line = {
+    pauseMs,
+    path: key.path,
+    line: key.prefix.slice(key.prefix.lastIndexOf("\n") + 1),
+    ms: Math.round(ms),
+    multiline: params.multiline,
+    fed: result.promptTokens - result.reusedPromptTokens,
+    promptTokens: result.promptTokens,
+    completionTokens: result.completionTokens,
+    stopReason: result.stopReason,
+    queueMs: Math.round(result.timings.queueMs),
+    serverMs: Math.round(result.timings.totalMs),
+    prefillMs: Math.round(result.timings.prefillMs),
+    decodeMs: Math.round(result.timings.decodeMs),
+    text: result.text,
+  };
+  appendFileSync(file, `${JSON.stringify(line)}\n`);
+}
 
 /** The prompt builder the server uses (same template, budget and tokenizer) and a llama.cpp sequence. */
 async function llamaSide(options: ReplayOptions) {
@@ -478,6 +525,7 @@ async function main(): Promise<void> {
       "llama-dir": { type: "string", default: "/tmp/nlc" },
       "pause-ms": { type: "string", default: "0" },
       "auto-close": { type: "boolean", default: false },
+      trace: { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
@@ -532,6 +580,7 @@ async function main(): Promise<void> {
         suffixShare: Number(values["suffix-share"]),
         typingAnchor,
         pauseMs,
+        trace: values.trace ?? null,
         llama: values.gguf
           ? {
               dir: values["llama-dir"],
