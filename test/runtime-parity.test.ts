@@ -197,6 +197,51 @@ describe.skipIf(!hasPython)("runtime parity with PyTorch + PEFT", () => {
       expect(engine.session).toBe(session);
     });
 
+    it("matches with LoRA branches only on the layers an adapter changes (the worker's sessions)", async () => {
+      const lean = await DecoderEngine.create(pkg, { loraLayers: [] });
+      try {
+        const inputs = new Set(lean.session.inputNames);
+        expect(pkg.lora.groups.some((group) => inputs.has(group.inputA) || inputs.has(group.inputB))).toBe(
+          false,
+        );
+        const none = await runCase(lean, ref, "none");
+        expect(Math.max(none.prefill, ...none.steps)).toBeLessThan(TOLERANCE);
+        // an adapter on layers the session leaves out is refused until they are covered
+        expect(() => lean.setAdapter(adapters["adapter-1"])).toThrow(/coverLayers/);
+        expect([...lean.adapterLayers(adapters["adapter-1"])].sort()).toEqual([0, 1]);
+        expect(await lean.coverLayers(lean.adapterLayers(adapters["adapter-1"]))).toBe(true);
+        expect(await lean.coverLayers([1])).toBe(false);
+        lean.setAdapter(adapters["adapter-1"]);
+        const one = await runCase(lean, ref, "adapter-1");
+        expect(Math.max(one.prefill, ...one.steps)).toBeLessThan(TOLERANCE);
+      } finally {
+        await lean.release();
+      }
+      // Branches on the last layer only, an adapter of that layer: the same logits as the full graph's.
+      const last = pkg.manifest.config.numLayers - 1;
+      const lastOnly: LoraTensors = {
+        ...adapters["adapter-2"],
+        name: "adapter-2, last layer",
+        pairs: new Map([...adapters["adapter-2"].pairs].filter(([path]) => path.includes(`layers.${last}.`))),
+      };
+      const partial = await DecoderEngine.create(pkg, { loraLayers: [last] });
+      try {
+        expect(partial.adapterLayers(lastOnly)).toEqual(new Set([last]));
+        partial.setAdapter(lastOnly);
+        engine.setAdapter(lastOnly);
+        const ids = ref.inputIds;
+        const full = await engine.forward(ids, engine.emptyCache(), ids.length);
+        const cut = await partial.forward(ids, partial.emptyCache(), ids.length);
+        expect(maxAbsDiff(cut.logits, full.logits)).toBeLessThan(TOLERANCE);
+        // and the last-layer adapter does change them (the branch is not dropped)
+        engine.setAdapter(null);
+        const base = await engine.forward(ids, engine.emptyCache(), ids.length);
+        expect(maxAbsDiff(cut.logits, base.logits)).toBeGreaterThan(100 * TOLERANCE);
+      } finally {
+        await partial.release();
+      }
+    });
+
     it("generates the reference's greedy tokens", async () => {
       for (const c of CASES) {
         engine.setAdapter(c === "none" ? null : adapters[c]);

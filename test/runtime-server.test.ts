@@ -193,6 +193,8 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
     });
 
     it("loads adapters and refuses missing or mismatched ones, saying which", async () => {
+      const sessions = async () => (await rpc.server.service.engineInfo()).sessionsCreated;
+      const opened = await sessions();
       expect(ok(await rpc.request("loadAdapter", { key: "a1", dir: adapters.a1 }))).toEqual({
         key: "a1",
         // its tensors: 2 layers × rank 4 × 4 bytes × Σ(in + out) over q, k, v, o, gate, up, down
@@ -201,7 +203,10 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
         bytes: 2 * 4 * 4 * 1024 + 2 * 4 * (64 * 12 + 12 * 128 + 64 * 8 + 8 * 256),
         coveredTargets: 14,
       });
+      // a1 changes both layers: the session without LoRA branches was replaced by one with them, once
+      expect(await sessions()).toBe(opened + 1);
       expect(ok(await rpc.request("loadAdapter", { key: "a2", dir: adapters.a2 })).coveredTargets).toBe(6);
+      expect(await sessions()).toBe(opened + 1);
       const other = await rpc.request("loadAdapter", { key: "x", dir: adapters.otherBase });
       expect(other.error?.data.code).toBe("ADAPTER_MISMATCH");
       expect(other.error?.message).toMatch(/other\/model.*repolora-tiny\/qwen2-random/);
@@ -238,6 +243,7 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
     });
 
     it("switches adapters per workspace in one session: each workspace gets its adapter's completion", async () => {
+      const sessionsBefore = (await rpc.server.service.engineInfo()).sessionsCreated;
       ok(
         await rpc.request("setWorkspaceAdapters", {
           workspace: "ws-1",
@@ -300,7 +306,7 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
       ok(await cold.request("shutdown", {}));
       await cold.server.closed;
       // Switching never created another session.
-      expect((await rpc.server.service.engineInfo()).sessionsCreated).toBe(1);
+      expect((await rpc.server.service.engineInfo()).sessionsCreated).toBe(sessionsBefore);
     });
 
     it("completes with the fields the protocol promises, and stops single-line completions at the line end", async () => {

@@ -40,8 +40,23 @@ interface Runner {
   run(prompt: number[], decode: number): Promise<Measured>;
 }
 
-async function ortEngine(packageDir: string, threads: number): Promise<DecoderEngine> {
-  return DecoderEngine.create(openModelPackage(packageDir), { intraOpNumThreads: threads });
+/**
+ * An engine as the server's worker makes it: LoRA branches only on the layers `adapter` changes (none without
+ * one); with `everyBranch`, the graph with a branch on every layer (what every session ran before 2026-12-06).
+ */
+async function ortEngine(
+  packageDir: string,
+  threads: number,
+  options: { adapter?: string; everyBranch?: boolean } = {},
+): Promise<DecoderEngine> {
+  const pkg = openModelPackage(packageDir);
+  const engine = await DecoderEngine.create(pkg, {
+    intraOpNumThreads: threads,
+    loraLayers: options.everyBranch ? "all" : [],
+  });
+  if (options.adapter)
+    await engine.coverLayers(engine.adapterLayers(loadPeftAdapter(options.adapter, pkg.lora)));
+  return engine;
 }
 
 /** With an adapter, the same session as without: the adapter is fed as inputs before each run. */
@@ -229,13 +244,16 @@ if (mode === "paired") {
     string,
   ];
   const threads = num(8);
-  const engine = await ortEngine(int4, threads);
-  const runners: Runner[] = [ortRunner("ort int4", engine)];
+  const everyBranch = await ortEngine(int4, threads, { everyBranch: true });
+  const runners: Runner[] = [ortRunner("ort int4", await ortEngine(int4, threads))];
   const llamas =
     gguf !== "-" ? await llamaRunners(gguf, threads, llamaDir, lora !== "-" ? lora : undefined) : null;
   if (llamas) runners.push(llamas.plain);
-  runners.push(ortRunner("ort int4 + r16", engine, adapter));
+  runners.push(ortRunner("ort int4 + r16", await ortEngine(int4, threads, { adapter }), adapter));
   if (llamas?.lora) runners.push(llamas.lora);
+  // the same package with a LoRA branch on every layer, as before: the change's own before/after, paired
+  runners.push(ortRunner("ort int4, every branch", everyBranch));
+  runners.push(ortRunner("ort int4 + r16, every branch", everyBranch, adapter));
   if (fp32 !== "-") runners.push(ortRunner("ort fp32", await ortEngine(fp32, threads)));
   result = await paired(runners, num(6), num(7), num(9));
 } else if (mode === "alone-ort") {

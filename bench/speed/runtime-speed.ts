@@ -14,6 +14,10 @@
  * (--ignore-scripts: no postinstall download; the prebuilt @node-llama-cpp/linux-x64 binary is used with
  * getLlama({gpu: false, build: "never"})). Without it the llama.cpp rows are skipped.
  *
+ * The ORT engines are made as the server's worker makes them: LoRA branches only on the layers the adapter
+ * changes (none without one); the "every branch" rows run the same package with a branch on every layer, the
+ * graph every session ran before 2026-12-06 (decisions/2026-12-06-lora-layers.md).
+ *
  * Speed: every system in one process (bench/speed/runtime-once.ts paired), measurements interleaved system by system
  * and repetition by repetition, ratios paired per repetition — load that comes and goes on a shared machine hits
  * all sides alike. Memory: each system alone in its own process. Results: a table on stdout and
@@ -204,6 +208,16 @@ async function main() {
       "ort int4 + r16",
       "llama.cpp Q4_0 + r16",
       "decodeTokPerSec",
+    ),
+    "decode tok/s: ort int4 ÷ ort int4, every branch": ratio(
+      "ort int4",
+      "ort int4, every branch",
+      "decodeTokPerSec",
+    ),
+    "prefill time: ort int4 ÷ ort int4, every branch": ratio(
+      "ort int4",
+      "ort int4, every branch",
+      "prefillMs",
     ),
     "decode tok/s: ort int4 ÷ ort fp32": ratio("ort int4", "ort fp32", "decodeTokPerSec"),
     "prefill time: ort int4 ÷ ort fp32": ratio("ort int4", "ort fp32", "prefillMs"),

@@ -160,15 +160,19 @@ async function handle(request: EngineRequest): Promise<{ result: unknown; transf
       if (engine) throw new EngineError("the engine is already open");
       const pkg = openModelPackage(request.packageDir);
       tokenizer = loadTokenizer(pkg);
-      engine = await DecoderEngine.create(pkg, request.options);
+      // No LoRA branch until an adapter needs one: each costs every step (decisions/2026-12-06-lora-layers.md).
+      engine = await DecoderEngine.create(pkg, { ...request.options, loraLayers: [] });
       sessionsCreated += 1;
       promptCaches = new PromptCacheStore(request.options.promptCaches ?? DEFAULT_PROMPT_CACHES);
       return { result: { manifest: engine.pkg.manifest } satisfies OpenResult };
     }
     case "loadAdapter": {
-      const tensors = loadPeftAdapter(request.dir, requireEngine().pkg.lora);
+      const current = requireEngine();
+      const tensors = loadPeftAdapter(request.dir, current.pkg.lora);
+      // a new session once when it changes layers no loaded adapter did; switching later needs none
+      if (await current.coverLayers(current.adapterLayers(tensors))) sessionsCreated += 1;
       // its graph inputs now: the first switch to it is a lookup
-      const feeds = requireEngine().prepareAdapter(tensors);
+      const feeds = current.prepareAdapter(tensors);
       if (adapters.has(request.key)) forgetAdapter(request.key);
       adapters.set(request.key, { tensors, version: ++adapterVersion });
       const result: LoadAdapterResult = {

@@ -67,7 +67,10 @@ export interface GenerateWorkerResult {
   logits?: Float32Array[];
 }
 export interface EngineInfo {
-  /** Inference sessions created by this worker (1 once open: adapter switches never create one). */
+  /**
+   * Inference sessions created by this worker: 1 at open, one more when a loaded adapter changes layers no
+   * adapter loaded before did (decoder-engine.ts coverLayers); adapter switches never create one.
+   */
   sessionsCreated: number;
   activeAdapters: WeightedAdapterKey[];
   loadedAdapters: string[];
