@@ -13,6 +13,7 @@ import { type Methods, PROTOCOL_VERSION } from "../runtime/src/protocol/index.ts
 import { withSafetensors } from "../runtime/src/safetensors/read.ts";
 import { silentLogger } from "../runtime/src/server/log.ts";
 import { type RunningServer, serve } from "../runtime/src/server/server.ts";
+import { SHORT_PROMPT_TOKENS } from "../runtime/src/server/service.ts";
 import { TINY_QWEN2, writeRandomAdapter, writeRandomModel } from "../runtime/src/testing/random-model.ts";
 
 const MODEL_ID = "repolora-tiny/qwen2-random";
@@ -488,6 +489,56 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
       expect(ok(await rpc.request("shutdown", {}))).toBeNull();
       await rpc.server.closed;
     });
+  });
+
+  it("answers a cold place under a time cap from the short prompt, once it has measured its prefill speed", async () => {
+    const rpc = startServer();
+    ok(
+      await rpc.request("initialize", {
+        protocolVersion: PROTOCOL_VERSION,
+        modelPackage: packageDir,
+        threads: 1,
+      }),
+    );
+    const prefix = `${Array.from({ length: 80 }, (_, i) => `export const value${i} = ${i} * 3;`).join("\n")}\n${PREFIX}`;
+    const complete = async (workspace: string, timeoutMs?: number) =>
+      ok(
+        await rpc.request("complete", {
+          ...document,
+          documentUri: `file:///${workspace}/src/math.ts`,
+          workspace,
+          prefix,
+          suffix: SUFFIX,
+          multiline: false,
+          maxTokens: 4,
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        }),
+      );
+    // No cap: the whole prompt (and the worker learns how fast it prefills).
+    const first = await complete("w1");
+    expect(first.shortPrompt).toBeUndefined();
+    expect(first.promptTokens).toBeGreaterThan(2 * SHORT_PROMPT_TOKENS);
+    // A place nothing is cached for, under a cap its prefill cannot meet: the short prompt.
+    const cold = await complete("w2", 1);
+    expect(cold.shortPrompt).toBe(true);
+    expect(cold.promptTokens).toBeLessThanOrEqual(SHORT_PROMPT_TOKENS);
+    // Meanwhile the worker prefills w2's full prompt when idle, a chunk at a time...
+    const cachedFor = async (key: string) =>
+      (await rpc.server.service.engineInfo()).promptCaches.find((c) => c.key === key)?.tokens ?? 0;
+    for (let i = 0; i < 300 && (await cachedFor("w2")) < first.promptTokens - 1; i++)
+      await new Promise((wait) => setTimeout(wait, 150)); // idle > LATER_IDLE_MS between polls
+    expect(await cachedFor("w2")).toBe(first.promptTokens - 1);
+    // ...so the next capped request there is answered from it.
+    const after = await complete("w2", 1);
+    expect(after.shortPrompt).toBeUndefined();
+    expect(after.promptTokens).toBe(first.promptTokens);
+    // The cached place under the same cap: its own prompt (all but one token of it cached; the spent cap
+    // then stops it before any step).
+    const warm = await complete("w1", 1);
+    expect(warm.shortPrompt).toBeUndefined();
+    expect(warm.promptTokens).toBe(first.promptTokens);
+    ok(await rpc.request("shutdown", {}));
+    await rpc.server.closed;
   });
 
   it("evicts least recently used adapters beyond maxAdapterBytes, never one a workspace uses", async () => {

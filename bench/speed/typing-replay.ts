@@ -20,6 +20,10 @@
  * editor, a rest of `completion.warmUpMs` (500) + N ms; 0 = no rest, no warm-up. A list replays once per value.
  * --auto-close: the suffix as VS Code's default auto-closing makes it (withAutoClosing): typing `(` puts `)`
  * after the cursor until it is typed over.
+ * --key-gap-ms N (0): the user waits N ms after each answer before the next keystroke (idle time the server
+ * can use: the background prefill after a short-prompt answer runs only there); 0 = the next key at once.
+ * --short-prompt on|off|both (on): the server's short prompt at a cold place under the time cap (off = `serve
+ * --no-short-prompt`; both = one fresh server each, off first).
  * --trace <file.jsonl>: one JSON line per model answer (file, latency, single/multi-line, tokens fed and
  * generated, stop reason, the runtime's prefill/decode), appended, to see what sets the tail.
  * --gguf <model.gguf> [--lora-gguf <psm adapter.gguf>] [--spm-lora-gguf <spm adapter.gguf>] [--llama-dir
@@ -71,6 +75,7 @@ import { loadTokenizer } from "../../runtime/src/model/tokenizer.ts";
 import { DEFAULT_BUDGET, getTemplate } from "../../runtime/src/prompt/index.ts";
 import { PROTOCOL_VERSION } from "../../runtime/src/protocol/index.ts";
 import { requestPrompt } from "../../runtime/src/server/request-prompt.ts";
+import { SHORT_PROMPT_TOKENS } from "../../runtime/src/server/service.ts";
 import { typingAnchorsFor } from "../../runtime/src/server/typing-anchor.ts";
 import { TINY_QWEN2, writeRandomAdapter, writeRandomModel } from "../../runtime/src/testing/random-model.ts";
 import { LlamaReplayer, type LlamaTimed } from "./llama-replay.ts";
@@ -191,6 +196,10 @@ interface ReplayOptions {
   pauseMs: number;
   /** Where one JSON line per model answer is appended; null = none. */
   trace: string | null;
+  /** `serve --no-short-prompt` when false. */
+  shortPrompt: boolean;
+  /** Idle ms after each answer before the next keystroke. */
+  keyGapMs: number;
 }
 
 /** One replay of the session against a fresh `repolora serve`; returns its report. */
@@ -204,6 +213,7 @@ async function replay(options: ReplayOptions) {
       "--model",
       options.packageDir,
       options.typingAnchor ? "--typing-anchor" : "--no-typing-anchor",
+      ...(options.shortPrompt ? [] : ["--no-short-prompt"]),
     ],
     { stdio: ["pipe", "pipe", "pipe"] },
   );
@@ -273,6 +283,8 @@ async function replay(options: ReplayOptions) {
       skipped: 0,
       shown: 0,
       timeLimit: 0,
+      /** Answers from the short prompt a cold place gets under the time cap. */
+      shortPromptAnswers: 0,
       warmUps: 0,
     };
     let reused = 0;
@@ -312,6 +324,7 @@ async function replay(options: ReplayOptions) {
         void warming.catch(() => false);
         await new Promise((rest) => setTimeout(rest, options.pauseMs));
       }
+      if (options.keyGapMs > 0 && !arrived) await new Promise((gap) => setTimeout(gap, options.keyGapMs));
       const t = performance.now();
       const completion = await pipeline.complete(input, new AbortController().signal);
       const ms = performance.now() - t;
@@ -330,6 +343,7 @@ async function replay(options: ReplayOptions) {
         prefilled.push(result.promptTokens - result.reusedPromptTokens);
         (result.promptTokens - result.reusedPromptTokens <= WARM_PREFILL ? warmMs : coldMs).push(ms);
         if (result.stopReason === "time-limit") counts.timeLimit += 1;
+        if (result.shortPrompt) counts.shortPromptAnswers += 1;
         if (options.trace && asked) traceAnswer(options.trace, options.pauseMs, key, asked, result, ms);
         // After the keystroke's latency was taken: llama.cpp's time is not the runtime's.
         if (llama && asked) {
@@ -338,7 +352,7 @@ async function replay(options: ReplayOptions) {
             await llama.replayer.complete(llama.promptIds(llamaWarmUp), 1);
             llamaWarmUp = null;
           }
-          const ids = llama.promptIds(asked);
+          const ids = llama.promptIds(asked, result.shortPrompt === true);
           if (ids.length !== result.promptTokens) promptMismatches += 1;
           const timed = await llama.replayer.complete(ids, result.completionTokens);
           pairs.push({ ort: result.timings.prefillMs + result.timings.decodeMs, llama: timed });
@@ -353,6 +367,8 @@ async function replay(options: ReplayOptions) {
       timeoutMs: options.timeoutMs,
       suffixShare: options.suffixShare,
       typingAnchor: options.typingAnchor,
+      shortPrompt: options.shortPrompt,
+      keyGapMs: options.keyGapMs,
       pauseMs: options.pauseMs,
       ...counts,
       p50Ms: Math.round(percentile(modelMs, 0.5)),
@@ -416,6 +432,7 @@ function traceAnswer(
     promptTokens: result.promptTokens,
     completionTokens: result.completionTokens,
     stopReason: result.stopReason,
+    shortPrompt: result.shortPrompt === true,
     queueMs: Math.round(result.timings.queueMs),
     serverMs: Math.round(result.timings.totalMs),
     prefillMs: Math.round(result.timings.prefillMs),
@@ -439,9 +456,15 @@ async function llamaSide(options: ReplayOptions) {
   const build = (params: CompleteParams) => () => requestPrompt(params, template, tokenizer, maxPromptTokens);
   return {
     replayer,
-    promptIds: (params: CompleteParams) =>
-      (anchors ? anchors.prompt(params, template, maxPromptTokens, build(params)).prompt : build(params)())
-        .ids,
+    /** The prompt the server answered: its own (anchored) one, or the short one (the anchors still see it). */
+    promptIds: (params: CompleteParams, short = false) => {
+      const own = (
+        anchors ? anchors.prompt(params, template, maxPromptTokens, build(params)).prompt : build(params)()
+      ).ids;
+      return short
+        ? requestPrompt({ ...params, context: [] }, template, tokenizer, SHORT_PROMPT_TOKENS).ids
+        : own;
+    },
   };
 }
 
@@ -486,7 +509,7 @@ function printReport(report: Report, files: string): void {
     `  prompt tokens per answer: ${report.meanPromptTokens}, reused ${report.meanReusedTokens}, prefilled ${report.meanPrefilledTokens} (p50 ${report.prefilledTokensP50}, p95 ${report.prefilledTokensP95}; reused share ${report.reusedPromptShare}); completion tokens ${report.meanCompletionTokens}`,
   );
   console.log(
-    `  ghost text shown ${report.shown}, from the cache ${report.cache}, skipped ${report.skipped}, time-limit ${report.timeLimit}`,
+    `  ghost text shown ${report.shown}, from the cache ${report.cache}, skipped ${report.skipped}, time-limit ${report.timeLimit}, short prompt ${report.shortPromptAnswers}`,
   );
   const llama = report.llama;
   if (llama)
@@ -526,6 +549,8 @@ async function main(): Promise<void> {
       "pause-ms": { type: "string", default: "0" },
       "auto-close": { type: "boolean", default: false },
       trace: { type: "string" },
+      "short-prompt": { type: "string", default: "on" },
+      "key-gap-ms": { type: "string", default: "0" },
       json: { type: "boolean", default: false },
     },
   });
@@ -540,6 +565,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const anchorModes = values.anchor === "both" ? [false, true] : [values.anchor === "on"];
+  if (!["on", "off", "both"].includes(values["short-prompt"])) {
+    console.error(`--short-prompt ${values["short-prompt"]}: use on, off or both`);
+    process.exit(2);
+  }
+  const shortModes = values["short-prompt"] === "both" ? [false, true] : [values["short-prompt"] === "on"];
   let work: string | null = null;
   let packageDir = positionals[0];
   if (values.tiny) {
@@ -565,8 +595,10 @@ async function main(): Promise<void> {
   try {
     const pauses = values["pause-ms"].split(",").map(Number);
     if (pauses.some((p) => !Number.isFinite(p) || p < 0)) throw new Error(`--pause-ms ${values["pause-ms"]}`);
-    const runs = orders.flatMap((o) => anchorModes.flatMap((a) => pauses.map((p) => [o, a, p] as const)));
-    for (const [order, typingAnchor, pauseMs] of runs) {
+    const runs = orders.flatMap((o) =>
+      anchorModes.flatMap((a) => shortModes.flatMap((m) => pauses.map((p) => [o, a, m, p] as const))),
+    );
+    for (const [order, typingAnchor, shortPrompt, pauseMs] of runs) {
       const adapter = work
         ? tinyAdapter(work, order)
         : ((order === "spm" ? values["spm-adapter"] : values.adapter) ?? null);
@@ -581,6 +613,8 @@ async function main(): Promise<void> {
         typingAnchor,
         pauseMs,
         trace: values.trace ?? null,
+        shortPrompt,
+        keyGapMs: Number(values["key-gap-ms"]),
         llama: values.gguf
           ? {
               dir: values["llama-dir"],

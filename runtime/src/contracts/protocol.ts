@@ -72,7 +72,9 @@ const CompleteParams = z.object({
   /**
    * Most milliseconds from arrival to answer. Decoding stops when they are spent and the completion so far,
    * cut back to whole lines or words, is returned with `stopReason: "time-limit"` (maybe empty). The prefill
-   * is one step and cannot be cut. Absent: no cap.
+   * is one step and cannot be cut. Absent: no cap. Where nothing of the prompt is cached and its prefill alone
+   * would take most of the cap, the answer comes from a short prompt (`shortPrompt: true`; ~160 tokens around
+   * the cursor, no context snippets).
    */
   timeoutMs: z.number().int().positive().optional(),
 });
@@ -94,6 +96,8 @@ const CompleteResult = z.object({
   promptTokens: z.number(),
   /** Prompt tokens served from the KV cache of the previous request (typing forward). */
   reusedPromptTokens: z.number(),
+  /** The answer came from the short prompt a cold place gets under a time cap (see `timeoutMs`). */
+  shortPrompt: z.boolean().optional(),
   adapters: z.array(WeightedAdapter),
   timings: z.object({
     queueMs: z.number(),

@@ -51,6 +51,8 @@ export interface ClientGenerateOptions {
   timeoutMs?: number;
   /** Token healing: the first token must be one of these. */
   firstTokenIds?: number[];
+  /** With timeoutMs: a short prompt the worker answers from when the prompt would not fit (cold-fallback.ts). */
+  fallback?: { prompt: number[]; stop?: CompletionStopSpec };
 }
 
 export class EngineClient {
@@ -105,6 +107,7 @@ export class EngineClient {
         ...(options.sampling ? { sampling: options.sampling } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         ...(options.firstTokenIds ? { firstTokenIds: options.firstTokenIds } : {}),
+        ...(options.fallback ? { fallback: options.fallback } : {}),
       };
       return (await this.channel.call(request, options.onToken)) as GenerateWorkerResult;
     } finally {

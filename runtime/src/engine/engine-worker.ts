@@ -6,10 +6,12 @@ import { parentPort } from "node:worker_threads";
 import { type LoraTensors, loraTensorBytes } from "../adapter/lora-tensors.ts";
 import { loadPeftAdapter } from "../adapter/peft-adapter.ts";
 import { stackAdapters } from "../adapter/stack.ts";
+import type { CompletionStopSpec } from "../complete/stop-rules.ts";
 import { CompletionStopper } from "../complete/stopper.ts";
 import { EngineError, RuntimeError } from "../errors.ts";
 import { openModelPackage } from "../model/package.ts";
 import { loadTokenizer, type TextTokenizer } from "../model/tokenizer.ts";
+import { answerFromFallback, PrefillSpeed } from "./cold-fallback.ts";
 import { deadlineAfter } from "./deadline.ts";
 import { DecoderEngine } from "./decoder-engine.ts";
 import { PromptCacheStore } from "./prompt-cache.ts";
@@ -41,6 +43,7 @@ let engine: DecoderEngine | null = null;
 let tokenizer: TextTokenizer | null = null;
 let sessionsCreated = 0;
 let promptCaches = new PromptCacheStore(DEFAULT_PROMPT_CACHES);
+const prefillSpeed = new PrefillSpeed();
 const adapters = new Map<string, { tensors: LoraTensors; version: number }>();
 let adapterVersion = 0;
 /** Stacks (and single adapters at weight ≠ 1) built once per signature: a workspace switch is a lookup. */
@@ -106,6 +109,102 @@ function forgetAdapter(key: string): void {
   }
 }
 
+/** The prompt cache entry of a workspace's short prompts. */
+function shortPromptCacheKey(cacheKey: string): string {
+  return `${cacheKey}\u0000short`;
+}
+
+/** Prompt tokens fed per background step: a request arriving during one waits for it (~0.1 s on 2 cores). */
+const LATER_CHUNK_TOKENS = 32;
+/** Idle time after the last request before background steps start: typing keeps them out of its way. */
+const LATER_IDLE_MS = 100;
+/**
+ * The full prompt of the last place answered from its short prompt, prefilled a chunk at a time in the worker's
+ * idle time into the workspace's cache entry, so that the next keystrokes there get the full prompt again.
+ */
+interface PrefillLater {
+  cacheKey: string;
+  adapters: WeightedAdapterKey[];
+  prompt: number[];
+  /** Tokens of `prompt` the cache entry held after the last step. */
+  done: number;
+}
+let later: PrefillLater | null = null;
+let laterQueued = false;
+let laterTimer: ReturnType<typeof setTimeout> | null = null;
+/** Requests received and not answered yet. */
+let pending = 0;
+
+/** Replaces any earlier background prefill: only the newest place is worth it. */
+function prefillLater(task: PrefillLater): void {
+  later = task; // its first step is armed when the request that asked for it is answered
+}
+
+/** The next background step, once the worker has had no request for `idleMs`. */
+function queueLaterStep(idleMs: number): void {
+  if (!later || laterQueued || laterTimer) return;
+  laterTimer = setTimeout(() => {
+    laterTimer = null;
+    if (!later || pending > 0) return; // re-armed when the requests are answered
+    laterQueued = true;
+    queue = queue.then(laterStep);
+  }, idleMs);
+  laterTimer.unref();
+}
+
+async function laterStep(): Promise<void> {
+  laterQueued = false;
+  const task = later;
+  if (!task || !engine) return;
+  try {
+    setAdapters(task.adapters);
+    const target = task.prompt.length - 1; // the request feeds the last token itself
+    const have = promptCaches.reusable(task.cacheKey, active.signature, task.prompt);
+    // a request replaced the entry with another prompt meanwhile: that place is not the newest any more
+    if (have < task.done || have >= target) {
+      later = null;
+      return;
+    }
+    const hit = have > 0 ? promptCaches.lookup(task.cacheKey, active.signature, task.prompt) : null;
+    const from = hit?.cache ?? engine.emptyCache();
+    const upTo = Math.min(target, from.length + LATER_CHUNK_TOKENS);
+    const started = performance.now();
+    const { cache } = await engine.forward(task.prompt.slice(from.length, upTo), from);
+    prefillSpeed.observe(upTo - from.length, performance.now() - started);
+    promptCaches.store(task.cacheKey, active.signature, task.prompt.slice(0, upTo), cache);
+    task.done = upTo;
+    if (upTo < target) queueLaterStep(0);
+    else later = null;
+  } catch {
+    later = null; // an adapter dropped meanwhile, a closed engine: the next request decides afresh
+  }
+}
+
+/** The request's prompt, or its fallback when the prompt's uncached part would not fit the cap (cold-fallback.ts). */
+function promptToAnswer(request: Extract<EngineRequest, { method: "generate" }>): {
+  prompt: number[];
+  stop: CompletionStopSpec | undefined;
+  firstTokenIds: number[] | undefined;
+  fallbackUsed: boolean;
+} {
+  const asked = { prompt: request.prompt, stop: request.stop, firstTokenIds: request.firstTokenIds };
+  const { fallback, timeoutMs } = request;
+  if (!fallback || timeoutMs === undefined) return { ...asked, fallbackUsed: false };
+  const fed = (ids: readonly number[], key: string | undefined) =>
+    ids.length - (key !== undefined ? promptCaches.reusable(key, active.signature, ids) : 0);
+  const shortKey = request.cacheKey !== undefined ? shortPromptCacheKey(request.cacheKey) : undefined;
+  if (
+    !answerFromFallback(
+      prefillSpeed,
+      timeoutMs,
+      fed(request.prompt, request.cacheKey),
+      fed(fallback.prompt, shortKey),
+    )
+  )
+    return { ...asked, fallbackUsed: false };
+  return { prompt: fallback.prompt, stop: fallback.stop, firstTokenIds: undefined, fallbackUsed: true };
+}
+
 async function generate(
   request: Extract<EngineRequest, { method: "generate" }>,
 ): Promise<GenerateWorkerResult> {
@@ -116,17 +215,19 @@ async function generate(
   const adapterSwitchMs = performance.now() - switchStart;
   const flag = new Int32Array(request.cancelFlag);
   const logits: Float32Array[] = [];
-  const hit = request.cacheKey
-    ? promptCaches.lookup(request.cacheKey, active.signature, request.prompt)
-    : null;
-  const stopper = request.stop ? new CompletionStopper(request.stop, (ids) => tokenizer!.decode(ids)) : null;
-  const result = await current.generate(request.prompt, {
+  const { prompt, stop, firstTokenIds, fallbackUsed } = promptToAnswer(request);
+  // The short prompt keeps its own cache entry: the workspace's entry is where the full prompt is prefilled.
+  const cacheKey =
+    request.cacheKey !== undefined && fallbackUsed ? shortPromptCacheKey(request.cacheKey) : request.cacheKey;
+  const hit = cacheKey !== undefined ? promptCaches.lookup(cacheKey, active.signature, prompt) : null;
+  const stopper = stop ? new CompletionStopper(stop, (ids) => tokenizer!.decode(ids)) : null;
+  const result = await current.generate(prompt, {
     maxNewTokens: request.maxNewTokens,
     ...(request.stopTokenIds ? { stopTokenIds: request.stopTokenIds } : {}),
     ...(hit ? { prefix: hit.cache } : {}),
     ...(stopper ? { stopAfter: (tokens: readonly number[]) => stopper.check(tokens) } : {}),
     ...(request.sampling ? { sampling: request.sampling } : {}),
-    ...(request.firstTokenIds ? { firstTokenIds: request.firstTokenIds } : {}),
+    ...(firstTokenIds ? { firstTokenIds } : {}),
     isCancelled: () => Atomics.load(flag, 0) !== 0,
     ...(isExpired ? { isExpired } : {}),
     onToken: (token, stepLogits) => {
@@ -137,13 +238,17 @@ async function generate(
       if (STEP_DELAY_MS > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, STEP_DELAY_MS);
     },
   });
-  if (request.cacheKey && result.cache.length > 0) {
+  prefillSpeed.observe(prompt.length - result.reusedTokens, result.prefillMs);
+  if (cacheKey !== undefined && result.cache.length > 0) {
     // The cache holds the prompt and the emitted tokens but the last.
-    const cached = [...request.prompt, ...result.tokens].slice(0, result.cache.length);
-    promptCaches.store(request.cacheKey, active.signature, cached, result.cache);
+    const cached = [...prompt, ...result.tokens].slice(0, result.cache.length);
+    promptCaches.store(cacheKey, active.signature, cached, result.cache);
   }
+  if (fallbackUsed && request.cacheKey !== undefined)
+    prefillLater({ cacheKey: request.cacheKey, adapters: active.keys, prompt: request.prompt, done: 0 });
   return {
     tokens: result.tokens,
+    ...(fallbackUsed ? { fallbackUsed } : {}),
     stopReason: result.stopReason,
     ...(stopper ? { text: stopper.text } : {}),
     reusedTokens: result.reusedTokens,
@@ -206,6 +311,7 @@ async function handle(request: EngineRequest): Promise<{ result: unknown; transf
       return { result: info };
     }
     case "close": {
+      later = null;
       await engine?.release();
       engine = null;
       adapters.clear();
@@ -220,6 +326,7 @@ async function handle(request: EngineRequest): Promise<{ result: unknown; transf
 // One request at a time, in arrival order (cancellation goes through the shared flag, not the queue).
 let queue: Promise<void> = Promise.resolve();
 port.on("message", (request: EngineRequest) => {
+  pending += 1;
   queue = queue.then(async () => {
     try {
       const { result, transfer } = await handle(request);
@@ -232,6 +339,9 @@ port.on("message", (request: EngineRequest) => {
         ok: false,
         error: { name: e.name, code, message: e.message },
       } satisfies EngineResponse);
+    } finally {
+      pending -= 1;
+      if (pending === 0) queueLaterStep(LATER_IDLE_MS);
     }
   });
 });

@@ -118,3 +118,16 @@ describe("prompt KV caches", () => {
     expect(store.summary()).toEqual([]);
   });
 });
+
+describe("PromptCacheStore.reusable: what a lookup would serve, without changing the entry", () => {
+  it("counts the shared prefix (at least one token left to feed) and leaves the entry whole", () => {
+    const store = new PromptCacheStore(2);
+    store.store("w", "a@1×1", [1, 2, 3, 4, 5], fakeCache(5));
+    expect(store.reusable("w", "a@1×1", [1, 2, 3, 9])).toBe(3);
+    expect(store.reusable("w", "a@1×1", [1, 2, 3, 4, 5])).toBe(4);
+    expect(store.reusable("w", "b@1×1", [1, 2, 3])).toBe(0); // other adapters
+    expect(store.reusable("v", "a@1×1", [1, 2, 3])).toBe(0); // other key
+    // a lookup after the peeks still finds all five tokens
+    expect(store.lookup("w", "a@1×1", [1, 2, 3, 4, 5, 6])?.reused).toBe(5);
+  });
+});

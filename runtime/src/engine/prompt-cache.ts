@@ -50,6 +50,13 @@ export class PromptCacheStore {
     return { cache: entry.cache, reused: shared };
   }
 
+  /** Prompt tokens `lookup` would serve from the cache, without touching the entry. */
+  reusable(key: string, adapters: string, prompt: readonly number[]): number {
+    const entry = this.entries.get(key);
+    if (!entry || entry.adapters !== adapters) return 0;
+    return Math.max(0, Math.min(commonPrefixLength(entry.tokens, prompt), prompt.length - 1));
+  }
+
   store(key: string, adapters: string, tokens: number[], cache: KvCache): void {
     if (this.maxEntries === 0 || cache.length === 0) return;
     if (tokens.length !== cache.length) {

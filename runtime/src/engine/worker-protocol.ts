@@ -41,6 +41,11 @@ export type EngineRequest =
       timeoutMs?: number;
       /** Token healing: the first token must be one of these. */
       firstTokenIds?: number[];
+      /**
+       * With timeoutMs: a short prompt (and its stop rules; no healing) to answer from instead when the prompt's
+       * uncached tokens would take most of the cap (./cold-fallback.ts).
+       */
+      fallback?: { prompt: number[]; stop?: CompletionStopSpec };
     }
   | { id: number; method: "info" }
   | { id: number; method: "close" };
@@ -55,6 +60,8 @@ export interface LoadAdapterResult {
 }
 export interface GenerateWorkerResult {
   tokens: number[];
+  /** The request's fallback prompt was answered instead of its prompt. */
+  fallbackUsed?: boolean;
   stopReason: StopReason;
   /** With a stop spec: the decoded completion, cut where the stop rule fired. */
   text?: string;

@@ -30,6 +30,11 @@ export const SERVER_VERSION = "0.1.0";
 export const DEFAULT_MAX_ADAPTER_BYTES = 512 * 1024 * 1024;
 /** Completion tokens when a request gives no maxTokens. */
 export const DEFAULT_MAX_TOKENS = { singleLine: 64, multiline: 256 } as const;
+/**
+ * Prompt budget of the short prompt answered at a cold place under a time cap (engine/cold-fallback.ts): its
+ * prefill takes ~0.5 s for the 0.5B model on 2 cores (docs/decisions/2026-12-06-cold-fallback.md).
+ */
+export const SHORT_PROMPT_TOKENS = 160;
 /** Room always left for the completion when the prompt budget is clamped to the model's positions. */
 const MIN_COMPLETION_ROOM = 64;
 
@@ -46,6 +51,11 @@ export interface ServiceOptions {
    * good as the typed text in the prefix (docs/decisions/2026-12-05-typing-anchor.md).
    */
   typingAnchor?: boolean;
+  /**
+   * Under a time cap, answer a cold place from a short prompt when the worker's measured prefill speed says the
+   * full one would not fit (../engine/cold-fallback.ts). Default on.
+   */
+  shortPrompt?: boolean;
   /**
    * Told once when the initialized engine's worker dies (exit or crash). Its running and waiting completions
    * are already rejected with `error`; nothing will work again in this process.
@@ -269,10 +279,19 @@ export class RuntimeService {
         `the prompt takes ${prompt.ids.length} of the model's ${ready.pkg.manifest.config.maxPositions} positions`,
       );
     // The cursor line and the suffix come from the request itself (the budget may have cut the prompt's).
-    const stop = {
-      ...stopSpecFor(params.prefix, params.suffix, params.multiline, template.stop),
-      ...(healing ? { healed: healing.fragment } : {}),
-    };
+    const plainStop = stopSpecFor(params.prefix, params.suffix, params.multiline, template.stop);
+    const stop = { ...plainStop, ...(healing ? { healed: healing.fragment } : {}) };
+    // Under a time cap, a short prompt the worker answers from if this one's uncached part would not fit it.
+    const fallback =
+      this.options.shortPrompt !== false &&
+      params.timeoutMs !== undefined &&
+      ready.maxPromptTokens > SHORT_PROMPT_TOKENS
+        ? {
+            prompt: requestPrompt({ ...params, context: [] }, template, ready.tokenizer, SHORT_PROMPT_TOKENS)
+              .ids,
+            stop: plainStop,
+          }
+        : null;
     this.counters.requests += 1;
     const queued = performance.now();
     let started = queued;
@@ -292,6 +311,7 @@ export class RuntimeService {
           signal,
           ...(timeoutMs !== undefined ? { timeoutMs } : {}),
           ...(healing ? { firstTokenIds: healing.firstTokenIds } : {}),
+          ...(fallback ? { fallback } : {}),
           ...(params.temperature !== undefined && params.temperature > 0
             ? {
                 sampling: { temperature: params.temperature, topP: params.topP ?? 1, seed: params.seed ?? 0 },
@@ -315,14 +335,15 @@ export class RuntimeService {
       text: finishCompletion(text, params.suffix, params.multiline),
       stopReason: out.stopReason,
       completionTokens: out.tokens.length,
-      promptTokens: prompt.ids.length,
+      promptTokens: out.fallbackUsed && fallback ? fallback.prompt.length : prompt.ids.length,
       reusedPromptTokens: out.reusedTokens,
+      ...(out.fallbackUsed ? { shortPrompt: true } : {}),
       adapters,
       timings: { queueMs: started - queued, prefillMs: out.prefillMs, decodeMs: out.decodeMs, totalMs },
     };
     this.options.log(
       "debug",
-      `complete ${id} ${params.workspace} ${result.stopReason}: ${result.completionTokens} tokens, prompt ${result.promptTokens} (${result.reusedPromptTokens} reused${typed === null ? "" : `, anchored + ${typed} typed chars${healing ? `, healed ${JSON.stringify(healing.fragment)}` : ""}`}), ${totalMs.toFixed(0)} ms`,
+      `complete ${id} ${params.workspace} ${result.stopReason}: ${result.completionTokens} tokens, ${out.fallbackUsed ? "short " : ""}prompt ${result.promptTokens} (${result.reusedPromptTokens} reused${typed === null ? "" : `, anchored + ${typed} typed chars${healing ? `, healed ${JSON.stringify(healing.fragment)}` : ""}`}), ${totalMs.toFixed(0)} ms`,
     );
     return result;
   }

@@ -19,6 +19,9 @@ Options:
                          appending what was typed, its last token healed, to the prompt the run of typing
                          started with (the default; docs/decisions/2026-12-05-typing-anchor.md).
   --typing-anchor        The default, named.
+  --no-short-prompt      Always answer from the full prompt, also at a cold place whose prefill cannot meet the
+                         request's time cap (by default a ~160-token prompt answers there instead;
+                         docs/decisions/2026-12-06-cold-fallback.md).
   --log-level <level>    debug, info, warn or error (default info).
 
 Example:
@@ -37,6 +40,7 @@ export const serveCommand: Command = {
       "prompt-caches": { type: "string" },
       "typing-anchor": { type: "boolean" },
       "no-typing-anchor": { type: "boolean" },
+      "no-short-prompt": { type: "boolean" },
       "log-level": { type: "string" },
     });
     if (positionals.length > 0) {
@@ -63,6 +67,7 @@ export const serveCommand: Command = {
       ...(threads ? { threads } : {}),
       promptCaches: numberOption("prompt-caches", values["prompt-caches"], 4, 0),
       typingAnchor: !values["no-typing-anchor"],
+      shortPrompt: !values["no-short-prompt"],
     });
     // A requested stop answers what is pending (cancelled) and logs, rather than dying mid-answer.
     const onSignal = (signal: NodeJS.Signals) => void server.stop(`received ${signal}`);
