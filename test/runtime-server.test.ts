@@ -135,6 +135,23 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
+  /** A server of its own, initialized with the tiny package on one thread (and `params`). */
+  async function initializedServer(
+    options: Parameters<typeof startServer>[0] = {},
+    params: Record<string, unknown> = {},
+  ): Promise<Rpc> {
+    const rpc = startServer(options);
+    ok(
+      await rpc.request("initialize", {
+        protocolVersion: PROTOCOL_VERSION,
+        modelPackage: packageDir,
+        threads: 1,
+        ...params,
+      }),
+    );
+    return rpc;
+  }
+
   describe("one server", () => {
     let rpc: Rpc;
 
@@ -277,14 +294,7 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
       expect(w2again!.text).toBe(w2!.text);
       expect(new Set([w1!.text, w2!.text, base!.text]).size).toBe(3);
       // Each matches a cold run of a server that only ever had that adapter.
-      const cold = startServer({ promptCaches: 0 });
-      ok(
-        await cold.request("initialize", {
-          protocolVersion: PROTOCOL_VERSION,
-          modelPackage: packageDir,
-          threads: 1,
-        }),
-      );
+      const cold = await initializedServer({ promptCaches: 0 });
       ok(await cold.request("loadAdapter", { key: "only", dir: adapters.a2 }));
       ok(
         await cold.request("setWorkspaceAdapters", {
@@ -492,14 +502,7 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
   });
 
   it("answers a cold place under a time cap from the short prompt, once it has measured its prefill speed", async () => {
-    const rpc = startServer();
-    ok(
-      await rpc.request("initialize", {
-        protocolVersion: PROTOCOL_VERSION,
-        modelPackage: packageDir,
-        threads: 1,
-      }),
-    );
+    const rpc = await initializedServer();
     const prefix = `${Array.from({ length: 80 }, (_, i) => `export const value${i} = ${i} * 3;`).join("\n")}\n${PREFIX}`;
     const complete = async (workspace: string, timeoutMs?: number) =>
       ok(
@@ -542,15 +545,7 @@ describe("runtime server over JSON-RPC (tiny random model, int4)", () => {
   });
 
   it("evicts least recently used adapters beyond maxAdapterBytes, never one a workspace uses", async () => {
-    const rpc = startServer();
-    ok(
-      await rpc.request("initialize", {
-        protocolVersion: PROTOCOL_VERSION,
-        modelPackage: packageDir,
-        threads: 1,
-        maxAdapterBytes: 87_500,
-      }),
-    );
+    const rpc = await initializedServer({}, { maxAdapterBytes: 87_500 });
     const a1Bytes = ok(await rpc.request("loadAdapter", { key: "pinned", dir: adapters.a1 })).bytes;
     expect(a1Bytes).toBeLessThan(87_500);
     ok(

@@ -123,11 +123,6 @@ export class DecoderEngine {
     return this.current;
   }
 
-  /** Layers whose LoRA branches the session runs. */
-  get loraLayers(): ReadonlySet<number> {
-    return this.layers;
-  }
-
   /** Layers `adapter` changes (a target of rank > 0). */
   adapterLayers(adapter: LoraTensors): Set<number> {
     const layers = new Set<number>();

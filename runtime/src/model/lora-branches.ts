@@ -4,7 +4,7 @@
  * decoder-graph.ts gives every fused projection of every layer a LoRA branch, `y + (x·A)·B`, with A and B graph
  * inputs, so that any adapter fits one graph. A group no loaded adapter touches is fed rank-0 tensors, and its
  * two MatMuls and Add still run each step: with the shipped default adapter (the last 6 of 24 layers), 72 such
- * kernels a decode step, ~10% of the step on 2 cores (decisions/2026-12-06-lora-layers.md). This removes the
+ * kernels a decode step, ~5–6% of the step on 2 cores (decisions/2026-12-06-lora-layers.md). This removes the
  * branches of the groups outside a layer set — the Add becomes an Identity of `y`, which onnxruntime's optimizer
  * drops — and their inputs. The weights are untouched: the edited graph keeps pointing at the package's
  * external data file.
