@@ -46,12 +46,12 @@ const configs = [
   ["every branch, no adapter", every, null],
   ["every branch, adapter", every, adapter],
 ] as const;
-const tokPerSec: Record<string, number[]> = {};
+const tokPerSec: Record<string, number[]> = Object.fromEntries(configs.map(([name]) => [name, []]));
 for (let rep = 0; rep < Number(values.reps); rep++)
   for (const [name, engine, tensors] of configs) {
     engine.setAdapter(tensors);
     const result = await engine.generate(prompt, { maxNewTokens: 33, stopTokenIds: [] });
-    (tokPerSec[name] ??= []).push((32 * 1000) / result.decodeMs);
+    tokPerSec[name]!.push((32 * 1000) / result.decodeMs);
   }
 const paired = (a: string, b: string) => median(tokPerSec[a]!.map((x, i) => x / tokPerSec[b]![i]!));
 console.log(
