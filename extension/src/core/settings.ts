@@ -55,7 +55,7 @@ export const DEFAULT_SETTINGS: Settings = {
     maxLineSuffixChars: DEFAULT_PIPELINE_SETTINGS.maxLineSuffixChars,
     warmUpMs: DEFAULT_PIPELINE_SETTINGS.warmUpMs,
   },
-  training: { rank: 16, budgetMinutes: 30, baseModel: "", extraArgs: [] },
+  training: { rank: 0, budgetMinutes: 30, baseModel: "", extraArgs: [] },
 };
 
 type Get = (key: string) => unknown;
@@ -103,7 +103,7 @@ export function readSettings(get: Get): Settings {
       warmUpMs: num(get, "completion.warmUpMs", d.completion.warmUpMs, 0, 60_000),
     },
     training: {
-      rank: num(get, "training.rank", d.training.rank, 1, 256),
+      rank: num(get, "training.rank", d.training.rank, 0, 256),
       budgetMinutes: num(get, "training.budgetMinutes", d.training.budgetMinutes, 0, 24 * 60),
       baseModel: str(get, "training.baseModel", d.training.baseModel),
       extraArgs: Array.isArray(extra) ? extra.filter((a): a is string => typeof a === "string") : [],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TrainRunEvent } from "../../../runtime/src/contracts/train-events.ts";
+import { DEFAULT_SETTINGS } from "./settings.ts";
 import {
   describeTrain,
   formatDuration,
@@ -113,6 +114,12 @@ describe("training progress", () => {
     expect(
       trainArgs("/r", { rank: 16, budgetMinutes: 0, baseModel: "m", adaptersDir: "", extraArgs: [] }),
     ).toEqual(["train", "/r", "--json", "--rank", "16", "--base", "m"]);
+  });
+
+  it("sends no --rank by default, so training continues the default adapter", () => {
+    const args = trainArgs("/r", { ...DEFAULT_SETTINGS.training, adaptersDir: "" });
+    expect(DEFAULT_SETTINGS.training.rank).toBe(0);
+    expect(args).toEqual(["train", "/r", "--json", "--budget", "30m"]);
   });
 
   it("splits chunks into lines", () => {

@@ -140,6 +140,7 @@ export function describeTrain(state: TrainState): string {
 }
 
 export interface TrainSettings {
+  /** LoRA rank; 0 = the default adapter's, whose weights training then continues (no --rank sent). */
   rank: number;
   /** Training time budget in minutes; 0 = none. */
   budgetMinutes: number;
@@ -150,7 +151,9 @@ export interface TrainSettings {
 
 /** Arguments after the CLI script: `train <repo> --json …`. */
 export function trainArgs(repo: string, settings: TrainSettings): string[] {
-  const args = ["train", repo, "--json", "--rank", String(settings.rank)];
+  const args = ["train", repo, "--json"];
+  // An explicit --rank makes the CLI start from fresh weights; without one it continues the default adapter.
+  if (settings.rank > 0) args.push("--rank", String(settings.rank));
   if (settings.budgetMinutes > 0) args.push("--budget", `${settings.budgetMinutes}m`);
   if (settings.baseModel) args.push("--base", settings.baseModel);
   if (settings.adaptersDir) args.push("--adapters-dir", settings.adaptersDir);
