@@ -28,7 +28,7 @@ from .bundle import (
     write_json_atomic,
 )
 from .cancel import CancelToken
-from .config import TrainConfig
+from .config import TrainConfig, apply_cpu_recipe
 from .data import Dataset, load_dataset
 from .errors import AdapterError, DatasetError
 from .evaluate import (
@@ -105,6 +105,7 @@ def train_command(
         torch.set_num_threads(config.threads)
     source = resolve_source(config.base_model, config.revision)
     runtime = choose_runtime(config, source)
+    applied = apply_cpu_recipe(config) if runtime.device.type == "cpu" else {}
     tokenizer = load_tokenizer(source)
     check_special_tokens(tokenizer, [*dataset.train, *dataset.eval])
     encoder = Encoder(tokenizer, config.max_tokens)
@@ -133,6 +134,8 @@ def train_command(
     )
     if runtime.mode == "lora":
         progress.message(runtime.reason)
+    if applied:
+        progress.message("CPU recipe for the fields left unset: " + ", ".join(f"{k}={v}" for k, v in applied.items()))
     if stats.skipped_too_long:
         progress.message(
             f"skipped {stats.skipped_too_long} training examples whose middle does not fit max_tokens", "warning"

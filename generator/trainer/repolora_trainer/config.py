@@ -15,6 +15,11 @@ DEFAULT_BASE_MODEL = "Qwen/Qwen2.5-Coder-0.5B"
 DEFAULT_TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
+# The CPU recipe chosen by measurement (docs/decisions/2026-12-06-cpu-recipe-steps.md): on a CPU it replaces the
+# defaults of the fields that the config file and the flags leave unset; a GPU keeps the dataclass defaults.
+CPU_RECIPE: dict[str, Any] = {"lr": 1e-4, "micro_batch": 1, "grad_accum": 4, "epochs": 2.0}
+
+
 def _help(text: str) -> dict[str, str]:
     return {"help": text}
 
@@ -47,7 +52,12 @@ class TrainConfig:
         metadata=_help("Which decoder layers get LoRA: 'all', or N for the last N layers (Late-Stage LoRA)."),
     )
     use_rslora: bool = field(default=False, metadata=_help("Rank-stabilised LoRA scaling alpha/sqrt(r)."))
-    lr: float = field(default=2e-4, metadata=_help("Peak learning rate (AdamW; linear warm-up, cosine decay)."))
+    lr: float = field(
+        default=2e-4,
+        metadata=_help(
+            f"Peak learning rate (AdamW; linear warm-up, cosine decay). CPU: {CPU_RECIPE['lr']:g} when unset."
+        ),
+    )
     warmup_ratio: float = field(default=0.05, metadata=_help("Share of the steps spent warming the learning rate up."))
     weight_decay: float = field(default=0.0, metadata=_help("AdamW weight decay on the LoRA weights."))
     max_grad_norm: float = field(default=1.0, metadata=_help("Gradient clipping norm; 0 turns clipping off."))
@@ -61,10 +71,23 @@ class TrainConfig:
     )
     max_steps: int = field(default=0, metadata=_help("Optimizer steps to run; 0 derives them from epochs."))
     epochs: float = field(
-        default=1.0, metadata=_help("Passes over train.jsonl when max_steps is 0 (may be fractional).")
+        default=1.0,
+        metadata=_help(
+            "Passes over train.jsonl when max_steps is 0 (may be fractional). "
+            f"CPU: {CPU_RECIPE['epochs']:g} when unset."
+        ),
     )
-    micro_batch: int = field(default=4, metadata=_help("Examples per forward pass (halved automatically on CUDA OOM)."))
-    grad_accum: int = field(default=4, metadata=_help("Micro-batches accumulated per optimizer step."))
+    micro_batch: int = field(
+        default=4,
+        metadata=_help(
+            "Examples per forward pass (halved automatically on CUDA OOM). "
+            f"CPU: {CPU_RECIPE['micro_batch']:g} when unset."
+        ),
+    )
+    grad_accum: int = field(
+        default=4,
+        metadata=_help(f"Micro-batches accumulated per optimizer step. CPU: {CPU_RECIPE['grad_accum']:g} when unset."),
+    )
     max_tokens: int = field(
         default=1024,
         metadata=_help("Sequence cap in tokens; the prompt is cut from the left, the middle is never cut."),
@@ -276,6 +299,14 @@ def _parse_layers(value: str | int) -> str | int:
     if value.strip().lower() == "all":
         return "all"
     raise ConfigError("layers", f"must be 'all' or a positive integer N (the last N layers), got {value!r}")
+
+
+def apply_cpu_recipe(config: TrainConfig) -> dict[str, Any]:
+    """Sets each CPU_RECIPE field the config file and flags left unset; returns the fields it set."""
+    applied = {name: value for name, value in CPU_RECIPE.items() if not config.given(name)}
+    for name, value in applied.items():
+        setattr(config, name, value)
+    return applied
 
 
 def field_names() -> list[str]:

@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from repolora_trainer.cli import _overrides, build_parser
-from repolora_trainer.config import DEFAULT_TARGET_MODULES, TrainConfig, config_from_dict, load_config
+from repolora_trainer.config import (
+    CPU_RECIPE,
+    DEFAULT_TARGET_MODULES,
+    TrainConfig,
+    apply_cpu_recipe,
+    config_from_dict,
+    load_config,
+)
 from repolora_trainer.errors import ConfigError
 
 
@@ -92,3 +99,14 @@ def test_bad_config_file(tmp_path: Path) -> None:
         load_config(path)
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "missing.json")
+
+
+def test_cpu_recipe_fills_only_the_fields_left_unset() -> None:
+    config = config_from_dict({"lr": 3e-4}, {"grad_accum": 8})
+    applied = apply_cpu_recipe(config)
+    assert set(applied) == set(CPU_RECIPE) - {"lr", "grad_accum"}
+    assert (config.lr, config.grad_accum) == (3e-4, 8)  # given: kept
+    assert (config.micro_batch, config.epochs) == (CPU_RECIPE["micro_batch"], CPU_RECIPE["epochs"])
+    # The GPU defaults are the dataclass's and differ from the CPU recipe.
+    gpu = TrainConfig()
+    assert any(getattr(gpu, name) != value for name, value in CPU_RECIPE.items())

@@ -15,7 +15,7 @@ from repolora_trainer import train as train_module
 from repolora_trainer.bundle import verify_bundle
 from repolora_trainer.cancel import CancelToken
 from repolora_trainer.commands import train_command
-from repolora_trainer.config import TrainConfig, config_from_dict
+from repolora_trainer.config import CPU_RECIPE, TrainConfig, config_from_dict
 from repolora_trainer.errors import CancelledError, ConfigError, OutOfMemoryError
 from repolora_trainer.hashing import sha256_file
 from repolora_trainer.model_loading import Runtime
@@ -49,6 +49,24 @@ def test_training_lowers_the_loss_on_a_memorisable_set(dataset: Path, tiny_qwen:
     assert done["steps"] == 30
     assert done["stoppedBy"] == "steps"
     assert all(s["tokensPerSec"] > 0 and s["etaSec"] >= 0 for s in steps)
+
+
+def test_cpu_training_takes_the_cpu_recipe_for_the_fields_left_unset(
+    dataset: Path, tiny_qwen: Path, tmp_path: Path
+) -> None:
+    from conftest import FAST_CONFIG
+
+    unset = {"micro_batch", "grad_accum", "lr"}
+    fields = {k: v for k, v in FAST_CONFIG.items() if k not in unset}
+    config = config_from_dict({**fields, "base_model": str(tiny_qwen), "max_steps": 1, "device": "cpu"})
+    progress = Progress(io.StringIO())
+    train_command(dataset, config, tmp_path / "adapter", progress, CancelToken(), run_eval=False)
+    start = next(e for e in progress.events if e["event"] == "start")
+    assert start["effectiveBatch"] == CPU_RECIPE["micro_batch"] * CPU_RECIPE["grad_accum"]
+    assert any(e["event"] == "message" and "CPU recipe" in e["message"] for e in progress.events)
+    recorded = json.loads((tmp_path / "adapter" / "repolora.json").read_text())["training"]["config"]
+    assert {k: recorded[k] for k in unset} == {k: CPU_RECIPE[k] for k in unset}
+    assert recorded["rank"] == FAST_CONFIG["rank"]  # given: kept
 
 
 @pytest.fixture(scope="module")
